@@ -1,0 +1,11 @@
+// levyfast._core: thin pybind11 bindings over the C++ core (DESIGN.md §4).
+#include <pybind11/pybind11.h>
+
+#include "register.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "levyfast compiled core (private; use the levyfast package)";
+  levyfast::bindings::register_models(m);
+  levyfast::bindings::register_pricers(m);
+  levyfast::bindings::register_surface(m);
+}

@@ -1,0 +1,25 @@
+// Declarations shared by the binding translation units; no logic here.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cstddef>
+
+#include "levyfast/models.hpp"
+
+namespace levyfast::bindings {
+
+namespace py = pybind11;
+using darray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+void register_models(py::module_& m);
+void register_pricers(py::module_& m);
+void register_surface(py::module_& m);
+
+inline ModelParams to_model(int model_id, const darray& params) {
+  LF_REQUIRE(params.ndim() == 1, "`params` must be one-dimensional");
+  return make_model(model_id, params.data(), static_cast<std::size_t>(params.shape(0)));
+}
+
+}  // namespace levyfast::bindings

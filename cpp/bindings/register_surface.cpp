@@ -1,0 +1,36 @@
+#include "levyfast/surface.hpp"
+#include "register.hpp"
+
+namespace levyfast::bindings {
+
+void register_surface(py::module_& m) {
+  m.def(
+      "price_batch",
+      [](int model_id, const darray& params, double spot, double rate, double dividend,
+         const darray& strikes, const darray& maturities, int kind,
+         const EuropeanSettings& settings, int n_threads) {
+        LF_REQUIRE(params.ndim() == 2, "`params` must be two-dimensional [n_sets, n_params]");
+        LF_REQUIRE(kind == 0 || kind == 1, "`kind` code must be 0 (call) or 1 (put)");
+        const auto n_sets = static_cast<std::size_t>(params.shape(0));
+        const auto n_par = static_cast<std::size_t>(params.shape(1));
+        const auto nK = static_cast<std::size_t>(strikes.size());
+        const auto nT = static_cast<std::size_t>(maturities.size());
+        darray out({static_cast<py::ssize_t>(n_sets), static_cast<py::ssize_t>(nT),
+                    static_cast<py::ssize_t>(nK)});
+        const double* pp = params.data();
+        const double* pk = strikes.data();
+        const double* pt = maturities.data();
+        double* po = out.mutable_data();
+        {
+          py::gil_scoped_release release;
+          price_batch(model_id, pp, n_sets, n_par, Market{spot, rate, dividend}, pk, nK, pt, nT,
+                      static_cast<OptionKind>(kind), settings, n_threads, po);
+        }
+        return out;
+      },
+      py::arg("model_id"), py::arg("params"), py::arg("spot"), py::arg("rate"),
+      py::arg("dividend"), py::arg("strikes"), py::arg("maturities"), py::arg("kind"),
+      py::arg("settings"), py::arg("n_threads"));
+}
+
+}  // namespace levyfast::bindings

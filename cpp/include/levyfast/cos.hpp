@@ -1,0 +1,67 @@
+// COS method of Fang & Oosterlee (2008), SIAM J. Sci. Comput. 31(2), for whole strike
+// surfaces: one cosine expansion of the density of X_T per maturity, shared by all strikes.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "levyfast/common.hpp"
+#include "levyfast/models.hpp"
+
+namespace levyfast {
+
+struct COSSettings {
+  // Number of cosine terms; 0 chooses it per maturity from `tolerance` (tail of |phi|).
+  int n_terms = 0;
+  // Truncation width L of Fang & Oosterlee (eq. 49): [c1 - L sqrt(c2 + sqrt(c4)), ...];
+  // 0 chooses [a, b] from `tolerance` by Chernoff bounds on the moment generating function.
+  double truncation_width = 0.0;
+  // Target absolute error as a fraction of spot.
+  double tolerance = 1e-7;
+  // Largest number of terms the automatic choice may use before it reports failure.
+  int max_terms = 1 << 16;
+};
+
+void validate_cos_settings(const COSSettings& s);
+
+// Per-surface precomputation shared by every maturity of one parameter set: the cumulant
+// generating function on a grid of real s (for Chernoff ranges) and Re psi on a geometric
+// grid of u (for the number of terms). Both scale linearly in T.
+class COSPlanner {
+ public:
+  COSPlanner(const ModelParams& model, const COSSettings& settings);
+
+  // Truncation range [a, b] for X_T such that the put error from mass outside is below
+  // `mass_tol` (right tail weighted by e^x).
+  void range(double T, double mass_tol, double& a, double& b) const;
+  // Smallest N whose series-tail estimate (2 K/pi) int_{u_N}^inf |phi(u)|/u^2 du < abs_tol,
+  // or max_terms + 1 when the tolerance cannot be met.
+  int terms(double T, double width, double strike_scale, double abs_tol) const;
+
+ private:
+  ModelParams model_;
+  COSSettings settings_;
+  Cumulants cum_;
+  std::vector<double> s_left_, k_left_, s_right_, k_right_;  // k(s) = ln E[e^{sX_1}]
+  std::vector<double> u_, re_psi_;
+};
+
+struct MaturitySlice {
+  double T;          // maturity
+  double forward;    // F_T
+  double discount;   // exp(-r T)
+  const double* strikes;
+  std::size_t nK;
+};
+
+// Forward put values E[(K - S_T)^+] / discount... written as discounted put prices into
+// `put_out[nK]`. Returns false (and writes nothing) when the automatic number of terms would
+// exceed max_terms; `terms_used` receives the N chosen.
+bool cos_put_slice(const ModelParams& model, double omega, const COSPlanner& planner,
+                   const COSSettings& settings, const MaturitySlice& slice, double spot,
+                   double* put_out, int& terms_used);
+
+// Work estimate (arbitrary units, comparable with time_change_cost) of a COS slice with N terms.
+double cos_cost(int n_terms, std::size_t nK);
+
+}  // namespace levyfast

@@ -1,0 +1,63 @@
+// Characteristic exponents, cumulants, moment strips and Lévy densities of the six models.
+// Model dispatch happens here and only here: one `switch (ModelId)` per quantity.
+//
+// Convention: ln S_T = ln F_T + X_T with F_T = S0 exp((r-q)T) and E[exp(iuX_T)] =
+// exp(T psi(u)), psi(u) = psi_raw(u) + iu*omega, omega = -psi_raw(-i), so psi(-i) = 0.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#include "levyfast/common.hpp"
+
+namespace levyfast {
+
+// Stable ids, shared with Python (`MODEL_ID`) and Numba.
+enum class ModelId : int {
+  BlackScholes = 0,  // sigma
+  VarianceGamma = 1, // sigma, nu, theta
+  CGMY = 2,          // C, G, M, Y, sigma
+  NIG = 3,           // alpha, beta, delta
+  Merton = 4,        // sigma, lam, mu_j, sigma_j
+  Kou = 5,           // sigma, lam, p, eta1, eta2
+};
+
+constexpr int kMaxParams = 5;
+
+int n_params(ModelId id);
+
+struct ModelParams {
+  ModelId id;
+  std::array<double, kMaxParams> p;
+};
+
+// Build from a parameter array in PARAM_NAMES order; validates (throws invalid_argument).
+ModelParams make_model(int model_id, const double* params, std::size_t n);
+void validate_model(const ModelParams& m);
+
+// psi_raw(u): Lévy exponent without the martingale correction.
+cplx raw_exponent(const ModelParams& m, cplx u);
+// omega = -psi_raw(-i).
+double convexity_correction(const ModelParams& m);
+// psi(u) = psi_raw(u) + i u omega, for `n` points u[k] (one dispatch for the whole array).
+void char_exponent(const ModelParams& m, double omega, const cplx* u, std::size_t n, cplx* out);
+cplx char_exponent(const ModelParams& m, double omega, cplx u);
+
+struct Cumulants {
+  double c1, c2, c4;  // per unit time, of the martingale-normalised X
+};
+Cumulants cumulants(const ModelParams& m);
+
+// Open strip of real s with E[exp(s X_t)] < inf: s in (-s_minus, s_plus); +inf if unbounded.
+struct MomentStrip {
+  double s_minus, s_plus;
+};
+MomentStrip moment_strip(const ModelParams& m);
+
+// Lévy density k(x) of the jump part (0 at x == 0 and for Black–Scholes).
+double levy_density(const ModelParams& m, double x);
+
+// Brownian variance rate of the model's diffusion part (0 for pure-jump models).
+double diffusion_variance(const ModelParams& m);
+
+}  // namespace levyfast

@@ -1,0 +1,38 @@
+// Pricing by the subordinated-Brownian-motion (normal variance-mean mixture) representation
+// of VG and NIG: X_T = omega T + mu V + s W_V with V the gamma (VG, Madan, Carr & Chang 1998)
+// or inverse Gaussian (NIG, Barndorff-Nielsen 1997) clock. Conditionally on V the price is a
+// Black–Scholes price; the mixing integral over V is done by double-exponential (exp-sinh)
+// quadrature (Takahasi & Mori 1974), which absorbs the V^(T/nu - 1) singularity of the gamma
+// density that makes Fourier methods converge only algebraically for VG at T/nu << 1.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "levyfast/cos.hpp"
+#include "levyfast/models.hpp"
+
+namespace levyfast {
+
+// True for models with a normal variance-mean mixture representation (VG, NIG, and CGMY with
+// Y = 0 and sigma = 0, which is a VG process).
+bool has_time_change(const ModelParams& model);
+
+struct MixtureNode {
+  double variance;   // s^2 V: conditional variance of X_T
+  double log_mean;   // ln E[e^{X_T} | V]
+  double weight;     // quadrature weight (sums to 1 over the nodes up to `tolerance`)
+};
+
+// Quadrature nodes of the mixing distribution at maturity T for an absolute price tolerance
+// `tolerance` (fraction of the forward).
+void time_change_nodes(const ModelParams& model, double omega, double T, double tolerance,
+                       std::vector<MixtureNode>& nodes);
+
+double time_change_cost(std::size_t n_nodes, std::size_t nK);
+
+// Discounted put prices of one maturity slice into put_out[nK].
+void time_change_put_slice(const std::vector<MixtureNode>& nodes, const MaturitySlice& slice,
+                           double* put_out);
+
+}  // namespace levyfast

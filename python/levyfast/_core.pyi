@@ -1,0 +1,59 @@
+# Stub of the private compiled module levyfast._core (kept in sync by tests/test_core_stub.py).
+import numpy as np
+from numpy.typing import NDArray
+
+class COSSettings:
+    n_terms: int
+    truncation_width: float
+    tolerance: float
+    max_terms: int
+    def __init__(self) -> None: ...
+
+class FFTSettings:
+    n: int
+    eta: float
+    alpha: float
+    tolerance: float
+    def __init__(self) -> None: ...
+
+class EuropeanSettings:
+    method: int
+    cos: COSSettings
+    fft: FFTSettings
+    def __init__(self) -> None: ...
+
+def validate_model(model_id: int, params: NDArray[np.float64]) -> None: ...
+def n_params(model_id: int) -> int: ...
+def char_exponent(
+    model_id: int, params: NDArray[np.float64], u: NDArray[np.complex128]
+) -> NDArray[np.complex128]: ...
+def cumulants(model_id: int, params: NDArray[np.float64]) -> tuple[float, float, float]: ...
+def moment_strip(model_id: int, params: NDArray[np.float64]) -> tuple[float, float]: ...
+def levy_density(
+    model_id: int, params: NDArray[np.float64], x: NDArray[np.float64]
+) -> NDArray[np.float64]: ...
+def validate_cos_settings(settings: COSSettings) -> None: ...
+def validate_fft_settings(settings: FFTSettings) -> None: ...
+def price_surface(
+    model_id: int,
+    params: NDArray[np.float64],
+    spot: float,
+    rate: float,
+    dividend: float,
+    strikes: NDArray[np.float64],
+    maturities: NDArray[np.float64],
+    kind: int,
+    settings: EuropeanSettings,
+) -> NDArray[np.float64]: ...
+def price_batch(
+    model_id: int,
+    params: NDArray[np.float64],
+    spot: float,
+    rate: float,
+    dividend: float,
+    strikes: NDArray[np.float64],
+    maturities: NDArray[np.float64],
+    kind: int,
+    settings: EuropeanSettings,
+    n_threads: int,
+) -> NDArray[np.float64]: ...

@@ -1,0 +1,15 @@
+"""European pricers: COS, Carr–Madan FFT, and the ``price``/``price_batch`` entry points."""
+
+from .cos import DEFAULT_TOLERANCE, HIGH_ACCURACY, COSPricer
+from .european import METHODS, price, price_batch
+from .fft import FFTPricer
+
+__all__ = [
+    "COSPricer",
+    "FFTPricer",
+    "price",
+    "price_batch",
+    "METHODS",
+    "DEFAULT_TOLERANCE",
+    "HIGH_ACCURACY",
+]

@@ -1,0 +1,101 @@
+"""Bad input raises ValueError/TypeError naming the parameter and constraint, never NaN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import levyfast as lf
+
+M = lf.VarianceGamma(0.2, 0.3, -0.15)
+MKT = lf.Market(100.0, 0.03)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "message"),
+    [
+        (dict(strikes=[100.0, -1.0]), ValueError, "`strikes` of price must be in (0.0, inf); got -1.0"),
+        (dict(strikes=[100.0, np.nan]), ValueError, "`strikes` of price must be finite"),
+        (dict(strikes=[]), ValueError, "`strikes` of price must not be empty"),
+        (dict(strikes=[[100.0]]), ValueError, "`strikes` of price must have ndim"),
+        (dict(maturities=0.0), ValueError, "`maturities` of price must be in (0.0, inf); got 0.0"),
+        (dict(maturities=[1.0, np.inf]), ValueError, "`maturities` of price must be finite"),
+        (dict(kind="straddle"), ValueError, "`kind` of price must be one of ('call', 'put')"),
+        (dict(method="magic"), ValueError, "`method` of price must be one of"),
+        (dict(tolerance=0.0), ValueError, "`tolerance` of price must be in"),
+        (dict(strikes="abc"), TypeError, "`strikes` of price must be an array of real numbers"),
+    ],
+)
+def test_price_rejects(kwargs, exc, message) -> None:
+    args = dict(strikes=[90.0, 100.0], maturities=[0.5, 1.0])
+    args.update(kwargs)
+    with pytest.raises(exc) as err:
+        lf.price(M, MKT, **args)
+    assert message in str(err.value)
+
+
+def test_wrong_object_types() -> None:
+    with pytest.raises(TypeError, match="`model` of price must be a levyfast model"):
+        lf.price("vg", MKT, 100.0, 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="`market` of price must be a levyfast.Market"):
+        lf.price(M, (100.0, 0.03), 100.0, 1.0)  # type: ignore[arg-type]
+
+
+def test_time_change_needs_a_subordinated_model() -> None:
+    with pytest.raises(ValueError, match="method 'time_change' needs"):
+        lf.price(lf.Merton(0.2, 1.0, -0.1, 0.1), MKT, 100.0, 1.0, method="time_change")
+
+
+def test_cos_reports_when_tolerance_is_out_of_reach() -> None:
+    with pytest.raises(ValueError, match="COS cannot reach tolerance"):
+        lf.price(lf.VarianceGamma(0.2, 1.0, -0.1), MKT, 100.0, 0.02, method="cos")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(n_terms=1), "`n_terms` of COSPricer must be in [2, 16777216]; got 1"),
+        (dict(n_terms=2.5), "`n_terms` of COSPricer must be an integer"),
+        (dict(truncation_width=-1.0), "`truncation_width` of COSPricer must be in (0.0, inf)"),
+        (dict(tolerance=2.0), "`tolerance` of COSPricer must be in [1e-14, 1.0)"),
+        (dict(max_terms=4), "`max_terms` of COSPricer must be in [16, 16777216]; got 4"),
+    ],
+)
+def test_cos_settings(kwargs, message) -> None:
+    with pytest.raises((ValueError, TypeError)) as err:
+        lf.COSPricer(**kwargs)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(n=1000), "`n` of FFTPricer must be a power of two >= 16; got 1000"),
+        (dict(eta=0.0), "`eta` of FFTPricer must be in (0.0, inf); got 0.0"),
+        (dict(alpha=-1.0), "`alpha` of FFTPricer must be in (0.0, inf)"),
+    ],
+)
+def test_fft_settings(kwargs, message) -> None:
+    with pytest.raises(ValueError) as err:
+        lf.FFTPricer(**kwargs)
+    assert message in str(err.value)
+
+
+def test_fft_alpha_outside_moment_strip_is_an_error() -> None:
+    # CGMY with M = 3: E[S^(alpha+1)] is infinite for alpha >= 2.
+    with pytest.raises(ValueError, match="alpha"):
+        lf.FFTPricer(alpha=5.0).price(lf.CGMY(1.0, 5.0, 3.0, 0.5), MKT, 100.0, 1.0)
+
+
+def test_batch_rejects_bad_rows_and_shapes() -> None:
+    good = [[0.2, 0.3, -0.15], [0.25, 0.2, -0.1]]
+    with pytest.raises(ValueError, match=r"must have shape \[n, 3\]"):
+        lf.price_batch(lf.VarianceGamma, [[0.2, 0.3]], MKT, [100.0], [1.0])
+    with pytest.raises(ValueError, match="`params` row 1: `nu` of VarianceGamma must be in"):
+        lf.price_batch(lf.VarianceGamma, [good[0], [0.2, -0.3, 0.0]], MKT, [100.0], [1.0])
+    with pytest.raises(ValueError, match="`params` row 0: `sigma` of VarianceGamma"):
+        lf.price_batch(lf.VarianceGamma, [[np.nan, 0.3, 0.0]], MKT, [100.0], [1.0])
+    with pytest.raises(TypeError, match="`model_cls` of price_batch"):
+        lf.price_batch(M, good, MKT, [100.0], [1.0])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`n_threads` of price_batch"):
+        lf.price_batch(lf.VarianceGamma, good, MKT, [100.0], [1.0], n_threads=0)

@@ -1,0 +1,133 @@
+"""Model values: bounds, cross constraints, array round trip, and the C++ exponent agreeing
+with the independent NumPy exponent of each model (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from conftest import MODEL_CASES
+from scipy import integrate
+
+import levyfast as lf
+from levyfast import _core
+
+
+def test_model_ids_are_stable() -> None:
+    ids = {cls.__name__: cls.MODEL_ID for cls in
+           (lf.BlackScholes, lf.VarianceGamma, lf.CGMY, lf.NIG, lf.Merton, lf.Kou)}
+    assert ids == {"BlackScholes": 0, "VarianceGamma": 1, "CGMY": 2, "NIG": 3, "Merton": 4,
+                   "Kou": 5}
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_CASES))
+def test_round_trip_and_frozen(name: str) -> None:
+    m = MODEL_CASES[name]
+    arr = m.to_array()
+    assert arr.shape == (len(m.PARAM_NAMES),)
+    assert type(m).from_array(arr) == m
+    assert _core.n_params(m.MODEL_ID) == len(m.PARAM_NAMES)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(m, m.PARAM_NAMES[0], 1.0)
+    changed = dataclasses.replace(m, **{m.PARAM_NAMES[0]: float(arr[0]) * 1.01})
+    assert changed != m and m.to_array()[0] == arr[0]
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_CASES))
+def test_martingale_and_cpp_exponent_match_numpy(name: str) -> None:
+    m = MODEL_CASES[name]
+    assert abs(m.char_exponent(-1j)) < 1e-13
+    u = np.concatenate([[-1j, 0.0, -0.5j], np.geomspace(1e-3, 1e4, 40), -np.geomspace(0.1, 50, 7)])
+    u = u.astype(complex) - 0.3j * (np.arange(u.size) % 2)
+    py = m.char_exponent(u)
+    cpp = _core.char_exponent(m.MODEL_ID, m.to_array(), u)
+    np.testing.assert_allclose(cpp, py, rtol=1e-11, atol=1e-12,
+                               err_msg=f"C++ vs NumPy exponent for {m!r}")
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_CASES))
+def test_cumulants_match_exponent_derivatives(name: str) -> None:
+    """c1, c2 are the first two derivatives of K(s) = psi(-i s) at 0 (5-point differences)."""
+    m = MODEL_CASES[name]
+    h = 1e-2
+    k = np.arange(-4, 5)
+    # Cumulant generating function K(s) = psi(-i s) is real and smooth at 0.
+    kv = m.char_exponent(-1j * h * k).real
+    c1 = (8 * (kv[5] - kv[3]) - (kv[6] - kv[2])) / (12 * h)
+    c2 = (-(kv[6] + kv[2]) + 16 * (kv[5] + kv[3]) - 30 * kv[4]) / (12 * h * h)
+    got = m.cumulants(1.0)
+    assert got[0] == pytest.approx(c1, rel=1e-5, abs=1e-7)
+    assert got[1] == pytest.approx(c2, rel=1e-5)
+    cpp = _core.cumulants(m.MODEL_ID, m.to_array())
+    np.testing.assert_allclose(cpp, got, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(MODEL_CASES) if n != "bs"])
+def test_levy_density_reproduces_jump_variance(name: str) -> None:
+    """int x^2 k(x) dx is the jump part of c2 (the diffusion part is sigma^2)."""
+    m = MODEL_CASES[name]
+    diffusion = {lf.VarianceGamma: 0.0, lf.NIG: 0.0}.get(type(m), getattr(m, "sigma", 0.0) ** 2)
+    # In y = ln|x| the integrand |x|^3 k(x) is smooth and decays at both ends.
+    def g(y: float, sign: float) -> float:
+        x = sign * np.exp(y)
+        return float(x * x * abs(x) * m.levy_density(np.array([x]))[0])
+
+    # Near 0, |x|^3 k(x) ~ C |x|^(2-Y) for CGMY: integrate down to e^lower and add that
+    # piece's closed form C e^{lower (2-Y)}/(2-Y) per side (exp(-M|x|) = 1 there).
+    lower, below = -40.0, 0.0
+    if isinstance(m, lf.CGMY):
+        lower = -200.0
+        below = 2.0 * m.C * np.exp(lower * (2.0 - m.Y)) / (2.0 - m.Y)
+    opts = dict(limit=1000, epsabs=0.0, epsrel=1e-9)
+    total = below + sum(integrate.quad(g, lower, 6.0, args=(s,), **opts)[0] for s in (-1.0, 1.0))
+    assert total == pytest.approx(m.cumulants(1.0)[1] - diffusion, rel=1e-6)
+    x = np.array([-900.0, -0.7, -0.01, 0.02, 0.5, 900.0])
+    np.testing.assert_allclose(_core.levy_density(m.MODEL_ID, m.to_array(), x), m.levy_density(x),
+                               rtol=1e-10)
+
+
+def test_cgmy_limits_are_continuous() -> None:
+    u = np.array([0.5, 3.0, 40.0]) - 0.2j
+    for y0 in (0.0, 1.0):
+        at = lf.CGMY(1.0, 5.0, 7.0, y0).char_exponent(u)
+        for d in (1e-7, 1e-5, 1e-3):
+            near = lf.CGMY(1.0, 5.0, 7.0, y0 + d).char_exponent(u)
+            assert np.all(np.abs(near - at) < 50 * d * np.abs(at) + 1e-12), (y0, d)
+
+
+CONSTRAINT_CASES = [
+    (lf.BlackScholes, (0.0,), "`sigma` of BlackScholes must be in (0.0, inf); got 0.0"),
+    (lf.BlackScholes, (float("nan"),), "`sigma` of BlackScholes"),
+    (lf.VarianceGamma, (0.2, -0.1, -0.1), "`nu` of VarianceGamma must be in (0.0, inf); got -0.1"),
+    (lf.VarianceGamma, (0.2, 2.0, 0.6), "1 - theta*nu - sigma**2*nu/2 > 0"),
+    (lf.CGMY, (1.0, 5.0, 1.0, 0.5), "`M` of CGMY must be in (1.0, inf); got 1.0"),
+    (lf.CGMY, (1.0, 5.0, 5.0, 2.0), "`Y` of CGMY must be in [0.0, 2.0); got 2.0"),
+    (lf.CGMY, (1.0, 5.0, 5.0, -0.1), "`Y` of CGMY"),
+    (lf.NIG, (2.0, 1.5, 0.5), "alpha > |beta + 1|"),
+    (lf.NIG, (2.0, -2.5, 0.5), "|beta| < alpha"),
+    (lf.Merton, (0.2, -1.0, 0.0, 0.1), "`lam` of Merton must be in [0.0, inf); got -1.0"),
+    (lf.Kou, (0.2, 1.0, 0.4, 0.9, 5.0), "`eta1` of Kou must be in (1.0, inf); got 0.9"),
+    (lf.Kou, (0.2, 1.0, 1.4, 2.0, 5.0), "`p` of Kou must be in [0.0, 1.0]; got 1.4"),
+]
+
+
+@pytest.mark.parametrize(("cls", "args", "message"), CONSTRAINT_CASES)
+def test_invalid_parameters_raise_with_name_constraint_value(cls, args, message) -> None:
+    with pytest.raises(ValueError, match=None) as err:
+        cls(*args)
+    assert message in str(err.value)
+    # The C++ core enforces the same constraints independently.
+    with pytest.raises(ValueError):
+        _core.validate_model(cls.MODEL_ID, np.array(args, dtype=float))
+
+
+def test_wrong_types_and_shapes() -> None:
+    with pytest.raises(TypeError, match="`sigma` of BlackScholes must be a real number"):
+        lf.BlackScholes("0.2")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"must have shape \(3,\)"):
+        lf.VarianceGamma.from_array([0.1, 0.2])
+    with pytest.raises(ValueError, match="`spot` of Market must be in"):
+        lf.Market(-1.0, 0.01)
+    with pytest.raises(ValueError, match="`rate` of Market"):
+        lf.Market(100.0, float("inf"))
