@@ -105,14 +105,13 @@ double cos_cost(int n_terms, std::size_t nK) {
   return static_cast<double>(n_terms) * (40.0 + 1.5 * static_cast<double>(nK));
 }
 
-bool cos_put_slice(const ModelParams& model, double omega, const COSPlanner& planner,
-                   const COSSettings& settings, const MaturitySlice& sl, double spot,
-                   double* put_out, int& terms_used) {
+bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
+                    const COSSettings& settings, const MaturitySlice& sl, double spot,
+                    COSPlan& plan) {
   const double T = sl.T, F = sl.forward;
   double k_max = 0.0;
   for (std::size_t j = 0; j < sl.nK; ++j) k_max = std::max(k_max, sl.strikes[j]);
   const double abs_tol = settings.tolerance * spot;
-
   double a, b;
   if (settings.truncation_width > 0.0) {
     const Cumulants c = cumulants(model);
@@ -120,20 +119,24 @@ bool cos_put_slice(const ModelParams& model, double omega, const COSPlanner& pla
     a = c.c1 * T - half;
     b = c.c1 * T + half;
   } else {
-    planner.range(T, 0.1 * abs_tol / std::max(k_max, F), a, b);
+    // Put error from the mass outside [a, b] is at most K P(outside): keep it below tol/4.
+    planner.range(T, 0.25 * abs_tol / std::max(k_max, F), a, b);
   }
-  const double width = b - a;
-  int N = settings.n_terms;
-  if (N == 0) {
-    N = planner.terms(T, width, k_max, 0.5 * abs_tol);
-    if (N > settings.max_terms) return false;
+  plan.a = a;
+  plan.width = b - a;
+  plan.n_terms = settings.n_terms;
+  if (plan.n_terms == 0) {
+    plan.n_terms = planner.terms(T, plan.width, k_max, 0.5 * abs_tol);
+    if (plan.n_terms > settings.max_terms) return false;
   }
-  terms_used = N;
+  return true;
+}
 
+void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl,
+                   double* put_out) {
+  const double T = sl.T, F = sl.forward, a = plan.a, width = plan.width, b = a + width;
+  const int N = plan.n_terms;
   // Density coefficients R_n = Re(phi_T(u_n) e^{-i u_n a}), u_n = n pi / (b - a).
-  std::vector<cplx> u(N), psi(N);
-  for (int n = 0; n < N; ++n) u[n] = cplx(n * kPi / width, 0.0);
-  char_exponent(model, omega, u.data(), N, psi.data());
   // Put payoff coefficients (Fang & Oosterlee 2008, eqs. 22-23) split into a strike-free part
   // and a polynomial in w = exp(-i pi (k - a)/(b - a)) evaluated by Horner's rule:
   //   int_a^k (kappa - e^z) cos(u (z-a)) dz = kappa [sin t/(u(1+u^2)) - cos t/(1+u^2)]
@@ -141,7 +144,7 @@ bool cos_put_slice(const ModelParams& model, double omega, const COSPlanner& pla
   std::vector<double> cr(N), ci(N);
   double strike_free = 0.0;
   for (int n = 1; n < N; ++n) {
-    const double un = u[n].real();
+    const double un = n * kPi / width;
     const double rn = std::exp(T * psi[n].real()) * std::cos(T * psi[n].imag() - un * a);
     const double g = rn / (1.0 + un * un);
     cr[n] = -g;
@@ -196,7 +199,6 @@ bool cos_put_slice(const ModelParams& model, double omega, const COSPlanner& pla
     const double intrinsic = std::max(sl.strikes[j] - F, 0.0);
     put_out[j] = sl.discount * std::max(F * put_out[j], intrinsic);
   }
-  return true;
 }
 
 }  // namespace levyfast

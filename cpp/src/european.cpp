@@ -11,6 +11,8 @@ namespace levyfast {
 
 namespace {
 
+constexpr double kPi = 3.141592653589793;
+
 std::string describe(double v) {
   std::ostringstream os;
   os.precision(17);
@@ -54,35 +56,65 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   const bool may_cos = settings.method != Method::TimeChange;
   const bool may_tc = settings.method != Method::COS && has_time_change(model);
   const COSPlanner planner(model, cs);
+
+  // Pass 1: plan every maturity and choose its method (cheaper of COS and time change).
+  std::vector<MaturitySlice> slices(nT);
+  std::vector<COSPlan> plans(nT);
+  std::vector<char> use_cos(nT, 0);
   std::vector<MixtureNode> nodes;
+  double shared_width = 0.0;
   for (std::size_t i = 0; i < nT; ++i) {
     const double T = maturities[i];
-    const MaturitySlice sl{T, market.spot * std::exp((market.rate - market.dividend) * T),
-                           std::exp(-market.rate * T), strikes, nK};
-    double* row = out + i * nK;
-    bool done = false;
-    if (may_tc) {
+    slices[i] = {T, market.spot * std::exp((market.rate - market.dividend) * T),
+                 std::exp(-market.rate * T), strikes, nK};
+    const bool cos_ok =
+        may_cos && plan_cos_slice(model, planner, cs, slices[i], market.spot, plans[i]);
+    if (cos_ok && may_tc) {
       time_change_nodes(model, omega, T, cs.tolerance, nodes);
-      int n_cos = cs.max_terms + 1;
-      if (may_cos && cs.n_terms == 0) {
-        double a, b;
-        double k_max = *std::max_element(strikes, strikes + nK);
-        planner.range(T, 0.1 * cs.tolerance * market.spot / std::max(k_max, sl.forward), a, b);
-        n_cos = planner.terms(T, b - a, k_max, 0.5 * cs.tolerance * market.spot);
-      }
-      if (!may_cos || n_cos > cs.max_terms ||
-          time_change_cost(nodes.size(), nK) < cos_cost(n_cos, nK)) {
-        time_change_put_slice(nodes, sl, row);
-        done = true;
-      }
+      use_cos[i] = cos_cost(plans[i].n_terms, nK) <= time_change_cost(nodes.size(), nK);
+    } else {
+      use_cos[i] = cos_ok;
     }
-    if (!done) {
-      int used = 0;
-      const bool ok = cos_put_slice(model, omega, planner, cs, sl, market.spot, row, used);
-      LF_REQUIRE(ok, "COS cannot reach tolerance " + describe(cs.tolerance) + " * spot at T = " +
-                         describe(T) + " within max_terms = " + std::to_string(cs.max_terms) +
-                         " (the characteristic function decays too slowly); raise max_terms "
-                         "or tolerance, or use method='auto' or 'time_change' where available");
+    LF_REQUIRE(use_cos[i] || may_tc,
+               "COS cannot reach tolerance " + describe(cs.tolerance) + " * spot at T = " +
+                   describe(T) + " within max_terms = " + std::to_string(cs.max_terms) +
+                   " (the characteristic function decays too slowly); raise max_terms "
+                   "or tolerance, or use method='auto' or 'time_change' where available");
+    if (use_cos[i]) shared_width = std::max(shared_width, plans[i].width);
+  }
+
+  // Pass 2: with automatic N, COS maturities share one exponent grid u_n = n pi / W on the
+  // widest range W (each range is widened about its centre, N scaled to keep u_N).
+  const bool share = cs.n_terms == 0;
+  int shared_terms = 0;
+  if (share) {
+    for (std::size_t i = 0; i < nT; ++i) {
+      if (!use_cos[i]) continue;
+      COSPlan& pl = plans[i];
+      pl.a -= 0.5 * (shared_width - pl.width);
+      pl.n_terms = static_cast<int>(std::ceil(pl.n_terms * shared_width / pl.width));
+      pl.width = shared_width;
+      shared_terms = std::max(shared_terms, pl.n_terms);
+    }
+  }
+  std::vector<cplx> u, psi;
+  auto fill_exponent = [&](int n_terms, double width) {
+    u.resize(n_terms);
+    psi.resize(n_terms);
+    for (int n = 0; n < n_terms; ++n) u[n] = cplx(n * kPi / width, 0.0);
+    char_exponent(model, omega, u.data(), u.size(), psi.data());
+  };
+  if (share && shared_terms > 0) fill_exponent(shared_terms, shared_width);
+
+  for (std::size_t i = 0; i < nT; ++i) {
+    double* row = out + i * nK;
+    const MaturitySlice& sl = slices[i];
+    if (use_cos[i]) {
+      if (!share) fill_exponent(plans[i].n_terms, plans[i].width);
+      cos_put_slice(psi.data(), plans[i], sl, row);
+    } else {
+      time_change_nodes(model, omega, sl.T, cs.tolerance, nodes);
+      time_change_put_slice(nodes, sl, row);
     }
     if (kind == OptionKind::Call) {
       // Put–call parity: C = P + S e^{-qT} - K e^{-rT} = P + D (F - K).

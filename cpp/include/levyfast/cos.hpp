@@ -54,12 +54,23 @@ struct MaturitySlice {
   std::size_t nK;
 };
 
-// Forward put values E[(K - S_T)^+] / discount... written as discounted put prices into
-// `put_out[nK]`. Returns false (and writes nothing) when the automatic number of terms would
-// exceed max_terms; `terms_used` receives the N chosen.
-bool cos_put_slice(const ModelParams& model, double omega, const COSPlanner& planner,
-                   const COSSettings& settings, const MaturitySlice& slice, double spot,
-                   double* put_out, int& terms_used);
+// Truncation range [a, a + width] and number of terms of one maturity.
+struct COSPlan {
+  double a;
+  double width;
+  int n_terms;
+};
+
+// Plans one maturity from the settings (fixed N / L) or the tolerance. Returns false when
+// the automatic number of terms would exceed max_terms.
+bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
+                    const COSSettings& settings, const MaturitySlice& slice, double spot,
+                    COSPlan& plan);
+
+// Discounted put prices of one maturity into put_out[nK], given psi[n] = psi(n pi / width)
+// for n < plan.n_terms (the exponent grid may be shared by maturities of equal width).
+void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& slice,
+                   double* put_out);
 
 // Work estimate (arbitrary units, comparable with time_change_cost) of a COS slice with N terms.
 double cos_cost(int n_terms, std::size_t nK);
