@@ -117,8 +117,12 @@ void price_surface(const ModelParams& model, const Market& market, const double*
       time_change_put_slice(nodes, sl, row);
     }
     if (kind == OptionKind::Call) {
-      // Put–call parity: C = P + S e^{-qT} - K e^{-rT} = P + D (F - K).
-      for (std::size_t j = 0; j < nK; ++j) row[j] += sl.discount * (sl.forward - strikes[j]);
+      // Put–call parity C = P + D (F - K), kept on the call's own bound D (F - K)^+ so that
+      // round-off in the subtraction cannot produce a negative time value.
+      for (std::size_t j = 0; j < nK; ++j) {
+        const double gap = sl.forward - strikes[j];
+        row[j] = std::max(row[j] + sl.discount * gap, sl.discount * std::max(gap, 0.0));
+      }
     }
   }
   check_finite_outputs(out, nT * nK);

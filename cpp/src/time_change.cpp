@@ -128,21 +128,33 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
   }
   for (std::size_t j = 0; j < sl.nK; ++j) {
     const double kappa = sl.strikes[j] / F, k = std::log(kappa);
+    // Integrate the out-of-the-money side (bounded by the weight sum's small error instead of
+    // cancelling against it) and get the other by parity with E[e^X] = 1 exactly.
+    const bool otm_call = k > 0.0;
     double acc = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
       const double x = nodes[i].log_mean - k;
       const double d1 = sd[i] > 0.0 ? x * inv_sd[i] + 0.5 * sd[i] : (x > 0.0 ? 1e300 : -1e300);
       const double d2 = d1 - sd[i];
-      double put;
-      if (d2 > kSaturated) {
-        put = 0.0;
+      double value;
+      if (otm_call) {
+        if (d1 < -kSaturated) {
+          value = 0.0;
+        } else if (d2 > kSaturated) {
+          value = mean[i] - kappa;
+        } else {
+          value = mean[i] * norm_cdf_neg(-d1) - kappa * norm_cdf_neg(-d2);
+        }
+      } else if (d2 > kSaturated) {
+        value = 0.0;
       } else if (d1 < -kSaturated) {
-        put = kappa - mean[i];
+        value = kappa - mean[i];
       } else {
-        put = kappa * norm_cdf_neg(d2) - mean[i] * norm_cdf_neg(d1);
+        value = kappa * norm_cdf_neg(d2) - mean[i] * norm_cdf_neg(d1);
       }
-      acc += nodes[i].weight * put;
+      acc += nodes[i].weight * value;
     }
+    if (otm_call) acc = std::max(acc, 0.0) + kappa - 1.0;
     const double intrinsic = std::max(sl.strikes[j] - F, 0.0);
     put_out[j] = sl.discount * std::max(F * acc, intrinsic);
   }
