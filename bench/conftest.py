@@ -31,7 +31,7 @@ STRIKES = np.linspace(80.0, 120.0, 20)
 MATURITIES = np.linspace(0.1, 2.0, 10)
 #: Accuracy promised by levyfast's default tolerance, and asserted of every fast method.
 ACCURACY = 1e-6 * SPOT
-#: Oracle certification (fraction of spot): 1000x inside ACCURACY, and ~2x cheaper than 1e-11.
+#: Oracle certification (fraction of spot): 1000x inside ACCURACY.
 ORACLE_TOL = 1e-9
 
 #: One surface per model of the issue.

@@ -134,7 +134,7 @@ def test_quantlib_vg(benchmark, oracle) -> None:
             return out.reshape(MATURITIES.size, STRIKES.size)
 
         benchmark.group = "surface vg"
-        prices = benchmark.pedantic(npv_loop, rounds=5, iterations=1, warmup_rounds=1)
+        prices = benchmark.pedantic(npv_loop, rounds=20, iterations=1, warmup_rounds=1)
     finally:
         settings.evaluationDate = saved
 

@@ -53,6 +53,8 @@
 //   gain * int_0^{J eta} E(u lambda) |psi_T(u)| du <= eps share, lambda = L / N, E the largest
 //   interpolation error of a unit Fourier component (Lagrange::error_bound), and rounding
 //   gain * 4 eps_mach log2(N) sum_j |eta psi_T(u_j)| within its share.
+// * Given `eta`, L = 2 pi / eta and J, N are still chosen (aliasing is then not checked); given
+//   `n`, J = N = n (no zero padding) and only the grid's coverage and the rounding are checked.
 // * J, N <= 2^20, otherwise std::invalid_argument. The bounds are rigorous up to the tail
 //   extrapolation, so the error is typically 10-100 times below `tolerance`. The long transforms
 //   come from prices that are not smooth in k: variance gamma with T / nu small (its density is
@@ -84,7 +86,8 @@ constexpr double kInterpShare = 0.4;
 constexpr double kRoundShare = 0.1;
 // Rounding error of one FFT output, per unit of sum |x_j| and per radix-2 stage.
 constexpr double kRoundUnit = 4.0 * std::numeric_limits<double>::epsilon();
-// Values of s - 1 - alpha tried in the Chernoff bound of the right-hand alias term.
+// Exponents s tried in the Chernoff bounds of the alias terms: kChernoffPoints values of
+// s - 1 - alpha (right image) or s (left image) up to kChernoffMaxExcess or the moment strip.
 constexpr int kChernoffPoints = 32;
 constexpr double kChernoffMaxExcess = 64.0;
 // Cap on E[e^{(alpha+1) X_T}] in the automatic choice of alpha.
@@ -127,7 +130,7 @@ std::size_t bit_reverse(std::size_t m, std::size_t n) {
   return r;
 }
 
-// Iterative radix-2 decimation-in-time FFT, A_m = sum_j a_j exp(-2 pi i j m / n), in place.
+// Iterative radix-2 FFT, A_m = sum_j a_j exp(-2 pi i j m / n), in place.
 class Radix2Fft {
  public:
   // Twiddles for every length up to n_max (grown only when a longer transform is needed):
@@ -137,15 +140,21 @@ class Radix2Fft {
   void reserve(std::size_t n_max) {
     if (n_max <= n_max_) return;
     n_max_ = n_max;
-    tw_.assign(n_max, cplx(0.0, 0.0));
+    tw_.resize(n_max);
     const std::size_t H = n_max / 2;
     std::size_t B = 1;
     while (B * B < H) B *= 2;
-    std::vector<cplx> coarse(H / B + 1), fine(B);
+    std::vector<cplx> fine(B);
     const double step = -kPi / static_cast<double>(H);
     for (std::size_t b = 0; b < B; ++b) fine[b] = std::polar(1.0, step * static_cast<double>(b));
-    for (std::size_t a = 0; a * B < H; ++a) coarse[a] = std::polar(1.0, step * static_cast<double>(a * B));
-    for (std::size_t k = 0; k < H; ++k) tw_[H + k] = coarse[k / B] * fine[k % B];
+    for (std::size_t a = 0; a < H; a += B) {
+      const cplx coarse = std::polar(1.0, step * static_cast<double>(a));
+      const double cr = coarse.real(), ci = coarse.imag();
+      for (std::size_t b = 0; b < B && a + b < H; ++b) {
+        const double fr = fine[b].real(), fi = fine[b].imag();
+        tw_[H + a + b] = cplx(cr * fr - ci * fi, cr * fi + ci * fr);
+      }
+    }
     for (std::size_t h = H / 2; h >= 1; h /= 2)
       for (std::size_t k = 0; k < h; ++k) tw_[h + k] = tw_[H + k * (H / h)];
   }
@@ -320,9 +329,9 @@ struct MaturityPlan {
 
 std::string cannot_reach(const FFTSettings& s, double T, const std::string& why) {
   return "FFT pricer cannot reach `tolerance` = " + fmt_short(s.tolerance) +
-         " (fraction of spot) at maturity " + fmt_short(T) + " with n <= " +
-         std::to_string(kMaxN) + ": " + why +
-         "; increase `tolerance`, narrow the strike range or use another pricer";
+         " (fraction of spot) at maturity " + fmt_short(T) + ": " + why +
+         "; increase `tolerance`, narrow the strike range or use another pricer (FFT lengths are "
+         "capped at " + std::to_string(kMaxN) + ")";
 }
 
 // alpha = min(kDefaultAlpha, (s_plus - 1) / 2), lowered until E[e^{(alpha+1) X_T}] <=
@@ -379,6 +388,24 @@ std::size_t choose_terms(DampedSpectrum& spec, const FFTSettings& s, const Matur
       s, p.T, "the characteristic function decays too slowly (truncation needs more terms)"));
 }
 
+// Rounding error of a length-N FFT within its share; it grows with N and with
+// E[e^{(alpha+1) X_T}], so a given `alpha` can make every grid useless.
+void require_rounding(const FFTSettings& s, const MaturityPlan& p, std::size_t N, double abs_sum) {
+  const double rounding = p.gain * kRoundUnit * static_cast<double>(stages(N)) * abs_sum;
+  if (!(rounding <= kRoundShare * p.eps)) {
+    throw std::invalid_argument(cannot_reach(
+        s, p.T, "rounding error of the FFT (about " + fmt_short(rounding) +
+                    ", growing with E[S_T^(alpha+1)], alpha = " + fmt_short(p.alpha) + ") exceeds it"));
+  }
+}
+
+// sum_j |eta w_j psi_T(u_j)| over the J terms.
+double abs_sum(const DampedSpectrum& spec, const MaturityPlan& p) {
+  double total = 0.0;
+  for (std::size_t j = 0; j < p.J; ++j) total += spec.abs_term(j, p.T);
+  return total;
+}
+
 // Smallest power-of-two N >= J that keeps the interpolation error and rounding within their
 // shares and leaves kStencil nodes of margin around the requested log-strikes.
 std::size_t choose_length(const DampedSpectrum& spec, const FFTSettings& s, const MaturityPlan& p,
@@ -390,11 +417,7 @@ std::size_t choose_length(const DampedSpectrum& spec, const FFTSettings& s, cons
   for (std::size_t N = std::max(p.J, kMinN); N <= kMaxN; N *= 2) {
     const double lambda = p.L / static_cast<double>(N);
     if (p.k_max - p.k_min > served_width(p.L, N)) continue;
-    const double rounding = p.gain * kRoundUnit * static_cast<double>(stages(N)) * total;
-    if (rounding > kRoundShare * p.eps) {
-      throw std::invalid_argument(cannot_reach(s, p.T, "rounding error of the FFT (about " +
-                                                           fmt_short(rounding) + ") exceeds it"));
-    }
+    require_rounding(s, p, N, total);
     double err = 0.0;
     for (std::size_t j = 0; j < p.J; ++j) err += lag.error_bound(eta * static_cast<double>(j) * lambda) * mag[j];
     if (p.gain * err <= kInterpShare * p.eps) return N;
@@ -422,6 +445,7 @@ MaturityPlan plan_maturity(const Context& c, double T, DampedSpectrum& spec, con
                    " (after interpolation margins) but the strikes span " +
                    fmt(p.k_max - p.k_min) + " at maturity " + fmt(T) +
                    "; increase `n` or decrease `eta`");
+    require_rounding(c.settings, p, p.N, abs_sum(spec, p));
   } else {
     p.J = choose_terms(spec, c.settings, p);
     p.N = choose_length(spec, c.settings, p, lag);
