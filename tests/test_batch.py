@@ -46,3 +46,32 @@ def test_batch_every_model(cls, params) -> None:
     out = lf.price_batch(cls, params, MKT, K, T)
     for i, row in enumerate(params):
         np.testing.assert_array_equal(out[i], lf.price(cls(*row), MKT, K, T))
+
+
+def test_batch_per_row_rates_and_dividends() -> None:
+    params = _vg_params(12)
+    rng = np.random.default_rng(3)
+    rates = rng.uniform(-0.01, 0.08, len(params))
+    dividends = rng.uniform(0.0, 0.04, len(params))
+    out = lf.price_batch(lf.VarianceGamma, params, MKT, K, T, "put", n_threads=2,
+                         rates=rates, dividends=dividends)
+    for i in range(len(params)):
+        row_market = lf.Market(MKT.spot, rates[i], dividends[i])
+        single = lf.price(lf.VarianceGamma.from_array(params[i]), row_market, K, T, "put")
+        np.testing.assert_array_equal(out[i], single)
+    only_rates = lf.price_batch(lf.VarianceGamma, params, MKT, K, T, rates=rates)
+    single = lf.price(lf.VarianceGamma.from_array(params[1]), lf.Market(100.0, rates[1]), K, T)
+    np.testing.assert_array_equal(only_rates[1], single)
+
+
+@pytest.mark.parametrize(
+    "name,value,match",
+    [
+        ("rates", np.zeros(3), r"`rates` of price_batch must have shape \[2\]"),
+        ("dividends", [0.0, np.nan], r"`dividends` of price_batch must be finite"),
+        ("rates", [[0.0, 0.0]], r"`rates` of price_batch must have ndim"),
+    ],
+)
+def test_batch_per_row_market_validation(name: str, value, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        lf.price_batch(lf.VarianceGamma, _vg_params(2)[:2], MKT, K, T, **{name: value})

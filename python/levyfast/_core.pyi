@@ -40,6 +40,8 @@ def price_surface(
     spot: float,
     rate: float,
     dividend: float,
+    rates: NDArray[np.float64] | None,
+    dividends: NDArray[np.float64] | None,
     strikes: NDArray[np.float64],
     maturities: NDArray[np.float64],
     kind: int,

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .. import _core
-from .._validation import Interval, check_choice, check_scalar
+from .._validation import Interval, check_array, check_choice, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
 from ._common import check_market, kind_code, prepare_grid
@@ -30,6 +30,14 @@ def _settings(owner: str, method: str, tolerance: float) -> _core.EuropeanSettin
     if method == "fft":
         return FFTPricer(tolerance=tolerance)._settings()
     return COSPricer(tolerance=tolerance)._settings(_METHOD_CODE[method])
+
+
+def _per_row(owner: str, name: str, values: ArrayLike, n: int) -> NDArray[np.float64]:
+    column = check_array(owner, name, values, Interval())
+    if column.shape != (n,):
+        raise ValueError(f"`{name}` of {owner} must have shape [{n}] (one per params row); "
+                         f"got {column.shape}")
+    return column
 
 
 def price(
@@ -61,8 +69,15 @@ def price_batch(
     method: str = "auto",
     tolerance: float = DEFAULT_TOLERANCE,
     n_threads: int | None = None,
+    *,
+    rates: ArrayLike | None = None,
+    dividends: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Prices ``[n, n_T, n_K]`` for ``params [n, n_params]`` (``PARAM_NAMES`` order) of one model.
+
+    ``rates`` / ``dividends`` (shape ``[n]``), when given, replace ``market.rate`` /
+    ``market.dividend`` row by row (``market.spot`` is shared): a dataset samples the market
+    together with the parameters.
 
     Runs on ``n_threads`` worker threads (default: all cores) with the GIL released. Every row
     is validated before pricing starts; an invalid row raises ``ValueError`` naming it.
@@ -89,7 +104,11 @@ def price_batch(
     else:
         threads = int(n_threads)
     settings = _settings(owner, method, tolerance)
+    per_row = [
+        None if column is None else _per_row(owner, name, column, arr.shape[0])
+        for name, column in (("rates", rates), ("dividends", dividends))
+    ]
     return _core.price_batch(
-        model_cls.MODEL_ID, arr, market.spot, market.rate, market.dividend, grid.strikes,
+        model_cls.MODEL_ID, arr, market.spot, market.rate, market.dividend, *per_row, grid.strikes,
         grid.maturities, kind_code(owner, kind), settings, threads,
     )
