@@ -19,7 +19,7 @@ from conftest import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from oracle import bs_price, lewis_price
+from oracle import bs_price, lewis_price, mixture_price
 
 import levyfast as lf
 
@@ -202,3 +202,25 @@ def test_cos_fixed_settings_converge() -> None:
     errs = [np.max(np.abs(lf.COSPricer(n_terms=n, truncation_width=10.0).price(
         m, MARKET, STRIKES, T, "put") - ref)) for n in (16, 32, 64, 128)]
     assert errs[0] > errs[1] > errs[2] and errs[3] < 1e-7 * MARKET.spot, errs
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        # small sigma with a strong drift: the conditional Black price has a sharp kink in the
+        # mixing variable that the time-change quadrature must resolve (once off by 2.4e-4*S0)
+        lf.VarianceGamma(0.05633664952078285, 0.975103298139523, -0.49844907932177496),
+        lf.VarianceGamma(0.05008550072330458, 0.5526732346273944, -0.46523059136438183),
+        lf.NIG(3.0, -2.5, 0.05),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("method", ["auto", "time_change"])
+def test_sharp_conditional_kink_against_mixture_oracle(model, method) -> None:
+    market = lf.Market(100.0, 0.03, 0.0)
+    strikes = np.linspace(80.0, 120.0, 9)
+    maturities = np.array([0.1, 0.5, 2.0])
+    got = lf.price(model, market, strikes, maturities, "put", method=method)
+    expected = mixture_price(model, market, strikes, maturities, "put")
+    tol = ACCURACY * market.spot
+    assert np.max(np.abs(got - expected)) <= tol, _report(got, expected, tol, model=model)
