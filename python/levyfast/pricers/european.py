@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -27,6 +28,12 @@ _METHOD_CODE = {"auto": 0, "cos": 1, "fft": 2, "time_change": 3}
 def _settings(owner: str, method: str, tolerance: float) -> _core.EuropeanSettings:
     check_choice(owner, "method", method, METHODS)
     check_scalar(owner, "tolerance", tolerance, Interval(1e-14, 1.0, closed_low=True))
+    return _cached_settings(method, float(tolerance))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_settings(method: str, tolerance: float) -> _core.EuropeanSettings:
+    """Core settings per (method, tolerance); never mutated once built, so safe to share."""
     if method == "fft":
         return FFTPricer(tolerance=tolerance)._settings()
     return COSPricer(tolerance=tolerance)._settings(_METHOD_CODE[method])
