@@ -31,6 +31,12 @@ cplx vg_raw(double sigma, double nu, double theta, cplx u) {
   return -std::log(1.0 - i * u * theta * nu + 0.5 * sigma * sigma * nu * u * u) / nu;
 }
 
+// e^z - 1 accurate for small |z|: Re = expm1(x) cos y - 2 sin^2(y/2), Im = e^x sin y.
+cplx cexpm1(cplx z) {
+  const double x = z.real(), y = z.imag(), h = std::sin(0.5 * y);
+  return {std::expm1(x) * std::cos(y) - 2.0 * h * h, std::exp(x) * std::sin(y)};
+}
+
 cplx cgmy_jumps(double C, double G, double M, double Y, cplx u) {
   const cplx i(0.0, 1.0);
   const cplx zm = M - i * u, zg = G + i * u;
@@ -51,7 +57,19 @@ cplx cgmy_jumps(double C, double G, double M, double Y, cplx u) {
     const cplx b2 = zm * lzm * lzm - M * lm * lm + zg * lzg * lzg - G * lg * lg;
     return C * (b1 + d * (0.5 * b2 + (kEulerGamma - 1.0) * b1));
   }
-  return C * std::tgamma(-Y) * (std::pow(zm, Y) - std::pow(M, Y) + std::pow(zg, Y) - std::pow(G, Y));
+  if (std::abs(Y - 1.0) < 0.25) {
+    // B(Y) = zm^Y - M^Y + zg^Y - G^Y with d = Y - 1: since zm + zg = M + G,
+    //   B = zm expm1(d ln zm) - M expm1(d ln M) + zg expm1(d ln zg) - G expm1(d ln G),
+    // which is O(d) without cancelling O(M) terms; Gamma(-Y) = Gamma(2 - Y)/(Y d).
+    const double d = Y - 1.0;
+    const cplx b = zm * cexpm1(d * std::log(zm)) - M * std::expm1(d * std::log(M)) +
+                   zg * cexpm1(d * std::log(zg)) - G * std::expm1(d * std::log(G));
+    return C * std::tgamma(2.0 - Y) / (Y * d) * b;
+  }
+  // z^Y - Z^Y = Z^Y expm1(Y ln(z/Z)): no cancellation as Y -> 0.
+  const cplx b = std::pow(M, Y) * cexpm1(Y * std::log(zm / M)) +
+                 std::pow(G, Y) * cexpm1(Y * std::log(zg / G));
+  return C * std::tgamma(-Y) * b;
 }
 
 }  // namespace
