@@ -12,9 +12,14 @@ from .pricers import (
     METHODS,
     COSPricer,
     FFTPricer,
+    Greeks,
+    greeks,
     price,
+    price_and_grad,
+    price_and_grad_batch,
     price_batch,
 )
+from .calibration import CalibrationResult, LeastSquaresCalibrator
 
 try:
     __version__ = version("levyfast")
@@ -37,5 +42,11 @@ __all__ = [
     "METHODS",
     "DEFAULT_TOLERANCE",
     "HIGH_ACCURACY",
+    "price_and_grad",
+    "price_and_grad_batch",
+    "greeks",
+    "Greeks",
+    "LeastSquaresCalibrator",
+    "CalibrationResult",
     "__version__",
 ]
