@@ -9,7 +9,6 @@ namespace levyfast {
 namespace {
 
 constexpr double kEulerGamma = 0.5772156649015329;
-constexpr double kZeta2 = 1.6449340668482264;  // pi^2 / 6
 // Same band as models.cpp: inside it, CGMY's removable singularities at Y = 0 and Y = 1 use
 // Taylor expansions (here to one order more than the exponent needs, since we differentiate).
 constexpr double kCgmyLimitEps = 1e-6;
@@ -37,32 +36,72 @@ cplx cgmy_rate_grad(double C, double Y, cplx z, double z0) {
   return -C * std::tgamma(1.0 - Y) * (std::pow(z, d) - std::pow(z0, d));
 }
 
+// Series in x of Gamma(1 - x) = exp(gamma_E x + sum_{k>=2} zeta(k) x^k / k), kSeries terms.
+constexpr int kSeries = 9;
+constexpr double kZeta[kSeries] = {0.0, 0.0, 1.6449340668482264, 1.2020569031595943,
+                                   1.0823232337111382, 1.0369277551433699, 1.0173430619844491,
+                                   1.0083492773819228, 1.0040773561979443};
+// Half-width of the bands about Y = 0 and Y = 1 where d/dY uses the series: the closed form
+// loses ~eps / dist^2 to cancellation, the 8-term series ~dist^8 ln^9|z| / 9!.
+constexpr double kCgmySeriesBand = 1e-2;
+
+void gamma_one_minus_series(double* g) {
+  double c[kSeries] = {0.0, kEulerGamma};
+  for (int k = 2; k < kSeries; ++k) c[k] = kZeta[k] / k;
+  g[0] = 1.0;  // coefficients of exp(C(x)): g_n = (1/n) sum_{k=1}^n k c_k g_{n-k}
+  for (int n = 1; n < kSeries; ++n) {
+    double acc = 0.0;
+    for (int k = 1; k <= n; ++k) acc += k * c[k] * g[n - k];
+    g[n] = acc / n;
+  }
+}
+
 // d/dY of C Gamma(-Y) B(Y), B(Y) = (M-iu)^Y - M^Y + (G+iu)^Y - G^Y (Carr et al. 2002):
-// C Gamma(-Y) [B'(Y) - digamma(-Y) B(Y)] away from Y = 0, 1; second-order Taylor
-// expansions of Gamma(1-Y) B(Y)/Y (Y -> 0) and Gamma(1-d) B/(d (1+d)) (d = Y-1 -> 0) there,
-// using ln Gamma(1-x) = gamma_E x + zeta(2) x^2/2 + O(x^3).
+// C Gamma(-Y) [B'(Y) - digamma(-Y) B(Y)] away from Y = 0 and 1. Near them, power series:
+//   Y -> 0:  J/C = -Gamma(1-Y) sum_n b_{n+1} Y^n/(n+1)!,  b_k = sum ln^k z - ln^k z0,
+//   Y = 1+d: J/C = Gamma(1-d)/(1+d) sum_n B_{n+1} d^n/(n+1)!,  B_k = sum z ln^k z - z0 ln^k z0,
+// (from Gamma(-Y) = -Gamma(1-Y)/Y = Gamma(1-d)/(d (1+d))), differentiated term by term.
 cplx cgmy_y_grad(double C, double G, double M, double Y, cplx u) {
   const cplx i(0.0, 1.0);
   const cplx zm = M - i * u, zg = G + i * u;
   const cplx lzm = std::log(zm), lzg = std::log(zg);
   const double lm = std::log(M), lg = std::log(G);
-  const double g1 = kEulerGamma, g2 = 0.5 * (kEulerGamma * kEulerGamma + kZeta2);
-  if (std::abs(Y) < kCgmyLimitEps) {
-    // J/C = -[b1 + Y (b2/2 + g1 b1) + Y^2 (b3/6 + g1 b2/2 + g2 b1)], b_k = sum ln^k z - ln^k z0.
-    const cplx b1 = (lzm - lm) + (lzg - lg);
-    const cplx b2 = lzm * lzm - lm * lm + lzg * lzg - lg * lg;
-    const cplx b3 = lzm * lzm * lzm - lm * lm * lm + lzg * lzg * lzg - lg * lg * lg;
-    return -C * ((0.5 * b2 + g1 * b1) + 2.0 * Y * (b3 / 6.0 + 0.5 * g1 * b2 + g2 * b1));
-  }
   const double d = Y - 1.0;
-  if (std::abs(d) < kCgmyLimitEps) {
-    // J/C = B1 + d [B2/2 + (g1-1) B1] + d^2 [B3/6 + (g1-1) B2/2 + (g2 - g1 + 1) B1],
-    // B_k = sum z ln^k z - z0 ln^k z0.
-    const cplx B1 = zm * lzm - M * lm + zg * lzg - G * lg;
-    const cplx B2 = zm * lzm * lzm - M * lm * lm + zg * lzg * lzg - G * lg * lg;
-    const cplx B3 = zm * lzm * lzm * lzm - M * lm * lm * lm + zg * lzg * lzg * lzg - G * lg * lg * lg;
-    return C * ((0.5 * B2 + (g1 - 1.0) * B1) +
-                2.0 * d * (B3 / 6.0 + 0.5 * (g1 - 1.0) * B2 + (g2 - g1 + 1.0) * B1));
+  const bool near0 = std::abs(Y) < kCgmySeriesBand, near1 = std::abs(d) < kCgmySeriesBand;
+  if (near0 || near1) {
+    double g[kSeries];
+    gamma_one_minus_series(g);
+    cplx pzm = near0 ? 1.0 : zm, pzg = near0 ? 1.0 : zg;
+    double pm = near0 ? 1.0 : M, pg = near0 ? 1.0 : G, fact = 1.0;
+    cplx a[kSeries];  // a_n = (b or B)_{n+1} / (n+1)!
+    for (int n = 0; n < kSeries; ++n) {
+      pzm *= lzm;
+      pzg *= lzg;
+      pm *= lm;
+      pg *= lg;
+      fact *= (n + 1);
+      a[n] = (pzm - pm + pzg - pg) / fact;
+    }
+    double pre[kSeries];  // -Gamma(1-Y) or Gamma(1-d)/(1+d)
+    for (int n = 0; n < kSeries; ++n) {
+      if (near0) {
+        pre[n] = -g[n];
+      } else {
+        double acc = 0.0;
+        for (int k = 0; k <= n; ++k) acc += g[k] * ((n - k) % 2 ? -1.0 : 1.0);
+        pre[n] = acc;
+      }
+    }
+    const double x = near0 ? Y : d;
+    cplx deriv = 0.0;
+    double xp = 1.0;  // x^(n-1)
+    for (int n = 1; n < kSeries; ++n) {
+      cplx coef = 0.0;
+      for (int k = 0; k <= n; ++k) coef += pre[k] * a[n - k];
+      deriv += static_cast<double>(n) * coef * xp;
+      xp *= x;
+    }
+    return C * deriv;
   }
   const cplx zmY = std::pow(zm, Y), zgY = std::pow(zg, Y);
   const double mY = std::pow(M, Y), gY = std::pow(G, Y);

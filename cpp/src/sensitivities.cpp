@@ -257,7 +257,12 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
     const bool cos_ok =
         plan_cos_slice(model, planner, cs, slices[i], market.spot, plans[i]) ||
         plan_cos_slice(model, price_planner, settings, slices[i], market.spot, plans[i]);
-    if (cos_ok && may_tc) {
+    if (cos_ok && may_tc && greeks && model.id == ModelId::VarianceGamma) {
+      // VG's |phi| decays only like u^(-2T/nu): the COS series of the density (gamma) and of
+      // the distribution function (delta) converge slowly or not at all; the time change is
+      // exact for them.
+      use_cos[i] = 0;
+    } else if (cos_ok && may_tc) {
       time_change_nodes(model, omega, T, cs.tolerance, nodes);
       use_cos[i] = cos_cost(plans[i].n_terms, nK) <= time_change_cost(nodes.size(), nK);
     } else {
