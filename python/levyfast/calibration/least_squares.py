@@ -340,8 +340,9 @@ class _Problem:
             if bad.any():
                 i, j = (int(v) for v in np.argwhere(bad)[0])
                 raise ValueError(f"quotes of {owner} must satisfy 0 <= bid <= ask; got bid "
-                                 f"{b[i, j]!r}, ask {a[i, j]!r} at T={grid.maturities[i]!r}, "
-                                 f"K={grid.strikes[i]!r} (index {(i, j)})")
+                                 f"{float(b[i, j])!r}, ask {float(a[i, j])!r} at "
+                                 f"T={float(grid.maturities[i])!r}, "
+                                 f"K={float(grid.strikes[j])!r} (index {(i, j)})")
             q = (0.5 * (a + b) if prices is None else _as_surface(owner, "prices", prices, shape))
             q = np.where(both, q, math.nan)
             spread = np.where(both, a - b, math.nan)
@@ -359,7 +360,7 @@ class _Problem:
             if np.isnan(w).any() or (w < 0.0).any():
                 idx = tuple(int(i) for i in np.argwhere(np.isnan(w) | (w < 0.0))[0])
                 raise ValueError(f"`weights` of {owner} must be finite and >= 0; got "
-                                 f"{w[idx]!r} at index {idx}")
+                                 f"{float(w[idx])!r} at index {idx}")
         mask = np.isfinite(q) & (w > 0.0)
         if not mask.any():
             raise ValueError(f"`prices` of {owner} has no quote to fit: every entry is NaN "
@@ -380,9 +381,10 @@ class _Problem:
         if n_dropped and on_arb == "raise":
             i, j = (int(v) for v in np.argwhere(violating)[0])
             raise ValueError(
-                f"quote of {owner} at T={grid.maturities[i]!r}, K={grid.strikes[j]!r} (index "
-                f"{(i, j)}) violates the no-arbitrage bounds of a European {kind}: "
-                f"{low[i, j]!r} <= price <= {high[i, j]!r}; got {q[i, j]!r} "
+                f"quote of {owner} at T={float(grid.maturities[i])!r}, "
+                f"K={float(grid.strikes[j])!r} (index {(i, j)}) violates the no-arbitrage "
+                f"bounds of a European {kind}: {float(low[i, j])!r} <= price <= "
+                f"{float(high[i, j])!r}; got {float(q[i, j])!r} "
                 f"({n_dropped} such quotes; pass on_arbitrage='drop' to leave them out)"
             )
         mask &= ~violating
@@ -438,7 +440,7 @@ class _Problem:
             lower[k], upper[k] = lo, hi
             if k in free and not lo <= x0[k] <= hi:
                 raise ValueError(f"the start of LeastSquaresCalibrator lies outside the bounds: "
-                                 f"`{nm}` = {x0[k]!r} not in [{lo!r}, {hi!r}]")
+                                 f"`{nm}` = {float(x0[k])!r} not in [{lo!r}, {hi!r}]")
         try:
             model_cls.from_array(x0)
         except ValueError as exc:
