@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import levyfast as lf
 import numpy as np
 import pytest
-
-import levyfast as lf
 
 MARKET = lf.Market(100.0, 0.03, 0.0)
 K = np.linspace(80.0, 120.0, 20)

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import math
 
+import levyfast as lf
 import numpy as np
 import pytest
 from conftest import MARKET, MODEL_CASES
+from levyfast import _core
 from oracle import lewis_price_grad
 from scipy.stats import norm
-
-import levyfast as lf
-from levyfast import _core
 
 REL = 1e-7
 NEGLIGIBLE = 1e-8 * MARKET.spot
@@ -257,7 +256,8 @@ def test_levy_greeks_match_central_differences(name: str, kind: str) -> None:
     model = MODEL_CASES[name]
     # For VG, T/nu >= 1.5: below, the density of X_T has an integrable singularity at its
     # centre and differences in spot are not accurate references (see the time-change test).
-    mats = np.array([2.0, 5.0]) if isinstance(model, lf.VarianceGamma) else np.array([0.1, 0.5, 2.0])
+    vg = isinstance(model, lf.VarianceGamma)
+    mats = np.array([2.0, 5.0]) if vg else np.array([0.1, 0.5, 2.0])
     m = MARKET
     g = lf.greeks(model, m, K, mats, kind, tolerance=lf.HIGH_ACCURACY)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .calibration import CalibrationResult, LeastSquaresCalibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from .pricers import (
@@ -19,7 +20,6 @@ from .pricers import (
     price_and_grad_batch,
     price_batch,
 )
-from .calibration import CalibrationResult, LeastSquaresCalibrator
 
 try:
     __version__ = version("levyfast")

@@ -182,7 +182,9 @@ class LeastSquaresCalibrator:
         """
         start_time = time.perf_counter()
         owner = "LeastSquaresCalibrator.fit"
-        problem = _Problem.build(self, owner, prices, market, strikes, maturities, weights, bid, ask)
+        problem = _Problem.build(
+            self, owner, prices, market, strikes, maturities, weights, bid, ask
+        )
         starts = self._starts(problem)
         best: Any = None
         nfev = njev = 0
@@ -195,13 +197,20 @@ class LeastSquaresCalibrator:
         assert best is not None
         params = problem.full(best.x)
         model = self.model_cls.from_array(params)
-        prices_fit, _ = price_and_grad(model, problem.market, problem.strikes, problem.maturities,
-                                       problem.kind, problem.tolerance)
+        prices_fit, _ = price_and_grad(
+            model,
+            problem.market,
+            problem.strikes,
+            problem.maturities,
+            problem.kind,
+            problem.tolerance,
+        )
         jac = problem.jacobian_at(best.x)
         std = np.full(len(params), math.nan)
         std[problem.free] = _standard_errors(best.fun, jac)
-        success = bool(best.status > 0 and np.isfinite(best.cost)
-                       and best.cost < 0.5 * _OUTSIDE_DOMAIN**2)
+        success = bool(
+            best.status > 0 and np.isfinite(best.cost) and best.cost < 0.5 * _OUTSIDE_DOMAIN**2
+        )
         message = str(best.message)
         if not success:
             message = f"fit failed: {message}"
@@ -252,7 +261,9 @@ def _positive_int(name: str, value: object, allow_zero: bool = False) -> int:
     return int(value)
 
 
-def _standard_errors(residuals: NDArray[np.float64], jac: NDArray[np.float64]) -> NDArray[np.float64]:
+def _standard_errors(
+    residuals: NDArray[np.float64], jac: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """sqrt(diag(s^2 (J^T J)^{-1})), s^2 = |r|^2 / (m - p); NaN where J^T J is singular."""
     m, p = jac.shape
     if m <= p:
@@ -265,11 +276,15 @@ def _standard_errors(residuals: NDArray[np.float64], jac: NDArray[np.float64]) -
     return np.sqrt(np.diag(cov))
 
 
-def _as_surface(owner: str, name: str, value: ArrayLike, shape: tuple[int, int]) -> NDArray[np.float64]:
+def _as_surface(
+    owner: str, name: str, value: ArrayLike, shape: tuple[int, int]
+) -> NDArray[np.float64]:
     try:
         arr = np.array(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` of {owner} must be an array of real numbers; got {value!r}") from exc
+        raise TypeError(
+            f"`{name}` of {owner} must be an array of real numbers; got {value!r}"
+        ) from exc
     if arr.shape != shape:
         raise ValueError(
             f"`{name}` of {owner} must have shape [n_T, n_K] = {list(shape)} matching "
@@ -308,30 +323,47 @@ class _Problem:
     # -- construction and validation ---------------------------------------------------------
     @classmethod
     def build(
-        cls, cal: LeastSquaresCalibrator, owner: str, prices: ArrayLike | None, market: Market,
-        strikes: ArrayLike, maturities: ArrayLike, weights: ArrayLike | None,
-        bid: ArrayLike | None, ask: ArrayLike | None,
+        cls,
+        cal: LeastSquaresCalibrator,
+        owner: str,
+        prices: ArrayLike | None,
+        market: Market,
+        strikes: ArrayLike,
+        maturities: ArrayLike,
+        weights: ArrayLike | None,
+        bid: ArrayLike | None,
+        ask: ArrayLike | None,
     ) -> _Problem:
         model_cls = cal.model_cls
-        if not (isinstance(model_cls, type) and hasattr(model_cls, "PARAM_NAMES")
-                and hasattr(model_cls, "from_array")):
-            raise TypeError(f"`model_cls` of LeastSquaresCalibrator must be a levyfast model "
-                            f"class; got {model_cls!r}")
+        if not (
+            isinstance(model_cls, type)
+            and hasattr(model_cls, "PARAM_NAMES")
+            and hasattr(model_cls, "from_array")
+        ):
+            raise TypeError(
+                f"`model_cls` of LeastSquaresCalibrator must be a levyfast model "
+                f"class; got {model_cls!r}"
+            )
         names: tuple[str, ...] = tuple(model_cls.PARAM_NAMES)
         target = check_choice("LeastSquaresCalibrator", "target", cal.target, TARGETS)
         kind = check_choice("LeastSquaresCalibrator", "kind", cal.kind, KINDS)
-        on_arb = check_choice("LeastSquaresCalibrator", "on_arbitrage", cal.on_arbitrage,
-                              ON_ARBITRAGE)
+        on_arb = check_choice(
+            "LeastSquaresCalibrator", "on_arbitrage", cal.on_arbitrage, ON_ARBITRAGE
+        )
         market = check_market(owner, market)
         if np.ndim(strikes) != 1 or np.ndim(maturities) != 1:
-            raise ValueError(f"`strikes` and `maturities` of {owner} must be one-dimensional; "
-                             f"got shapes {np.shape(strikes)} and {np.shape(maturities)}")
+            raise ValueError(
+                f"`strikes` and `maturities` of {owner} must be one-dimensional; "
+                f"got shapes {np.shape(strikes)} and {np.shape(maturities)}"
+            )
         grid = prepare_grid(owner, strikes, maturities)
         shape = (grid.maturities.size, grid.strikes.size)
 
         if (bid is None) != (ask is None):
-            raise ValueError(f"`bid` and `ask` of {owner} must be given together; got only "
-                             f"`{'bid' if ask is None else 'ask'}`")
+            raise ValueError(
+                f"`bid` and `ask` of {owner} must be given together; got only "
+                f"`{'bid' if ask is None else 'ask'}`"
+            )
         if bid is not None and ask is not None:
             b = _as_surface(owner, "bid", bid, shape)
             a = _as_surface(owner, "ask", ask, shape)
@@ -339,18 +371,22 @@ class _Problem:
             bad = both & ~((a >= b) & (b >= 0.0))
             if bad.any():
                 i, j = (int(v) for v in np.argwhere(bad)[0])
-                raise ValueError(f"quotes of {owner} must satisfy 0 <= bid <= ask; got bid "
-                                 f"{float(b[i, j])!r}, ask {float(a[i, j])!r} at "
-                                 f"T={float(grid.maturities[i])!r}, "
-                                 f"K={float(grid.strikes[j])!r} (index {(i, j)})")
-            q = (0.5 * (a + b) if prices is None else _as_surface(owner, "prices", prices, shape))
+                raise ValueError(
+                    f"quotes of {owner} must satisfy 0 <= bid <= ask; got bid "
+                    f"{float(b[i, j])!r}, ask {float(a[i, j])!r} at "
+                    f"T={float(grid.maturities[i])!r}, "
+                    f"K={float(grid.strikes[j])!r} (index {(i, j)})"
+                )
+            q = 0.5 * (a + b) if prices is None else _as_surface(owner, "prices", prices, shape)
             q = np.where(both, q, math.nan)
             spread = np.where(both, a - b, math.nan)
             tiny = 1e-4 * market.spot * 1e-4
             default_w = 1.0 / np.maximum(spread, tiny)
         else:
             if prices is None:
-                raise ValueError(f"`prices` of {owner} is required unless `bid` and `ask` are given")
+                raise ValueError(
+                    f"`prices` of {owner} is required unless `bid` and `ask` are given"
+                )
             q = _as_surface(owner, "prices", prices, shape)
             default_w = np.ones(shape)
         if weights is None:
@@ -359,12 +395,16 @@ class _Problem:
             w = _as_surface(owner, "weights", weights, shape)
             if np.isnan(w).any() or (w < 0.0).any():
                 idx = tuple(int(i) for i in np.argwhere(np.isnan(w) | (w < 0.0))[0])
-                raise ValueError(f"`weights` of {owner} must be finite and >= 0; got "
-                                 f"{float(w[idx])!r} at index {idx}")
+                raise ValueError(
+                    f"`weights` of {owner} must be finite and >= 0; got "
+                    f"{float(w[idx])!r} at index {idx}"
+                )
         mask = np.isfinite(q) & (w > 0.0)
         if not mask.any():
-            raise ValueError(f"`prices` of {owner} has no quote to fit: every entry is NaN "
-                             f"(missing) or has zero weight")
+            raise ValueError(
+                f"`prices` of {owner} has no quote to fit: every entry is NaN "
+                f"(missing) or has zero weight"
+            )
 
         # Static no-arbitrage bounds of European quotes.
         T = grid.maturities[:, None]
@@ -394,58 +434,76 @@ class _Problem:
         fixed = dict(cal.fixed or {})
         unknown = set(fixed) - set(names)
         if unknown:
-            raise ValueError(f"`fixed` of LeastSquaresCalibrator names unknown parameters "
-                             f"{sorted(unknown)}; {model_cls.__name__} has {names}")
+            raise ValueError(
+                f"`fixed` of LeastSquaresCalibrator names unknown parameters "
+                f"{sorted(unknown)}; {model_cls.__name__} has {names}"
+            )
         if cal.x0 is None:
             if model_cls not in DEFAULT_STARTS:
-                raise ValueError(f"`x0` of LeastSquaresCalibrator is required for "
-                                 f"{model_cls.__name__} (no default start)")
+                raise ValueError(
+                    f"`x0` of LeastSquaresCalibrator is required for "
+                    f"{model_cls.__name__} (no default start)"
+                )
             x0 = np.array(DEFAULT_STARTS[model_cls], dtype=np.float64)
         elif isinstance(cal.x0, LevyModel):
             if not isinstance(cal.x0, model_cls):
-                raise TypeError(f"`x0` of LeastSquaresCalibrator must be a {model_cls.__name__}; "
-                                f"got {type(cal.x0).__name__}")
+                raise TypeError(
+                    f"`x0` of LeastSquaresCalibrator must be a {model_cls.__name__}; "
+                    f"got {type(cal.x0).__name__}"
+                )
             x0 = cal.x0.to_array()
         else:
             x0 = np.array(cal.x0, dtype=np.float64)
             if x0.shape != (n,):
-                raise ValueError(f"`x0` of LeastSquaresCalibrator must have shape ({n},) for "
-                                 f"{names}; got {x0.shape}")
+                raise ValueError(
+                    f"`x0` of LeastSquaresCalibrator must have shape ({n},) for "
+                    f"{names}; got {x0.shape}"
+                )
         for name, value in fixed.items():
             x0[names.index(name)] = float(value)
         free = np.array([k for k, nm in enumerate(names) if nm not in fixed], dtype=np.intp)
         if free.size == 0:
-            raise ValueError("`fixed` of LeastSquaresCalibrator fixes every parameter; "
-                             "nothing to fit")
+            raise ValueError(
+                "`fixed` of LeastSquaresCalibrator fixes every parameter; nothing to fit"
+            )
         if int(mask.sum()) < free.size:
-            raise ValueError(f"{owner} needs at least {free.size} quotes for {free.size} free "
-                             f"parameters; got {int(mask.sum())}")
+            raise ValueError(
+                f"{owner} needs at least {free.size} quotes for {free.size} free "
+                f"parameters; got {int(mask.sum())}"
+            )
 
         lower = np.empty(n)
         upper = np.empty(n)
         user_bounds = dict(cal.bounds or {})
         unknown = set(user_bounds) - set(names)
         if unknown:
-            raise ValueError(f"`bounds` of LeastSquaresCalibrator names unknown parameters "
-                             f"{sorted(unknown)}; {model_cls.__name__} has {names}")
+            raise ValueError(
+                f"`bounds` of LeastSquaresCalibrator names unknown parameters "
+                f"{sorted(unknown)}; {model_cls.__name__} has {names}"
+            )
         for k, nm in enumerate(names):
             interval: Interval = model_cls.BOUNDS[nm]
             lo, hi = interval.low, interval.high
             if nm in user_bounds:
                 ulo, uhi = (float(v) for v in user_bounds[nm])
                 if not ulo < uhi:
-                    raise ValueError(f"`bounds` of LeastSquaresCalibrator for `{nm}` must have "
-                                     f"low < high; got ({ulo!r}, {uhi!r})")
+                    raise ValueError(
+                        f"`bounds` of LeastSquaresCalibrator for `{nm}` must have "
+                        f"low < high; got ({ulo!r}, {uhi!r})"
+                    )
                 lo, hi = max(lo, ulo), min(hi, uhi)
             lower[k], upper[k] = lo, hi
             if k in free and not lo <= x0[k] <= hi:
-                raise ValueError(f"the start of LeastSquaresCalibrator lies outside the bounds: "
-                                 f"`{nm}` = {float(x0[k])!r} not in [{lo!r}, {hi!r}]")
+                raise ValueError(
+                    f"the start of LeastSquaresCalibrator lies outside the bounds: "
+                    f"`{nm}` = {float(x0[k])!r} not in [{lo!r}, {hi!r}]"
+                )
         try:
             model_cls.from_array(x0)
         except ValueError as exc:
-            raise ValueError(f"the start of LeastSquaresCalibrator is not a valid "
-                             f"{model_cls.__name__}: {exc}") from exc
+            raise ValueError(
+                f"the start of LeastSquaresCalibrator is not a valid {model_cls.__name__}: {exc}"
+            ) from exc
 
         box = None
         if model_cls in SEARCH_BOXES:
@@ -455,21 +513,41 @@ class _Problem:
             box = (blo, bhi)
 
         quote_iv = None
-        problem = cls(model_cls, market, grid.strikes, grid.maturities, kind, target,
-                      float(cal.tolerance), q, w, mask, n_dropped, x0, free, lower, upper, box,
-                      quote_iv)
+        problem = cls(
+            model_cls,
+            market,
+            grid.strikes,
+            grid.maturities,
+            kind,
+            target,
+            float(cal.tolerance),
+            q,
+            w,
+            mask,
+            n_dropped,
+            x0,
+            free,
+            lower,
+            upper,
+            box,
+            quote_iv,
+        )
         if target == "iv":
             iv = problem.implied_vols(q)
             if iv is None:
-                raise ValueError("target='iv' of LeastSquaresCalibrator needs "
-                                 "levyfast.implied_vol, which this build does not provide")
+                raise ValueError(
+                    "target='iv' of LeastSquaresCalibrator needs "
+                    "levyfast.implied_vol, which this build does not provide"
+                )
             no_iv = mask & ~np.isfinite(iv)
             problem.mask = mask & np.isfinite(iv)
             problem.n_dropped += int(no_iv.sum())
             problem.quote_iv = iv
             if int(problem.mask.sum()) < free.size:
-                raise ValueError(f"{owner} needs at least {free.size} quotes with an implied "
-                                 f"volatility; got {int(problem.mask.sum())}")
+                raise ValueError(
+                    f"{owner} needs at least {free.size} quotes with an implied "
+                    f"volatility; got {int(problem.mask.sum())}"
+                )
         return problem
 
     # -- helpers -----------------------------------------------------------------------------
@@ -501,8 +579,10 @@ class _Problem:
         if implied_vol is None:
             return None
         safe = np.where(np.isfinite(prices), prices, 0.0)
-        iv = np.asarray(implied_vol(safe, self.market, self.strikes, self.maturities, kind=self.kind),
-                        dtype=np.float64)
+        iv = np.asarray(
+            implied_vol(safe, self.market, self.strikes, self.maturities, kind=self.kind),
+            dtype=np.float64,
+        )
         return np.where(np.isfinite(prices), iv, math.nan)
 
     def _vega(self, vol: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -511,17 +591,25 @@ class _Problem:
         sd = vol * np.sqrt(T)
         fwd = self.market.spot * np.exp((self.market.rate - self.market.dividend) * T)
         d1 = np.log(fwd / self.strikes[None, :]) / sd + 0.5 * sd
-        return self.market.spot * np.exp(-self.market.dividend * T) * np.sqrt(T) * np.exp(
-            -0.5 * d1 * d1) / math.sqrt(2.0 * math.pi)
+        return (
+            self.market.spot
+            * np.exp(-self.market.dividend * T)
+            * np.sqrt(T)
+            * np.exp(-0.5 * d1 * d1)
+            / math.sqrt(2.0 * math.pi)
+        )
 
-    def _evaluate(self, x_free: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    def _evaluate(
+        self, x_free: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
         """Residuals and Jacobian [m, p_free], or None outside the model's domain."""
         try:
             model = self.model_cls.from_array(self.full(x_free))
         except ValueError:
             return None
-        p, g = price_and_grad(model, self.market, self.strikes, self.maturities, self.kind,
-                              self.tolerance)
+        p, g = price_and_grad(
+            model, self.market, self.strikes, self.maturities, self.kind, self.tolerance
+        )
         p = np.asarray(p)
         w = self.weights[self.mask]
         jac = np.asarray(g)[self.free][:, self.mask].T
@@ -537,7 +625,11 @@ class _Problem:
         # trial point), use the first-order value around the quote's.
         linear = q_iv + (p[self.mask] - self.quotes[self.mask]) / vega_q
         model_iv = np.where(np.isfinite(model_iv), model_iv, linear)
-        vega = np.where(np.isfinite(iv[self.mask]), self._vega(np.where(np.isfinite(iv), iv, 1.0))[self.mask], vega_q)
+        vega = np.where(
+            np.isfinite(iv[self.mask]),
+            self._vega(np.where(np.isfinite(iv), iv, 1.0))[self.mask],
+            vega_q,
+        )
         return w * (model_iv - q_iv), (w / vega)[:, None] * jac
 
     def residuals(self, x_free: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -568,8 +660,15 @@ class _Problem:
         span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
         x = np.clip(x_start, lo + 1e-10 * span, hi - 1e-10 * span)
         return least_squares(
-            self.residuals, x, jac=self.jacobian_at, bounds=(lo, hi), method="trf",
-            x_scale="jac", xtol=cal.xtol, ftol=cal.ftol, gtol=cal.gtol,
+            self.residuals,
+            x,
+            jac=self.jacobian_at,
+            bounds=(lo, hi),
+            method="trf",
+            x_scale="jac",
+            xtol=cal.xtol,
+            ftol=cal.ftol,
+            gtol=cal.gtol,
             max_nfev=_positive_int("max_nfev", cal.max_nfev),
         )
 

@@ -81,9 +81,17 @@ def price_and_grad(
     market = check_market(owner, market)
     grid = prepare_grid(owner, strikes, maturities)
     prices, grads, _ = _core.price_sensitivities(
-        model.MODEL_ID, model.to_array(), market.spot, market.rate, market.dividend,
-        grid.strikes, grid.maturities, kind_code(owner, kind), _settings(owner, tolerance),
-        True, False,
+        model.MODEL_ID,
+        model.to_array(),
+        market.spot,
+        market.rate,
+        market.dividend,
+        grid.strikes,
+        grid.maturities,
+        kind_code(owner, kind),
+        _settings(owner, tolerance),
+        True,
+        False,
     )
     return grid.shape_result(prices), np.asarray(grid.shape_result(grads))
 
@@ -108,9 +116,17 @@ def greeks(
     market = check_market(owner, market)
     grid = prepare_grid(owner, strikes, maturities)
     prices, _, parts = _core.price_sensitivities(
-        model.MODEL_ID, model.to_array(), market.spot, market.rate, market.dividend,
-        grid.strikes, grid.maturities, kind_code(owner, kind), _settings(owner, tolerance),
-        False, True,
+        model.MODEL_ID,
+        model.to_array(),
+        market.spot,
+        market.rate,
+        market.dividend,
+        grid.strikes,
+        grid.maturities,
+        kind_code(owner, kind),
+        _settings(owner, tolerance),
+        False,
+        True,
     )
     delta, gamma, theta, rho, dividend_rho = (grid.shape_result(p) for p in parts)
     return Greeks(grid.shape_result(prices), delta, gamma, theta, rho, dividend_rho)
@@ -154,12 +170,22 @@ def price_and_grad_batch(
     grid = prepare_grid(owner, strikes, maturities)
     if n_threads is None:
         threads = os.cpu_count() or 1
-    elif isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
+    elif (
+        isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1
+    ):
         raise ValueError(f"`n_threads` of {owner} must be a positive integer; got {n_threads!r}")
     else:
         threads = int(n_threads)
     prices, grads = _core.price_and_grad_batch(
-        model_cls.MODEL_ID, arr, market.spot, market.rate, market.dividend, grid.strikes,
-        grid.maturities, kind_code(owner, kind), _settings(owner, tolerance), threads,
+        model_cls.MODEL_ID,
+        arr,
+        market.spot,
+        market.rate,
+        market.dividend,
+        grid.strikes,
+        grid.maturities,
+        kind_code(owner, kind),
+        _settings(owner, tolerance),
+        threads,
     )
     return prices, grads
