@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .implied_vol import black_implied_vol, black_price, implied_vol
+from .calibration import CalibrationResult, LeastSquaresCalibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from .pricers import (
@@ -13,7 +14,11 @@ from .pricers import (
     METHODS,
     COSPricer,
     FFTPricer,
+    Greeks,
+    greeks,
     price,
+    price_and_grad,
+    price_and_grad_batch,
     price_batch,
 )
 
@@ -41,5 +46,11 @@ __all__ = [
     "implied_vol",
     "black_implied_vol",
     "black_price",
+    "price_and_grad",
+    "price_and_grad_batch",
+    "greeks",
+    "Greeks",
+    "LeastSquaresCalibrator",
+    "CalibrationResult",
     "__version__",
 ]
