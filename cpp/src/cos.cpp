@@ -97,19 +97,7 @@ int COSPlanner::terms(double T, double width, double strike_scale, double abs_to
     if (next >= budget) break;
     tail = next;
   }
-  double u_star = u_[0];
-  if (j >= 0 && j + 1 < kDecayPoints) {
-    // Place u* inside the octave [u_j, u_j+1], taking the integrand g(ln u) = |phi|/u as
-    // exponential there: int_{ln u*}^{ln u_j+1} g = what is left of the budget.
-    const double g_lo = std::exp(T * re_psi_[j]) / u_[j];
-    const double g_hi = std::exp(T * re_psi_[j + 1]) / u_[j + 1];
-    const double rate = std::max(std::log(g_lo / g_hi) / dlnu, 1e-12);
-    const double left = budget - tail;
-    const double span = std::min(dlnu, std::log1p(rate * left / g_hi) / rate);
-    u_star = u_[j + 1] * std::exp(-span);
-  } else if (j >= 0) {
-    u_star = u_[j];
-  }
+  const double u_star = j < 0 ? u_[0] : u_[std::min(j + 1, kDecayPoints - 1)];
   const double n = std::ceil(u_star * width / kPi) + 1.0;
   if (n > settings_.max_terms) return settings_.max_terms + 1;
   return std::max(kMinTerms, static_cast<int>(n));
