@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
+from .models.user import UserModel, user_model
 from .pricers import (
     DEFAULT_TOLERANCE,
     HIGH_ACCURACY,
@@ -15,6 +16,7 @@ from .pricers import (
     price,
     price_batch,
 )
+from .pricers.numba_cos import price_and_grad_numba, price_batch_numba, price_numba
 
 try:
     __version__ = version("levyfast")
@@ -38,4 +40,9 @@ __all__ = [
     "DEFAULT_TOLERANCE",
     "HIGH_ACCURACY",
     "__version__",
+    "user_model",
+    "UserModel",
+    "price_numba",
+    "price_batch_numba",
+    "price_and_grad_numba",
 ]
