@@ -8,6 +8,7 @@ from .implied_vol import black_implied_vol, black_price, implied_vol
 from .calibration import CalibrationResult, LeastSquaresCalibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
+from .models.user import UserModel, user_model
 from .pricers import (
     DEFAULT_TOLERANCE,
     HIGH_ACCURACY,
@@ -21,6 +22,7 @@ from .pricers import (
     price_and_grad_batch,
     price_batch,
 )
+from .pricers.numba_cos import price_and_grad_numba, price_batch_numba, price_numba
 
 try:
     __version__ = version("levyfast")
@@ -53,4 +55,9 @@ __all__ = [
     "LeastSquaresCalibrator",
     "CalibrationResult",
     "__version__",
+    "user_model",
+    "UserModel",
+    "price_numba",
+    "price_batch_numba",
+    "price_and_grad_numba",
 ]

@@ -98,6 +98,12 @@ def _price_with(
 ) -> NDArray[np.float64] | float:
     """Validate once at the boundary, then one call into the core for the whole surface."""
     model = check_model(owner, model)
+    if model.MODEL_ID is None:
+        # User-defined models (levyfast.user_model) are priced by the Numba COS kernel; the
+        # import is here because numba_cos builds on this module.
+        from .numba_cos import price_user_model
+
+        return price_user_model(settings, owner, model, market, strikes, maturities, kind)
     market = check_market(owner, market)
     code = kind_code(owner, kind)
     grid = Grid(owner, strikes, maturities, check_values=False)

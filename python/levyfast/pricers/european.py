@@ -102,6 +102,13 @@ def price_batch(
             f"`params` of {owner} must have shape [n, {k}] for {model_cls.PARAM_NAMES}; "
             f"got {arr.shape}"
         )
+    if model_cls.MODEL_ID is None:
+        from .numba_cos import price_batch_user_model  # user models: the Numba COS kernel
+
+        return price_batch_user_model(
+            _settings(owner, method, tolerance), model_cls, params, market, strikes, maturities,
+            kind, n_threads, rates=rates, dividends=dividends,
+        )
     market = check_market(owner, market)
     grid = prepare_grid(owner, strikes, maturities)
     if n_threads is None:
