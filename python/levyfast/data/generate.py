@@ -653,11 +653,11 @@ class _Stats:
         assert self.hist is not None and self.pairs is not None
         bits = table.column("checks").to_numpy()
         flags = (bits[:, None] >> np.arange(len(CHECKS), dtype=np.uint8)) & 1
-        self.check_counts += flags.sum(axis=0)
+        self.check_counts += flags.sum(axis=0).astype(np.int64)
         self.n_failed += int(np.count_nonzero(bits))
         if "iv" in table.column_names:
             self.iv_nan += int(np.isnan(pa.concat_arrays(
-                [c.values for c in table.column("iv").chunks]).to_numpy(zero_copy_only=False)).sum())
+                [c.flatten() for c in table.column("iv").chunks]).to_numpy(zero_copy_only=False)).sum())
         x = np.column_stack([table.column(c).to_numpy() for c in self.names])
         width = np.where(self.highs > self.lows, self.highs - self.lows, 1.0)
         cells = np.clip(((x - self.lows) / width * COVERAGE_BINS).astype(np.int64), 0,

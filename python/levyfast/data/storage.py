@@ -288,7 +288,7 @@ def table_to_dataset(
         if name not in table.column_names:
             return None
         values = pa.concat_arrays(
-            [c.values for c in table.column(name).chunks]
+            [c.flatten() for c in table.column(name).chunks]
         ) if table.num_rows else pa.array([], pa.float64())
         return values.to_numpy(zero_copy_only=False).reshape(table.num_rows, n_t, n_k)
 
