@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .implied_vol import black_implied_vol, black_price, implied_vol
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from .pricers import (
@@ -37,5 +38,8 @@ __all__ = [
     "METHODS",
     "DEFAULT_TOLERANCE",
     "HIGH_ACCURACY",
+    "implied_vol",
+    "black_implied_vol",
+    "black_price",
     "__version__",
 ]

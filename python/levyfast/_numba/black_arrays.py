@@ -1,0 +1,84 @@
+"""Array kernels over Black prices and implied volatilities, serial and threaded (DESIGN.md §6).
+
+Each loop body is one scalar kernel of :mod:`.black` or :mod:`.lets_be_rational`; the serial
+variants serve small inputs (a single surface), where starting threads costs more than it saves,
+the ``prange`` variants large batches. Inputs are validated, flat, equal-length float64 arrays.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+
+from .black import black_price_scalar
+from .jit import kernel, parallel_kernel
+from .lets_be_rational import black_implied_vol_scalar
+
+__all__ = [
+    "black_price_serial",
+    "black_price_parallel",
+    "black_implied_vol_serial",
+    "black_implied_vol_parallel",
+    "surface_implied_vol_serial",
+    "surface_implied_vol_parallel",
+]
+
+
+@kernel
+def black_price_serial(forwards, strikes, maturities, vols, discounts, theta, out):  # type: ignore[no-untyped-def]
+    for i in range(out.size):
+        out[i] = black_price_scalar(
+            forwards[i], strikes[i], maturities[i], vols[i], discounts[i], theta
+        )
+
+
+@parallel_kernel
+def black_price_parallel(forwards, strikes, maturities, vols, discounts, theta, out):  # type: ignore[no-untyped-def]
+    for i in numba.prange(out.size):
+        out[i] = black_price_scalar(
+            forwards[i], strikes[i], maturities[i], vols[i], discounts[i], theta
+        )
+
+
+@kernel
+def black_implied_vol_serial(prices, forwards, strikes, maturities, discounts, theta, out):  # type: ignore[no-untyped-def]
+    for i in range(out.size):
+        out[i] = black_implied_vol_scalar(
+            prices[i], forwards[i], strikes[i], maturities[i], discounts[i], theta
+        )
+
+
+@parallel_kernel
+def black_implied_vol_parallel(prices, forwards, strikes, maturities, discounts, theta, out):  # type: ignore[no-untyped-def]
+    for i in numba.prange(out.size):
+        out[i] = black_implied_vol_scalar(
+            prices[i], forwards[i], strikes[i], maturities[i], discounts[i], theta
+        )
+
+
+@kernel
+def _surface_row(prices, spot, rate, dividend, strikes, maturity, theta, out):  # type: ignore[no-untyped-def]
+    """One maturity of a surface: F = S0 exp((r - q) T), D = exp(-r T)."""
+    forward = spot * math.exp((rate - dividend) * maturity)
+    discount = math.exp(-rate * maturity)
+    for k in range(strikes.size):
+        out[k] = black_implied_vol_scalar(prices[k], forward, strikes[k], maturity, discount, theta)
+
+
+@kernel
+def surface_implied_vol_serial(prices, spot, rate, dividend, strikes, maturities, theta, out):  # type: ignore[no-untyped-def]
+    """prices/out: [n, n_T, n_K] C-contiguous; strikes [n_K]; maturities [n_T]."""
+    n_t = maturities.size
+    for row in range(prices.shape[0] * n_t):
+        i, j = divmod(row, n_t)
+        _surface_row(prices[i, j], spot, rate, dividend, strikes, maturities[j], theta, out[i, j])
+
+
+@parallel_kernel
+def surface_implied_vol_parallel(prices, spot, rate, dividend, strikes, maturities, theta, out):  # type: ignore[no-untyped-def]
+    n_t = maturities.size
+    for row in numba.prange(prices.shape[0] * n_t):
+        i = row // n_t
+        j = row - i * n_t
+        _surface_row(prices[i, j], spot, rate, dividend, strikes, maturities[j], theta, out[i, j])
