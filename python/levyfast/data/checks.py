@@ -1,4 +1,5 @@
-"""Static-arbitrage and quality checks of call-price surfaces (vectorised Numba kernel).
+"""Static-arbitrage and quality checks of call-price surfaces (one Numba kernel, the package's
+JIT policy of :mod:`levyfast._numba.jit`).
 
 For a call price ``C(K, T)`` with spot ``S0``, discount factors ``D_r = exp(-r T)``,
 ``D_q = exp(-q T)`` and forward ``F = S0 exp((r - q) T)``, a surface free of static arbitrage
@@ -34,7 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import Interval, check_array, check_choice, check_scalar
-from ._jit import kernel
+from .._numba.jit import kernel
 
 __all__ = ["CHECKS", "CheckResult", "check_surface", "FRAMES"]
 
@@ -139,7 +140,7 @@ def _per_surface(owner: str, name: str, value: ArrayLike, n: int) -> NDArray[np.
     return arr
 
 
-@kernel("void(f8[:, :, ::1], f8[:, ::1], b1, f8[::1], f8[::1], f8[::1], f8, b1[:, ::1])")
+@kernel
 def _check_kernel(c, base, forward_frame, mats, rates, divs, atol, flags):  # type: ignore[no-untyped-def]
     n, n_t, n_k = c.shape
     strikes = np.empty(n_k)

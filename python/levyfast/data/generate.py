@@ -36,6 +36,7 @@ from scipy.special import ndtri
 
 from .. import __version__
 from .._validation import Interval, check_array, check_choice, check_scalar
+from ..implied_vol import black_implied_vol
 from ..market import Market
 from ..models import LevyModel
 from ..pricers import DEFAULT_TOLERANCE, METHODS, price_batch
@@ -478,8 +479,6 @@ def _surfaces(spec: _Spec, params: NDArray[np.float64], rates: NDArray[np.float6
 
 def _implied_vols(spec: _Spec, prices: NDArray[np.float64], strikes: NDArray[np.float64],
                   rates: NDArray[np.float64], dividends: NDArray[np.float64]) -> NDArray[np.float64]:
-    from ..implied_vol import black_implied_vol
-
     t = spec.maturities
     forwards = np.exp(np.multiply.outer(rates - dividends, t))[:, :, None]
     discounts = np.exp(-np.multiply.outer(rates, t))[:, :, None]
