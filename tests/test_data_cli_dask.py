@@ -62,3 +62,31 @@ def test_dask_local_cluster_matches_single_machine(tmp_path: Path) -> None:
         np.testing.assert_array_equal(ds.params, reference.params)
         np.testing.assert_array_equal(ds.prices, reference.prices)
         np.testing.assert_array_equal(ds.ivs, reference.ivs)
+
+
+def test_sigkill_mid_run_then_resume(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "levyfast.cli", "generate", "--model", "nig", "--n", "1200",
+           "--out", str(out), "--seed", "2", "--shard-size", "100", "--workers", "1",
+           "--maturities", "0.1", "0.5", "1.0", "--strikes", "0.8", "0.9", "1.0", "1.1", "1.2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob("shard-*.parquet"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = len(list(out.glob("shard-*.parquet")))
+    assert 3 <= before < 12, "the run must be killed mid-way"
+    assert subprocess.run(cmd, capture_output=True).returncode == 0
+    resumed = load(str(out))
+    np.testing.assert_array_equal(resumed.index, np.arange(1200))  # nothing lost or duplicated
+    reference = generate_surfaces(lf.NIG, 1200, seed=2, **SMALL)
+    np.testing.assert_array_equal(resumed.prices, reference.prices)
+    np.testing.assert_array_equal(resumed.ivs, reference.ivs)
+    assert not list(out.glob(".*.tmp"))

@@ -216,3 +216,39 @@ def test_infeasible_box_is_reported() -> None:
     box = {"alpha": (1.0, 2.0), "beta": (5.0, 6.0)}  # alpha > |beta| never holds
     with pytest.raises(ValueError, match="admits too few points"):
         generate_surfaces(lf.NIG, 10, param_box=box, store=("price",))
+
+
+@pytest.mark.parametrize("moneyness", ["strike", "log_forward"])
+def test_implied_vols_reprice(moneyness: str) -> None:
+    strikes = [0.8, 1.0, 1.2] if moneyness == "strike" else [-0.3, 0.0, 0.2]
+    ds = generate_surfaces(lf.Kou, 300, seed=8, strikes=strikes, moneyness=moneyness,
+                           maturities=[0.05, 0.5, 2.0])
+    assert ds.ivs is not None and ds.ivs.shape == ds.prices.shape
+    t = ds.maturities[:, None]
+    forwards = np.exp(np.multiply.outer(ds.rates - ds.dividends, ds.maturities))[:, :, None]
+    discounts = np.exp(-np.multiply.outer(ds.rates, ds.maturities))[:, :, None]
+    known = ~np.isnan(ds.ivs)
+    assert known.mean() > 0.9
+    repriced = lf.black_price(forwards, ds.strike_grid(), t, np.where(known, ds.ivs, 0.2),
+                              discounts, "call")
+    np.testing.assert_allclose(repriced[known], ds.prices[known], rtol=0, atol=1e-13)
+    # NaN exactly where the time value is below the accuracy (1e-6 of spot)
+    time_value = ds.prices - discounts * np.maximum(forwards - ds.strike_grid(), 0.0)
+    np.testing.assert_array_equal(~known, time_value < 1e-6)
+
+
+def test_black_scholes_dataset_has_its_own_flat_smile() -> None:
+    from scipy.stats import norm
+
+    bs = generate_surfaces(lf.BlackScholes, 40, seed=1)
+    sigma = bs.params[:, 0, None, None]
+    t = bs.maturities[:, None]
+    log_fk = np.multiply.outer(bs.rates - bs.dividends, bs.maturities)[:, :, None] - np.log(
+        bs.strikes)
+    d1 = (log_fk + 0.5 * sigma**2 * t) / (sigma * np.sqrt(t))
+    vega = np.exp(-np.multiply.outer(bs.dividends, bs.maturities))[:, :, None] * norm.pdf(
+        d1) * np.sqrt(t)
+    known = ~np.isnan(bs.ivs)
+    assert known.mean() > 0.9
+    # the IV error is the price error (<= 1e-6 of spot) over vega
+    assert np.all(np.abs(bs.ivs - sigma)[known] * vega[known] <= 1e-6)

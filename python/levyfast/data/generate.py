@@ -150,11 +150,12 @@ class _Spec:
             "grid": {"moneyness": self.moneyness, "strikes": self.strikes.tolist(),
                      "maturities": self.maturities.tolist(), "delta_vol": self.delta_vol},
             "quantities": {"price": "call price / spot [n, n_T, n_K], maturity-major",
-                           "iv": "Black implied volatility (NaN where not invertible)"},
+                           "iv": "Black implied volatility; NaN where the time value is "
+                                 "below the pricing accuracy"},
             "store": list(self.store),
             "pricer": {"backend": "levyfast.price_batch" if self.pricer is None else
                        "user pricer", "method": self.method, "tolerance": self.tolerance,
-                       "accuracy": 10.0 * self.tolerance},
+                       "accuracy": _accuracy(self)},
             "noise": None if self.noise is None else repr(self.noise),
             "checks": {"names": list(CHECKS), "atol": CHECK_ATOL},
             "split": {"rule": "SplitMix64 hash of the row index", "fractions":
@@ -200,7 +201,7 @@ class GenerationReport:
             f"{self.shards_skipped} already complete) in {self.seconds:.2f} s "
             f"({self.surfaces_per_second:,.0f} surfaces/s)\n"
             f"arbitrage/quality checks: {self.n_failed} surfaces failed"
-            f"{' ' + str(failing) if failing else ''}; {self.iv_nan} implied vols not invertible\n"
+            f"{' ' + str(failing) if failing else ''}; {self.iv_nan} implied vols undetermined (time value below accuracy)\n"
             f"coverage ({COVERAGE_BINS} bins per axis): {cov}; "
             f"pairwise min {self.pair_coverage:.0%}"
         )
@@ -479,11 +480,20 @@ def _surfaces(spec: _Spec, params: NDArray[np.float64], rates: NDArray[np.float6
 
 def _implied_vols(spec: _Spec, prices: NDArray[np.float64], strikes: NDArray[np.float64],
                   rates: NDArray[np.float64], dividends: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Black implied vols; NaN where the time value ``C - D_r (F - K)^+`` is below the pricing
+    accuracy (there the IV would be set by the pricing error, not by the model)."""
     t = spec.maturities
     forwards = np.exp(np.multiply.outer(rates - dividends, t))[:, :, None]
     discounts = np.exp(-np.multiply.outer(rates, t))[:, :, None]
-    return np.asarray(black_implied_vol(prices, forwards, strikes, t[:, None], discounts, "call",
-                                        errors="nan"))
+    ivs = np.asarray(black_implied_vol(prices, forwards, strikes, t[:, None], discounts, "call",
+                                       errors="nan"))
+    time_value = prices - discounts * np.maximum(forwards - strikes, 0.0)
+    return np.where(time_value >= _accuracy(spec), ivs, np.nan)
+
+
+def _accuracy(spec: _Spec) -> float:
+    """The promised absolute accuracy of a price (fraction of spot): 10x the tolerance."""
+    return 10.0 * spec.tolerance
 
 
 def _compute_shard(spec: _Spec, shard: _Shard, n_threads: int) -> pa.Table:
