@@ -1,4 +1,5 @@
-"""Command line interface: ``levyfast price`` prices a surface and prints it (thin: parsing only)."""
+"""Command line interface (thin: parsing only): ``levyfast price`` prices a surface and prints
+it; ``levyfast generate`` writes a dataset, ``levyfast inspect`` describes one."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--kind", choices=["call", "put"], default="call")
     pr.add_argument("--method", choices=METHODS, default="auto")
     pr.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
+    _add_generate_parser(sub)
+    _add_inspect_parser(sub)
     return p
 
 
@@ -66,10 +69,114 @@ def _price_command(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- levyfast generate / inspect (levyfast.data) ---------------------------------------------
+
+def _add_generate_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from .data import DEFAULT_DIVIDEND_RANGE, DEFAULT_RATE_RANGE, DEFAULT_SHARD_SIZE, MONEYNESS
+    from .data import SAMPLERS
+
+    g = sub.add_parser("generate", help="generate a sharded Parquet dataset of priced surfaces")
+    g.add_argument("--model", choices=sorted(MODEL_REGISTRY), default="vg")
+    g.add_argument("--n", type=int, required=True, help="number of surfaces")
+    g.add_argument("--out", required=True, help="output directory (local path or URI)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--sampler", choices=SAMPLERS, default="sobol")
+    g.add_argument("--param", nargs=3, action="append", metavar=("NAME", "LOW", "HIGH"),
+                   default=[], help="override the default box of one parameter (repeatable)")
+    g.add_argument("--rate-range", type=float, nargs=2, default=list(DEFAULT_RATE_RANGE))
+    g.add_argument("--dividend-range", type=float, nargs=2, default=list(DEFAULT_DIVIDEND_RANGE))
+    g.add_argument("--strikes", type=float, nargs="+", help="grid points (default 0.8..1.2 x20)")
+    g.add_argument("--maturities", type=float, nargs="+", help="default 0.1..2.0 x10")
+    g.add_argument("--moneyness", choices=MONEYNESS, default="strike")
+    g.add_argument("--store", nargs="+", choices=["price", "iv"], default=["price", "iv"])
+    g.add_argument("--method", choices=METHODS, default="auto")
+    g.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
+    g.add_argument("--noise", help="stored noisy copy, e.g. gaussian:1e-4,bidask:0.02,"
+                                   "outliers:0.01,missing:0.05")
+    g.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE)
+    g.add_argument("--workers", type=int, help="local worker threads (default: all cores)")
+    g.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
+    g.add_argument("--compression", default="zstd",
+                   choices=["zstd", "snappy", "lz4", "gzip", "none"])
+
+
+class _Progress:
+    """A one-line progress bar on stderr: surfaces done, surfaces/s, ETA."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first: int | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        import sys
+
+        if self.first is None:
+            self.first = done
+        elapsed = time.perf_counter() - self.start
+        rate = (done - self.first) / elapsed if elapsed > 0 else 0.0
+        eta = (total - done) / rate if rate > 0 else float("nan")
+        bar = "#" * int(30 * done / total)
+        sys.stderr.write(f"\r[{bar:<30}] {done:,}/{total:,} surfaces  {rate:,.0f}/s  "
+                         f"ETA {eta:,.0f} s ")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _generate_command(args: argparse.Namespace) -> int:
+    from .data import DEFAULT_MATURITIES, DEFAULT_STRIKES, write_surfaces
+    from .data.noise import parse_noise
+
+    client = None
+    if args.scheduler:
+        from .data.distributed import connect
+
+        client = connect(args.scheduler)
+    try:
+        report = write_surfaces(
+            MODEL_REGISTRY[args.model], args.n, args.out, seed=args.seed, sampler=args.sampler,
+            param_box={name: (float(lo), float(hi)) for name, lo, hi in args.param},
+            rate_range=tuple(args.rate_range), dividend_range=tuple(args.dividend_range),
+            strikes=DEFAULT_STRIKES if args.strikes is None else args.strikes,
+            maturities=DEFAULT_MATURITIES if args.maturities is None else args.maturities,
+            moneyness=args.moneyness, store=tuple(args.store), method=args.method,
+            tolerance=args.tolerance, noise=parse_noise(args.noise) if args.noise else None,
+            shard_size=args.shard_size, workers=args.workers, client=client,
+            compression=args.compression, progress=_Progress(),
+        )
+    finally:
+        if client is not None:
+            client.close()
+    print(f"wrote {args.out}")
+    print(report)
+    return 0 if report.n_failed == 0 else 1
+
+
+def _add_inspect_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    i = sub.add_parser("inspect", help="print a dataset's metadata and statistics")
+    i.add_argument("path")
+    i.add_argument("--plot", metavar="FILE", help="save a pairwise parameter-coverage plot")
+    i.add_argument("--plot-points", type=int, default=4000)
+
+
+def _inspect_command(args: argparse.Namespace) -> int:
+    from .data.inspect import coverage_plot, describe
+
+    print(describe(args.path))
+    if args.plot:
+        coverage_plot(args.path, args.plot, max_points=args.plot_points)
+        print(f"coverage plot saved to {args.plot}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "price":
         return _price_command(args)
+    if args.command == "generate":
+        return _generate_command(args)
+    if args.command == "inspect":
+        return _inspect_command(args)
     raise AssertionError(args.command)  # argparse enforces the choices
 
 
