@@ -82,8 +82,14 @@ double base_step(double tolerance) {
 double resolution_step(const Mixing& mx, double tolerance) {
   const double drift = std::fabs(mx.mu + 0.5 * mx.s2);
   if (drift == 0.0) return std::numeric_limits<double>::infinity();
-  const double x_hi = mx.kind == 0 ? mx.shape + 4.0 * std::sqrt(mx.shape) + 2.0
-                                   : 1.0 + 4.0 / std::sqrt(mx.shape);
+  double x_hi = mx.kind == 0 ? mx.shape + 4.0 * std::sqrt(mx.shape) + 2.0
+                             : 1.0 + 4.0 / std::sqrt(mx.shape);
+  // Out-of-the-money calls weight the law by e^{log_mean}, an exponential tilt of rate
+  // lambda in x that slows the tail's decay from `rate` to rate - lambda (> 0 whenever
+  // E[e^X] is finite): the bulk of the tilted law reaches rate / (rate - lambda) further.
+  const double lambda = (mx.mu + 0.5 * mx.s2) * mx.scale;
+  const double rate = mx.kind == 0 ? 1.0 : 0.5 * mx.shape;
+  if (lambda > 0.0) x_hi *= rate / std::max(rate - lambda, 1e-3 * rate);
   const double width = std::sqrt(mx.s2 / (mx.scale * x_hi)) / drift;
   const double step_log_x = kPi * width * std::sqrt(2.0 / (std::log(1.0 / tolerance) + 2.0));
   const double t_hi = std::asinh((std::log(x_hi) - mx.log_center) / mx.spread);
@@ -143,11 +149,11 @@ double time_change_cost(std::size_t n_nodes, std::size_t nK) {
 
 namespace {
 
-// sum_i w_i * sgn * (m_i Phi(sgn d1_i) - kappa Phi(sgn d2_i)): the OTM-side Black values of one
+// sum_i sgn * (w_i m_i Phi(sgn d1_i) - w_i kappa Phi(sgn d2_i)): the OTM-side Black values of one
 // strike over all nodes (sgn = +1 calls, -1 puts), branch-free so that it vectorises.
 LEVYFAST_MULTIVERSION
 double mixture_otm_value(std::size_t n, const double* __restrict log_mean,
-                         const double* __restrict mean, const double* __restrict sd,
+                         const double* __restrict weighted_mean, const double* __restrict sd,
                          const double* __restrict inv_sd, const double* __restrict weight,
                          double k, double kappa, double sgn, double* __restrict scratch) {
   const fast_math::ErfcxSeries series = fast_math::erfcx_series();  // local: no aliasing
@@ -157,7 +163,7 @@ double mixture_otm_value(std::size_t n, const double* __restrict log_mean,
     const double d2 = d1 - sd[i];
     const double p1 = 0.5 * fast_math::erfc_fast(kMinusInvSqrt2 * sgn * d1, series);
     const double p2 = 0.5 * fast_math::erfc_fast(kMinusInvSqrt2 * sgn * d2, series);
-    scratch[i] = weight[i] * sgn * (mean[i] * p1 - kappa * p2);
+    scratch[i] = sgn * (weighted_mean[i] * p1 - kappa * weight[i] * p2);
   }
   double acc = 0.0;
   for (std::size_t i = 0; i < n; ++i) acc += scratch[i];
@@ -174,14 +180,15 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
   // gets a huge but finite 1/sd, so that d = +-inf gives Phi = 0 or 1 without NaN.
   std::vector<double> buf(6 * n);
   double* log_mean = buf.data();
-  double* mean = log_mean + n;
-  double* sd = mean + n;
+  double* weighted_mean = log_mean + n;
+  double* sd = weighted_mean + n;
   double* inv_sd = sd + n;
   double* weight = inv_sd + n;
   double* scratch = weight + n;
   for (std::size_t i = 0; i < n; ++i) {
     log_mean[i] = nodes[i].log_mean;
-    mean[i] = std::exp(nodes[i].log_mean);
+    // w e^{log_mean} in one exponential: a far node's e^{log_mean} alone may overflow.
+    weighted_mean[i] = std::exp(std::log(nodes[i].weight) + nodes[i].log_mean);
     sd[i] = std::sqrt(nodes[i].variance);
     inv_sd[i] = sd[i] > 0.0 ? 1.0 / sd[i] : 1e300;
     weight[i] = nodes[i].weight;
@@ -191,7 +198,7 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
     // Integrate the out-of-the-money side (bounded by the weight sum's small error instead of
     // cancelling against it) and get the other by parity with E[e^X] = 1 exactly.
     const bool otm_call = k > 0.0;
-    double acc = mixture_otm_value(n, log_mean, mean, sd, inv_sd, weight, k, kappa,
+    double acc = mixture_otm_value(n, log_mean, weighted_mean, sd, inv_sd, weight, k, kappa,
                                    otm_call ? 1.0 : -1.0, scratch);
     acc = std::max(acc, 0.0);
     if (otm_call) acc += kappa - 1.0;
