@@ -23,7 +23,8 @@ void register_pide(py::module_& m) {
       .def_readwrite("damping_steps", &PIDESettings::damping_steps)
       .def_readwrite("width", &PIDESettings::width)
       .def_readwrite("min_half_width", &PIDESettings::min_half_width)
-      .def_readwrite("tail_tolerance", &PIDESettings::tail_tolerance);
+      .def_readwrite("tail_tolerance", &PIDESettings::tail_tolerance)
+      .def_readwrite("implicit_band", &PIDESettings::implicit_band);
   m.def("validate_pide_settings", &pide::validate_pide_settings, py::arg("settings"));
   m.def(
       "pide_price_surface",

@@ -20,6 +20,17 @@ struct CellMoments {
   double mass = 0.0, first = 0.0, second = 0.0;
 };
 
+// y + 1 - e^y without cancellation: its Taylor series -y^2/2 - y^3/6 - ... for small |y|.
+double compensator(double y) {
+  if (std::abs(y) > 0.1) return y - std::expm1(y);
+  double term = -0.5 * y * y, sum = 0.0;
+  for (int k = 3; k < 14; ++k) {
+    sum += term;
+    term *= y / k;
+  }
+  return sum;
+}
+
 void add_gauss(const ModelParams& m, double a, double b, double c, CellMoments& acc) {
   const double mid = 0.5 * (a + b), half = 0.5 * (b - a);
   for (int q = 0; q < 4; ++q) {
@@ -27,7 +38,7 @@ void add_gauss(const ModelParams& m, double a, double b, double c, CellMoments& 
       const double y = mid + s * half * kGLx[q];
       const double wk = half * kGLw[q] * levy_density(m, y);
       acc.mass += wk;
-      acc.first += wk * ((y - c) - std::expm1(y));
+      acc.first += wk * (compensator(y) - c);
       acc.second += wk * (y - c) * (y + c);
     }
   }

@@ -1,5 +1,6 @@
 #include "levyfast/pide/operator.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -9,47 +10,95 @@ namespace {
 // Kernel cells of the jump operator, beyond which the reach is rejected (memory: 8 bytes each).
 constexpr std::size_t kMaxJumpCells = std::size_t{1} << 24;
 constexpr int kMaxPolicyIterations = 200;
+// Automatic band: the rate of the explicit jumps stays below this (per unit time), so the
+// splitting error is C dt^2 with C independent of the grid.
+constexpr double kMaxExplicitRate = 10.0;
+constexpr int kMaxAutoBand = 512;
+// Factorisations kept (main step, damping half step, and the American active sets).
+constexpr std::size_t kCacheSize = 4;
+
+int choose_band(const JumpStencil& s, std::size_t n) {
+  if (s.empty()) return 1;
+  const int reach = std::max(s.j_left, s.j_right);
+  const int cap = std::min({kMaxAutoBand, reach, static_cast<int>(n / 4)});
+  double rate = s.intensity;
+  for (int p = 1; p <= cap; ++p) {
+    if (p <= s.j_left) rate -= s.weight(-p);
+    if (p <= s.j_right) rate -= s.weight(p);
+    if (rate <= kMaxExplicitRate) return p;
+  }
+  return std::max(cap, 1);
+}
 }  // namespace
 
 LevyOperator::LevyOperator(const ModelParams& m, double rate, double dividend,
-                           const UniformGrid& grid, double tail_tolerance)
+                           const UniformGrid& grid, double tail_tolerance, int band)
     : grid_(grid), stencil_(discretise_jumps(m, grid.h, tail_tolerance, kMaxJumpCells)) {
+  const std::size_t n = grid.n;
+  p_ = band > 0 ? band : choose_band(stencil_, n);
+  LF_REQUIRE(static_cast<std::size_t>(2 * p_ + 2) <= n,
+             "`implicit_band` of PIDEPricer must be < nx / 2; got " + std::to_string(p_));
   const double h = grid.h, s2 = diffusion_variance(m);
   const double D = s2 + stencil_.diffusion;
   const double mu = rate - dividend - 0.5 * s2 + stencil_.drift;
-  const double w_minus = stencil_.empty() ? 0.0 : stencil_.weight(-1);
-  const double w_plus = stencil_.empty() ? 0.0 : stencil_.weight(1);
-  lower_ = 0.5 * D / (h * h) - 0.5 * mu / h + w_minus;
-  upper_ = 0.5 * D / (h * h) + 0.5 * mu / h + w_plus;
-  diag_ = -D / (h * h) - rate - stencil_.intensity;
-  const std::size_t n = grid.n;
-  rhs_.resize(n);
-  cprime_.resize(n);
-  active_.assign(n, 0);
-  next_active_.assign(n, 0);
-  active_state_.resize(n);
-  if (stencil_.j_left + stencil_.j_right >= 4) {
+  a_.assign(static_cast<std::size_t>(2 * p_ + 1), 0.0);
+  auto a = [&](int j) -> double& { return a_[static_cast<std::size_t>(j + p_)]; };
+  a(-1) = 0.5 * D / (h * h) - 0.5 * mu / h;
+  a(1) = 0.5 * D / (h * h) + 0.5 * mu / h;
+  a(0) = -D / (h * h) - rate - stencil_.intensity;
+  if (!stencil_.empty()) {
+    for (int j = -p_; j <= p_; ++j)
+      if (j != 0 && j >= -stencil_.j_left && j <= stencil_.j_right) a(j) += stencil_.weight(j);
     std::vector<double> kernel(stencil_.w);
-    for (int j = -1; j <= 1; ++j) kernel[static_cast<std::size_t>(j + stencil_.j_left)] = 0.0;
-    far_jumps_ = std::make_unique<Correlation>(kernel, stencil_.j_left, stencil_.j_right, n);
-    has_far_jumps_ = true;
-    extended_.resize(far_jumps_->input_size());
-    far_out_.resize(n);
+    bool any_far = false;
+    for (int j = -stencil_.j_left; j <= stencil_.j_right; ++j) {
+      double& k = kernel[static_cast<std::size_t>(j + stencil_.j_left)];
+      if (std::abs(j) <= p_) k = 0.0;
+      any_far = any_far || k != 0.0;
+    }
+    if (any_far) {
+      far_jumps_ = std::make_unique<Correlation>(kernel, stencil_.j_left, stencil_.j_right, n);
+      extended_.resize(far_jumps_->input_size());
+    }
+  }
+  rhs_.resize(n);
+  work_.resize(n);
+  fixed_.assign(n, 0);
+  next_fixed_.assign(n, 0);
+}
+
+double LevyOperator::row_product(const std::vector<double>& v, std::size_t i,
+                                 const FarField& outside) const {
+  const long n = static_cast<long>(grid_.n), li = static_cast<long>(i);
+  double s = 0.0;
+  for (int j = -p_; j <= p_; ++j) {
+    const long k = li + j;
+    const double vk = (k >= 0 && k < n) ? v[static_cast<std::size_t>(k)] : outside(grid_.x_min + static_cast<double>(k) * grid_.h);
+    s += a_[static_cast<std::size_t>(j + p_)] * vk;
+  }
+  return s;
+}
+
+void LevyOperator::apply_local(const std::vector<double>& v, const FarField& outside,
+                               std::vector<double>& out) const {
+  const std::size_t n = grid_.n, p = static_cast<std::size_t>(p_);
+  out[0] = out[n - 1] = 0.0;
+  for (std::size_t i = 1; i + 1 < n; ++i) {
+    if (i >= p && i + p < n) {
+      const double* vi = &v[i - p];
+      double s = 0.0;
+      for (std::size_t k = 0; k < 2 * p + 1; ++k) s += a_[k] * vi[k];
+      out[i] = s;
+    } else {
+      out[i] = row_product(v, i, outside);
+    }
   }
 }
 
-void LevyOperator::apply_local(const std::vector<double>& v, std::vector<double>& out) const {
-  const std::size_t n = grid_.n;
-  out[0] = out[n - 1] = 0.0;
-  for (std::size_t i = 1; i + 1 < n; ++i)
-    out[i] = lower_ * v[i - 1] + diag_ * v[i] + upper_ * v[i + 1];
-}
-
-void LevyOperator::apply_jumps(const std::vector<double>& v,
-                               const std::function<double(double)>& outside,
+void LevyOperator::apply_jumps(const std::vector<double>& v, const FarField& outside,
                                std::vector<double>& out) {
   const std::size_t n = grid_.n;
-  if (!has_far_jumps_) {
+  if (!far_jumps_) {
     std::fill(out.begin(), out.end(), 0.0);
     return;
   }
@@ -63,71 +112,72 @@ void LevyOperator::apply_jumps(const std::vector<double>& v,
   out[0] = out[n - 1] = 0.0;
 }
 
-// Tridiagonal solve of rows i = 1..n-2 of (I - theta_dt A) v = rhs, with v_0, v_{n-1} given and
-// the rows flagged in `fixed` replaced by v_i = g_i.
-void LevyOperator::thomas(double theta_dt, const std::vector<double>& rhs, std::vector<double>& v,
-                          const std::vector<char>* fixed, const std::vector<double>* g) {
+const BandedLU& LevyOperator::factorised(double theta_dt, const std::vector<char>& fixed) {
+  for (const Factorisation& f : cache_)
+    if (f.theta_dt == theta_dt && f.fixed == fixed) return f.lu;
   const std::size_t n = grid_.n;
-  const double a = -theta_dt * lower_, b = 1.0 - theta_dt * diag_, c = -theta_dt * upper_;
-  // Forward elimination: row i becomes v_i + cprime_i v_{i+1} = rprime_i (stored in v).
-  double c_prev = 0.0, r_prev = v[0];
-  for (std::size_t i = 1; i + 1 < n; ++i) {
-    if (fixed && (*fixed)[i]) {
-      c_prev = 0.0;
-      r_prev = (*g)[i];
-    } else {
-      const double ai = a, ci = (i + 2 == n) ? 0.0 : c;
-      double ri = rhs[i] - (i == 1 ? a * v[0] : 0.0) - (i + 2 == n ? c * v[n - 1] : 0.0);
-      double denom = b;
-      if (i > 1) {
-        denom -= ai * c_prev;
-        ri -= ai * r_prev;
-      }
-      c_prev = ci / denom;
-      r_prev = ri / denom;
+  BandedLU lu(n, p_);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i == 0 || i + 1 == n || fixed[i]) {
+      lu.at(i, 0) = 1.0;
+      continue;
     }
-    cprime_[i] = c_prev;
-    rhs_[i] = r_prev;
+    for (int j = -p_; j <= p_; ++j) {
+      const long k = static_cast<long>(i) + j;
+      if (k < 0 || k >= static_cast<long>(n)) continue;
+      lu.at(i, j) = (j == 0 ? 1.0 : 0.0) - theta_dt * a_[static_cast<std::size_t>(j + p_)];
+    }
   }
-  for (std::size_t i = n - 2; i >= 1; --i) {
-    v[i] = rhs_[i] - (i + 2 == n ? 0.0 : cprime_[i] * v[i + 1]);
-    if (i == 1) break;
-  }
+  lu.factor();
+  if (cache_.size() == kCacheSize) cache_.erase(cache_.begin());
+  cache_.push_back({theta_dt, fixed, std::move(lu)});
+  return cache_.back().lu;
 }
 
-void LevyOperator::solve(double theta_dt, std::vector<double>& rhs_v,
+void LevyOperator::solve(double theta_dt, std::vector<double>& rhs_v, const FarField& outside,
                          const std::vector<double>* obstacle) {
-  const std::size_t n = grid_.n;
-  std::vector<double>& v = active_state_;
-  v[0] = rhs_v[0];
-  v[n - 1] = rhs_v[n - 1];
-  thomas(theta_dt, rhs_v, v, nullptr, nullptr);
-  if (obstacle) {
-    const std::vector<double>& g = *obstacle;
-    const double a = -theta_dt * lower_, b = 1.0 - theta_dt * diag_, c = -theta_dt * upper_;
-    for (std::size_t i = 0; i < n; ++i) active_[i] = (i > 0 && i + 1 < n && v[i] < g[i]) ? 1 : 0;
-    int it = 0;
-    for (;; ++it) {
-      LF_REQUIRE(it < kMaxPolicyIterations,
-                 "the American exercise (policy iteration) did not converge in " +
-                     std::to_string(kMaxPolicyIterations) +
-                     " iterations; the scheme is not monotone on this grid: refine `nx` or "
-                     "increase `nt`");
-      thomas(theta_dt, rhs_v, v, &active_, &g);
-      bool changed = false;
-      for (std::size_t i = 1; i + 1 < n; ++i) {
-        const double residual = a * v[i - 1] + b * v[i] + c * v[i + 1] - rhs_v[i];
-        const double gap = v[i] - g[i];
-        // Howard: row i follows the smaller of the two conditions; ties keep the current one.
-        const char next = active_[i] ? (residual >= gap ? 1 : 0) : (gap < residual ? 1 : 0);
-        next_active_[i] = next;
-        changed = changed || next != active_[i];
-      }
-      if (!changed) break;
-      std::swap(active_, next_active_);
+  const std::size_t n = grid_.n, p = static_cast<std::size_t>(p_);
+  // Columns beyond the grid carry known far-field values: move them to the right-hand side.
+  for (std::size_t i = 1; i + 1 < n; ++i) {
+    if (i >= p && i + p < n) continue;
+    for (int j = -p_; j <= p_; ++j) {
+      const long k = static_cast<long>(i) + j;
+      if (k >= 0 && k < static_cast<long>(n)) continue;
+      rhs_v[i] += theta_dt * a_[static_cast<std::size_t>(j + p_)] *
+                  outside(grid_.x_min + static_cast<double>(k) * grid_.h);
     }
   }
-  std::copy(v.begin(), v.end(), rhs_v.begin());
+  std::copy(rhs_v.begin(), rhs_v.end(), rhs_.begin());
+  if (!obstacle) {
+    std::fill(fixed_.begin(), fixed_.end(), 0);
+    factorised(theta_dt, fixed_).solve(rhs_v.data());
+    return;
+  }
+  // Policy iteration, started from the last step's exercise region (kept in fixed_).
+  const std::vector<double>& g = *obstacle;
+  // The far-field columns are already in rhs_: evaluate residuals with them zeroed.
+  const FarField none = [](double) { return 0.0; };
+  for (int it = 0;; ++it) {
+    LF_REQUIRE(it < kMaxPolicyIterations,
+               "the American exercise (policy iteration) did not converge in " +
+                   std::to_string(kMaxPolicyIterations) +
+                   " iterations; the scheme is not monotone on this grid: refine `nx` or "
+                   "increase `nt`");
+    for (std::size_t i = 0; i < n; ++i) work_[i] = fixed_[i] ? g[i] : rhs_[i];
+    factorised(theta_dt, fixed_).solve(work_.data());
+    bool changed = false;
+    for (std::size_t i = 1; i + 1 < n; ++i) {
+      const double residual = work_[i] - theta_dt * row_product(work_, i, none) - rhs_[i];
+      const double gap = work_[i] - g[i];
+      // Howard: row i follows the smaller of the two conditions; ties keep the current one.
+      const char next = fixed_[i] ? (residual >= gap ? 1 : 0) : (gap < residual ? 1 : 0);
+      next_fixed_[i] = next;
+      changed = changed || next != fixed_[i];
+    }
+    if (!changed) break;
+    std::swap(fixed_, next_fixed_);
+  }
+  std::copy(work_.begin(), work_.end(), rhs_v.begin());
 }
 
 }  // namespace levyfast::pide

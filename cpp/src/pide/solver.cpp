@@ -48,8 +48,9 @@ class Rollback {
   // One step of `k` from tau_ to tau_ + dt; `use_prev` enables the two-step terms.
   void step(const StepCoefficients& k, double dt, bool use_prev) {
     const double tau = tau_;
-    op_.apply_jumps(v_, [&](double x) { return cond_.far_field(x, tau, x < x_[0]); }, e_cur_);
-    if (k.d != 0.0) op_.apply_local(v_, local_);
+    const FarField now = [&](double x) { return cond_.far_field(x, tau, x < x_[0]); };
+    op_.apply_jumps(v_, now, e_cur_);
+    if (k.d != 0.0) op_.apply_local(v_, now, local_);
     for (std::size_t i = 1; i + 1 < n_; ++i) {
       double r = k.a0 * v_[i] + dt * k.e0 * e_cur_[i];
       if (k.d != 0.0) r += k.d * dt * local_[i];
@@ -57,9 +58,11 @@ class Rollback {
       rhs_[i] = r;
     }
     tau_ = tau + dt;
+    const double tau_new = tau_;
+    const FarField next = [&](double x) { return cond_.far_field(x, tau_new, x < x_[0]); };
     rhs_[0] = end_value(true);
     rhs_[n_ - 1] = end_value(false);
-    op_.solve(k.c * dt, rhs_, cond_.american() ? &obstacle_ : nullptr);
+    op_.solve(k.c * dt, rhs_, next, cond_.american() ? &obstacle_ : nullptr);
     std::swap(v_prev_, v_);
     std::swap(v_, rhs_);
     std::swap(e_prev_, e_cur_);
@@ -142,33 +145,44 @@ Interpolated interpolate(const UniformGrid& g, const std::vector<double>& v, dou
   return {value, p1 / g.h, p2 / (g.h * g.h)};
 }
 
-// Grid of one rollback at maturity T covering the log-moneyness points [x_lo, x_hi].
+// Grid of one rollback at maturity T covering the log-moneyness points [x_lo, x_hi]. The
+// payoff's kink x = 0 is a node (its non-smoothness then costs no order), and so is a
+// continuously monitored barrier, which is the grid's end on its side.
 UniformGrid make_grid(const ModelParams& model, const OptionConditions& cond, double T,
                       double x_lo, double x_hi, const PIDESettings& s) {
   const double sd = std::sqrt(cumulants(model).c2 * T);
   const double half = std::max(s.width * sd, s.min_half_width);
-  double lo = x_lo - half, hi = x_hi + half;
-  if (cond.continuous_barrier()) {
-    if (cond.barrier_kind() == BarrierKind::DownAndOut) lo = cond.barrier_x();
-    else hi = cond.barrier_x();
-  }
+  const double cells = static_cast<double>(s.nx - 1);
   UniformGrid g;
   g.n = static_cast<std::size_t>(s.nx);
-  g.x_min = lo;
-  g.h = (hi - lo) / static_cast<double>(g.n - 1);
+  const bool down = cond.continuous_barrier() && cond.barrier_kind() == BarrierKind::DownAndOut;
+  const bool up = cond.continuous_barrier() && cond.barrier_kind() == BarrierKind::UpAndOut;
+  double lo = down ? cond.barrier_x() : std::min(x_lo - half, -0.5 * half);
+  double hi = up ? cond.barrier_x() : std::max(x_hi + half, 0.5 * half);
+  g.h = (hi - lo) / cells;
+  if (down || !up) {
+    // Anchor the lower end; cells between it and the kink become a whole number.
+    const double m = std::max(1.0, std::round(-lo / g.h));
+    if (down && -lo > 0.0) g.h = -lo / m;
+    g.x_min = down ? lo : -m * g.h;
+  } else {
+    const double m = std::max(1.0, std::round(hi / g.h));
+    g.h = hi / m;
+    g.x_min = hi - cells * g.h;
+  }
   return g;
 }
 
 std::vector<double> roll_back(const ModelParams& model, const Market& market, double T,
                               const OptionConditions& cond, const UniformGrid& grid,
                               const PIDESettings& s) {
-  LevyOperator op(model, market.rate, market.dividend, grid, s.tail_tolerance);
   const StepCoefficients main = StepCoefficients::of(s.scheme);
   const int segments = cond.discrete_barrier() ? cond.monitoring_dates() : 1;
   const int steps = std::max(1, static_cast<int>(std::ceil(static_cast<double>(s.nt) / segments)));
+  const double dt = T / (static_cast<double>(segments) * steps);
+  LevyOperator op(model, market.rate, market.dividend, grid, s.tail_tolerance, s.implicit_band);
   Rollback rb(op, cond, T, market.rate, steps * segments);
   if (cond.discrete_barrier()) rb.monitor();  // the last monitoring date is the maturity
-  const double dt = T / (static_cast<double>(segments) * steps);
   for (int seg = 0; seg < segments; ++seg) {
     if (seg > 0) rb.monitor();
     rb.segment(main, dt, steps, s.damping_steps / 2);
@@ -192,6 +206,9 @@ void validate_pide_settings(const PIDESettings& s) {
              "`width` of PIDEPricer must be in (0, inf); got " + fmt(s.width));
   LF_REQUIRE(std::isfinite(s.min_half_width) && s.min_half_width > 0.0,
              "`min_half_width` of PIDEPricer must be in (0, inf); got " + fmt(s.min_half_width));
+  LF_REQUIRE(s.implicit_band >= 0 && s.implicit_band <= 4096,
+             "`implicit_band` of PIDEPricer must be in [0, 4096]; got " +
+                 std::to_string(s.implicit_band));
   LF_REQUIRE(s.tail_tolerance > 0.0 && s.tail_tolerance <= 1e-3,
              "`tail_tolerance` of PIDEPricer must be in (0, 0.001]; got " + fmt(s.tail_tolerance));
 }

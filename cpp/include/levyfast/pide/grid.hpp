@@ -26,6 +26,9 @@ struct PIDESettings {
   double width = 10.0;      // domain half-width in standard deviations of X_T
   double min_half_width = 0.5;
   double tail_tolerance = 1e-12;  // dropped Lévy measure (see levy_measure.hpp)
+  // Jump cells |j| <= implicit_band are treated implicitly (operator.hpp); 0 chooses the
+  // smallest band whose explicit cells have a total rate <= 10 per unit time.
+  int implicit_band = 0;
 };
 
 void validate_pide_settings(const PIDESettings& s);
