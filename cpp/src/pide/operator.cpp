@@ -10,14 +10,14 @@ namespace {
 // Kernel cells of the jump operator, beyond which the reach is rejected (memory: 8 bytes each).
 constexpr std::size_t kMaxJumpCells = std::size_t{1} << 24;
 constexpr int kMaxPolicyIterations = 200;
-// Automatic band: the rate of the explicit jumps stays below this (per unit time), so the
-// splitting error is C dt^2 with C independent of the grid.
-constexpr double kMaxExplicitRate = 10.0;
+// Automatic band: the explicit jumps occur at most this many times (in expectation) over the
+// rollback's horizon, so the splitting error is C (dt/T)^2 with C independent of the grid.
+constexpr double kMaxExplicitJumps = 10.0;
 constexpr int kMaxAutoBand = 512;
 // Factorisations kept (main step, damping half step, and the American active sets).
 constexpr std::size_t kCacheSize = 4;
 
-int choose_band(const JumpStencil& s, std::size_t n) {
+int choose_band(const JumpStencil& s, std::size_t n, double horizon) {
   if (s.empty()) return 1;
   const int reach = std::max(s.j_left, s.j_right);
   const int cap = std::min({kMaxAutoBand, reach, static_cast<int>(n / 4)});
@@ -25,17 +25,18 @@ int choose_band(const JumpStencil& s, std::size_t n) {
   for (int p = 1; p <= cap; ++p) {
     if (p <= s.j_left) rate -= s.weight(-p);
     if (p <= s.j_right) rate -= s.weight(p);
-    if (rate <= kMaxExplicitRate) return p;
+    if (rate * horizon <= kMaxExplicitJumps) return p;
   }
   return std::max(cap, 1);
 }
 }  // namespace
 
 LevyOperator::LevyOperator(const ModelParams& m, double rate, double dividend,
-                           const UniformGrid& grid, double tail_tolerance, int band)
+                           const UniformGrid& grid, double tail_tolerance, int band,
+                           double horizon)
     : grid_(grid), stencil_(discretise_jumps(m, grid.h, tail_tolerance, kMaxJumpCells)) {
   const std::size_t n = grid.n;
-  p_ = band > 0 ? band : choose_band(stencil_, n);
+  p_ = band > 0 ? band : choose_band(stencil_, n, horizon);
   LF_REQUIRE(static_cast<std::size_t>(2 * p_ + 2) <= n,
              "`implicit_band` of PIDEPricer must be < nx / 2; got " + std::to_string(p_));
   const double h = grid.h, s2 = diffusion_variance(m);

@@ -180,7 +180,7 @@ std::vector<double> roll_back(const ModelParams& model, const Market& market, do
   const int segments = cond.discrete_barrier() ? cond.monitoring_dates() : 1;
   const int steps = std::max(1, static_cast<int>(std::ceil(static_cast<double>(s.nt) / segments)));
   const double dt = T / (static_cast<double>(segments) * steps);
-  LevyOperator op(model, market.rate, market.dividend, grid, s.tail_tolerance, s.implicit_band);
+  LevyOperator op(model, market.rate, market.dividend, grid, s.tail_tolerance, s.implicit_band, T);
   Rollback rb(op, cond, T, market.rate, steps * segments);
   if (cond.discrete_barrier()) rb.monitor();  // the last monitoring date is the maturity
   for (int seg = 0; seg < segments; ++seg) {

@@ -27,7 +27,7 @@ struct PIDESettings {
   double min_half_width = 0.5;
   double tail_tolerance = 1e-12;  // dropped Lévy measure (see levy_measure.hpp)
   // Jump cells |j| <= implicit_band are treated implicitly (operator.hpp); 0 chooses the
-  // smallest band whose explicit cells have a total rate <= 10 per unit time.
+  // smallest band whose explicit cells have a total rate <= 10 / T (T the maturity).
   int implicit_band = 0;
 };
 

@@ -30,9 +30,9 @@ using FarField = std::function<double(double)>;
 
 class LevyOperator {
  public:
-  // `band` = 0 chooses the smallest p whose explicit jumps have a rate <= 10 per unit time.
+  // `band` = 0 chooses the smallest p whose explicit jumps have a rate <= 10 / horizon.
   LevyOperator(const ModelParams& m, double rate, double dividend, const UniformGrid& grid,
-               double tail_tolerance, int band);
+               double tail_tolerance, int band, double horizon);
 
   const UniformGrid& grid() const { return grid_; }
   const JumpStencil& stencil() const { return stencil_; }
