@@ -64,6 +64,12 @@ double OptionConditions::far_field(double x, double tau, bool left) const {
   return v;
 }
 
+double OptionConditions::upper_bound(double x, double T) const {
+  const double vanilla = kind_ == OptionKind::Put ? std::max(1.0, std::exp(-rate_ * T))
+                                                  : std::exp(x + std::max(-dividend_, 0.0) * T);
+  return vanilla + rebate_;
+}
+
 void OptionConditions::apply_monitoring(const std::vector<double>& x, std::vector<double>& v) const {
   for (std::size_t i = 0; i < x.size(); ++i)
     if (knocked_out(x[i])) v[i] = rebate_;

@@ -47,6 +47,9 @@ class OptionConditions {
   double barrier_x() const { return barrier_x_; }  // ln(B / K)
   double rebate() const { return rebate_; }         // R / K
   bool knocked_out(double x) const;
+  // No-arbitrage upper bound of the value at x for times to maturity up to T: max(1, e^-rT)
+  // for puts, e^(x + max(-q, 0) T) for calls, plus the rebate (strike units).
+  double upper_bound(double x, double T) const;
   // Sets the knocked-out nodes to the rebate (a monitoring date).
   void apply_monitoring(const std::vector<double>& x, std::vector<double>& v) const;
 
