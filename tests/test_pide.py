@@ -14,7 +14,7 @@ from scipy.stats import norm
 import levyfast as lf
 
 REFERENCES = json.loads(
-    (Path(__file__).parent / "reference" / "pide_american.json").read_text()
+    (Path(__file__).parent / "reference" / "pide" / "american.json").read_text()
 )["entries"]
 
 MARKET = lf.Market(100.0, 0.03, 0.01)
