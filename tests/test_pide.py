@@ -7,11 +7,10 @@ import json
 import math
 from pathlib import Path
 
+import levyfast as lf
 import numpy as np
 import pytest
 from scipy.stats import norm
-
-import levyfast as lf
 
 REFERENCES = json.loads(
     (Path(__file__).parent / "reference" / "pide" / "american.json").read_text()
@@ -174,7 +173,7 @@ def test_discrete_monitoring_approaches_continuous() -> None:
     assert disc[0] > disc[1] > disc[2] > cont
     # Broadie, Glasserman & Kou (1997): discrete ~ continuous with B shifted by
     # exp(-0.5826 sigma sqrt(T/m)); accurate to a few 1e-3 here.
-    for m, value in zip((12, 50), disc[1:]):
+    for m, value in zip((12, 50), disc[1:], strict=True):
         shifted = 90.0 * math.exp(-0.5826 * 0.25 * math.sqrt(1.0 / m))
         bgk = _bs_down_and_out_call(100.0, 100.0, shifted, 0.05, 0.02, 0.25, 1.0)
         assert abs(value - bgk) < 0.05

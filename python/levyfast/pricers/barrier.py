@@ -39,7 +39,8 @@ class Barrier:
     KINDS: ClassVar[tuple[str, ...]] = ("down-and-out", "up-and-out")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "level", check_scalar("Barrier", "level", self.level, Interval(0.0)))
+        level = check_scalar("Barrier", "level", self.level, Interval(0.0))
+        object.__setattr__(self, "level", level)
         check_choice("Barrier", "kind", self.kind, self.KINDS)
         m = self.monitoring
         if isinstance(m, str):
@@ -51,10 +52,9 @@ class Barrier:
             )
         else:
             object.__setattr__(self, "monitoring", int(m))
-        object.__setattr__(
-            self, "rebate",
-            check_scalar("Barrier", "rebate", self.rebate, Interval(0.0, math.inf, closed_low=True)),
-        )
+        rebate = check_scalar("Barrier", "rebate", self.rebate,
+                              Interval(0.0, math.inf, closed_low=True))
+        object.__setattr__(self, "rebate", rebate)
 
     @property
     def kind_code(self) -> int:
