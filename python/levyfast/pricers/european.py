@@ -13,16 +13,21 @@ from .._validation import Interval, check_array, check_choice, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
 from ._common import check_market, kind_code, prepare_grid
+from .barrier import Barrier
 from .cos import DEFAULT_TOLERANCE, COSPricer, _price_with
 from .fft import FFTPricer
+from .pide import PIDEPricer
 
-__all__ = ["price", "price_batch", "METHODS"]
+__all__ = ["price", "price_batch", "METHODS", "PRICE_METHODS"]
 
 #: "auto": COS per maturity, switching VG/NIG maturities to the exact time-change
 #: (subordinated Brownian motion) quadrature where COS would need more work;
 #: "time_change" forces the latter (VG, NIG and CGMY with Y = 0, sigma = 0 only).
 METHODS = ("auto", "cos", "fft", "time_change")
 _METHOD_CODE = {"auto": 0, "cos": 1, "fft": 2, "time_change": 3}
+#: Methods of :func:`price`: the Fourier ones plus the PIDE solver (the only one for American
+#: exercise and barriers; its settings are those of a default :class:`PIDEPricer`).
+PRICE_METHODS = (*METHODS, "pide")
 
 
 def _settings(owner: str, method: str, tolerance: float) -> _core.EuropeanSettings:
@@ -55,13 +60,29 @@ def price(
     kind: str = "call",
     method: str = "auto",
     tolerance: float = DEFAULT_TOLERANCE,
+    exercise: str = "european",
+    barrier: Barrier | None = None,
 ) -> NDArray[np.float64] | float:
-    """European prices ``[n_T, n_K]`` of one model over a strike x maturity surface.
+    """Prices ``[n_T, n_K]`` of one model over a strike x maturity surface.
 
-    ``tolerance`` is the target absolute error as a fraction of spot (default 1e-7; the
-    high-accuracy setting :data:`levyfast.HIGH_ACCURACY` = 1e-11). A scalar strike and
-    maturity give a float; a scalar on one axis drops that axis.
+    ``tolerance`` is the target absolute error as a fraction of spot of the Fourier methods
+    (default 1e-7; the high-accuracy setting :data:`levyfast.HIGH_ACCURACY` = 1e-11). A scalar
+    strike and maturity give a float; a scalar on one axis drops that axis.
+
+    ``method="pide"`` solves the pricing PIDE with a default :class:`PIDEPricer` (about 1e-4 *
+    spot; use the pricer for other grids): it alone prices ``exercise="american"`` and knock-out
+    ``barrier=Barrier(...)`` options; ``tolerance`` does not apply to it.
     """
+    check_choice("price", "method", method, PRICE_METHODS)
+    if method == "pide":
+        return PIDEPricer().price(model, market, strikes, maturities, kind, exercise, barrier)
+    check_choice("price", "exercise", exercise, ("european", "american"))
+    if exercise != "european" or barrier is not None:
+        raise ValueError(
+            f"`method` of price must be 'pide' for exercise={exercise!r} and "
+            f"barrier={barrier!r} (the Fourier methods price European vanilla options only); "
+            f"got {method!r}"
+        )
     return _price_with(_settings("price", method, tolerance), "price", model, market, strikes,
                        maturities, kind)
 
