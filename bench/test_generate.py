@@ -65,8 +65,9 @@ def _python_loop(n: int):  # type: ignore[no-untyped-def]
     for i in range(n):
         market = lf.Market(1.0, float(ref.rates[i]), float(ref.dividends[i]))
         prices[i] = lf.price(lf.VarianceGamma.from_array(ref.params[i]), market, ref.strikes, t)
-        ivs[i] = lf.black_implied_vol(prices[i], np.exp((ref.rates[i] - ref.dividends[i]) * t)[:, None],
-                                      ref.strikes, t[:, None], np.exp(-ref.rates[i] * t)[:, None])
+        forwards = np.exp((ref.rates[i] - ref.dividends[i]) * t)[:, None]
+        ivs[i] = lf.black_implied_vol(prices[i], forwards, ref.strikes, t[:, None],
+                                      np.exp(-ref.rates[i] * t)[:, None])
     return prices, ivs
 
 

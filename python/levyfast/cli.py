@@ -72,8 +72,13 @@ def _price_command(args: argparse.Namespace) -> int:
 # -- levyfast generate / inspect (levyfast.data) ---------------------------------------------
 
 def _add_generate_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from .data import DEFAULT_DIVIDEND_RANGE, DEFAULT_RATE_RANGE, DEFAULT_SHARD_SIZE, MONEYNESS
-    from .data import SAMPLERS
+    from .data import (
+        DEFAULT_DIVIDEND_RANGE,
+        DEFAULT_RATE_RANGE,
+        DEFAULT_SHARD_SIZE,
+        MONEYNESS,
+        SAMPLERS,
+    )
 
     g = sub.add_parser("generate", help="generate a sharded Parquet dataset of priced surfaces")
     g.add_argument("--model", choices=sorted(MODEL_REGISTRY), default="vg")

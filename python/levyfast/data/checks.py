@@ -34,8 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validation import Interval, check_array, check_choice, check_scalar
 from .._numba.jit import kernel
+from .._validation import Interval, check_array, check_choice, check_scalar
 
 __all__ = ["CHECKS", "CheckResult", "check_surface", "FRAMES"]
 
@@ -69,7 +69,8 @@ class CheckResult:
     def __str__(self) -> str:
         failing = {k: v for k, v in self.counts.items() if v}
         n = self.flags.shape[0]
-        return f"{n} surfaces, {int(self.failed.sum())} failing" + (f": {failing}" if failing else "")
+        suffix = f": {failing}" if failing else ""
+        return f"{n} surfaces, {int(self.failed.sum())} failing{suffix}"
 
 
 def check_surface(
@@ -106,7 +107,8 @@ def check_surface(
     try:
         c = np.asarray(prices, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"`prices` of {owner} must be an array of real numbers; got {prices!r}") from exc
+        raise TypeError(f"`prices` of {owner} must be an array of real numbers; "
+                        f"got {prices!r}") from exc
     single = c.ndim == 2
     c = np.ascontiguousarray(c[None] if single else c) / spot
     if c.ndim != 3:

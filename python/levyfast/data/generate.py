@@ -24,8 +24,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,8 +137,8 @@ class _Spec:
                 "param_names": list(cls.PARAM_NAMES),
                 "bounds": {p: str(cls.BOUNDS[p]) for p in cls.PARAM_NAMES},
             },
-            "param_box": {p: [float(lo), float(hi)]
-                          for p, lo, hi in zip(cls.PARAM_NAMES, self.lows, self.highs)},
+            "param_box": {p: [float(self.lows[j]), float(self.highs[j])]
+                          for j, p in enumerate(cls.PARAM_NAMES)},
             "sampler": self.sampler,
             "rejection": "row i is the i-th point of the sampler sequence admitted by the model",
             "seed": self.seed,
@@ -201,7 +201,8 @@ class GenerationReport:
             f"{self.shards_skipped} already complete) in {self.seconds:.2f} s "
             f"({self.surfaces_per_second:,.0f} surfaces/s)\n"
             f"arbitrage/quality checks: {self.n_failed} surfaces failed"
-            f"{' ' + str(failing) if failing else ''}; {self.iv_nan} implied vols undetermined (time value below accuracy)\n"
+            f"{' ' + str(failing) if failing else ''}; {self.iv_nan} implied vols undetermined "
+            f"(time value below the accuracy)\n"
             f"coverage ({COVERAGE_BINS} bins per axis): {cov}; "
             f"pairwise min {self.pair_coverage:.0%}"
         )
@@ -271,8 +272,9 @@ def generate_surfaces(
         When given, the shards are written there (Parquet, see :mod:`levyfast.data.storage`,
         resumable) by :func:`write_surfaces`, and the dataset is then loaded from it.
     shard_size, workers, client
-        Rows per shard; local worker threads (default: all cores); a
-        ``dask.distributed.Client`` to run the shards on a cluster instead.
+        Rows per shard; threads of the local C++ pricer (default: all cores; the values do
+        not depend on it); a ``dask.distributed.Client`` to run the shards as tasks of a
+        cluster instead (one pricing thread per task).
     """
     spec = _make_spec(model_cls, n, seed, param_box, sampler, rate_range, dividend_range,
                       strikes, maturities, moneyness, delta_vol, store, method, tolerance,
@@ -361,7 +363,8 @@ def _make_spec(model_cls, n, seed, param_box, sampler, rate_range, dividend_rang
                maturities, moneyness, delta_vol, store, method, tolerance, noise, shard_size,
                pricer) -> _Spec:
     if not (isinstance(model_cls, type) and issubclass(model_cls, LevyModel)):
-        raise TypeError(f"`model_cls` of {_OWNER} must be a levyfast model class; got {model_cls!r}")
+        raise TypeError(f"`model_cls` of {_OWNER} must be a levyfast model class; "
+                        f"got {model_cls!r}")
     if not is_builtin(model_cls) and pricer is None:
         raise TypeError(f"`pricer` of {_OWNER} is required for the user-defined model "
                         f"{model_cls.__name__} (the C++ core prices the built-in models only)")
@@ -381,7 +384,8 @@ def _make_spec(model_cls, n, seed, param_box, sampler, rate_range, dividend_rang
         check_choice(_OWNER, "store", q, STORE)
     store_t = tuple(q for q in STORE if q in store_t or q == "price")
     if noise is not None and not isinstance(noise, NoiseTransform):
-        raise TypeError(f"`noise` of {_OWNER} must be a levyfast.data.noise transform; got {noise!r}")
+        raise TypeError(f"`noise` of {_OWNER} must be a levyfast.data.noise transform; "
+                        f"got {noise!r}")
     lows, highs = resolve_box(model_cls, param_box)
     t = check_array(_OWNER, "maturities", maturities, Interval(0.0))
     interval = {"strike": Interval(0.0), "log_forward": Interval(),
@@ -479,7 +483,8 @@ def _surfaces(spec: _Spec, params: NDArray[np.float64], rates: NDArray[np.float6
 
 
 def _implied_vols(spec: _Spec, prices: NDArray[np.float64], strikes: NDArray[np.float64],
-                  rates: NDArray[np.float64], dividends: NDArray[np.float64]) -> NDArray[np.float64]:
+                  rates: NDArray[np.float64], dividends: NDArray[np.float64]
+                  ) -> NDArray[np.float64]:
     """Black implied vols; NaN where the time value ``C - D_r (F - K)^+`` is below the pricing
     accuracy (there the IV would be set by the pricing error, not by the model)."""
     t = spec.maturities
@@ -591,40 +596,34 @@ def run_shard(spec: _Spec, shard: _Shard, target: tuple[Any, str] | None, n_thre
               compression: str) -> pa.Table:
     """Compute one shard; write it when ``target`` is given and return its summary columns."""
     table = _compute_shard(spec, shard, n_threads)
-    if target is None:
-        return table
+    return table if target is None else _write(target, shard, table, compression)
+
+
+def _write(target: tuple[Any, str], shard: _Shard, table: pa.Table, compression: str) -> pa.Table:
+    """Write a shard atomically; return the columns the run statistics need."""
     storage.write_shard(target[0], target[1], shard.shard, table, compression)
     return table.drop_columns([c for c in ("price", "price_noisy") if c in table.column_names])
 
 
 def _run_local(spec: _Spec, plan: list[_Shard], target: tuple[Any, str] | None,
-               workers: int | None, compression: str):  # type: ignore[no-untyped-def]
-    if workers is None:
-        workers = os.cpu_count() or 1
-    workers = _positive_int("workers", workers)
-    if not plan:
-        return
-    parallel = min(workers, len(plan))
-    threads = max(1, workers // parallel)
-    if parallel == 1:
+               workers: int | None, compression: str) -> Iterator[pa.Table]:
+    """Shards one after the other, each priced on ``workers`` C++ threads (the implied vols
+    on Numba's threads); the Parquet write of a shard overlaps the pricing of the next one
+    (at most one write in flight, so memory stays at about two shards)."""
+    threads = _positive_int("workers", os.cpu_count() or 1 if workers is None else workers)
+    if target is None:
         for shard in plan:
-            yield run_shard(spec, shard, target, threads, compression)
+            yield _compute_shard(spec, shard, threads)
         return
-    # One shard per worker thread: the C++ pricer, the Numba checks and Parquet release the GIL.
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        pending = set()
-        queue = iter(plan)
-        for shard in queue:
-            pending.add(pool.submit(run_shard, spec, shard, target, threads, compression))
-            if len(pending) >= parallel:
-                break
-        while pending:
-            finished = next(as_completed(pending))
-            pending.remove(finished)
-            nxt = next(queue, None)
-            if nxt is not None:
-                pending.add(pool.submit(run_shard, spec, nxt, target, threads, compression))
-            yield finished.result()
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future[pa.Table] | None = None
+        for shard in plan:
+            table = _compute_shard(spec, shard, threads)
+            if pending is not None:
+                yield pending.result()
+            pending = writer.submit(_write, target, shard, table, compression)
+        if pending is not None:
+            yield pending.result()
 
 
 # -- statistics ------------------------------------------------------------------------------
@@ -665,8 +664,8 @@ class _Stats:
         self.check_counts += flags.sum(axis=0).astype(np.int64)
         self.n_failed += int(np.count_nonzero(bits))
         if "iv" in table.column_names:
-            self.iv_nan += int(np.isnan(pa.concat_arrays(
-                [c.flatten() for c in table.column("iv").chunks]).to_numpy(zero_copy_only=False)).sum())
+            ivs = pa.concat_arrays([c.flatten() for c in table.column("iv").chunks])
+            self.iv_nan += int(np.isnan(ivs.to_numpy(zero_copy_only=False)).sum())
         x = np.column_stack([table.column(c).to_numpy() for c in self.names])
         width = np.where(self.highs > self.lows, self.highs - self.lows, 1.0)
         cells = np.clip(((x - self.lows) / width * COVERAGE_BINS).astype(np.int64), 0,
@@ -699,6 +698,7 @@ class _Stats:
                     if a < b]
         return GenerationReport(
             path, self.n, written + skipped, written, skipped, seconds,
-            dict(zip(CHECKS, (int(v) for v in self.check_counts))), self.n_failed, self.iv_nan,
+            dict(zip(CHECKS, (int(v) for v in self.check_counts), strict=True)), self.n_failed,
+            self.iv_nan,
             coverage, min(pair_cov) if pair_cov else 1.0, rows,
         )

@@ -105,8 +105,8 @@ def describe(path: str, *, model_cls: type[LevyModel] | None = None) -> DatasetS
         n += len(chunk)
     return DatasetSummary(
         metadata, n, {k: v.result() for k, v in running.items()},
-        dict(zip(CHECKS, (int(c) for c in counts))), failed,
-        dict(zip(SPLITS, (int(s) for s in splits))),
+        dict(zip(CHECKS, (int(c) for c in counts), strict=True)), failed,
+        dict(zip(SPLITS, (int(s) for s in splits), strict=True)),
     )
 
 

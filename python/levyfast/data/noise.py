@@ -17,6 +17,7 @@ uniformly inside a spread that widens out of the money and at short maturities),
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -218,7 +219,7 @@ def apply_indexed(
     return transform.apply(prices, u, log_moneyness, maturities)
 
 
-_NAMES = {
+_NAMES: dict[str, Callable[[float], NoiseTransform]] = {
     "gaussian": lambda v: GaussianNoise(v),
     "relgaussian": lambda v: GaussianNoise(v, relative=True),
     "bidask": lambda v: BidAskNoise(rel_spread=v),
@@ -233,7 +234,7 @@ def parse_noise(spec: str) -> Compose:
     Names: ``gaussian`` (absolute scale), ``relgaussian`` (relative scale), ``bidask``
     (relative spread), ``outliers`` (probability), ``missing`` (probability).
     """
-    parts = []
+    parts: list[NoiseTransform] = []
     for item in spec.split(","):
         name, _, value = item.strip().partition(":")
         if name not in _NAMES:

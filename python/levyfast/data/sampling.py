@@ -32,8 +32,7 @@ from scipy.stats import qmc
 
 from .. import _core
 from .._validation import check_choice
-from ..models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
-from ..models import MODEL_REGISTRY
+from ..models import CGMY, MODEL_REGISTRY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 
 __all__ = [
     "SAMPLERS",

@@ -251,7 +251,8 @@ def _open_dataset(path: str) -> _Manifest:
         if missing:
             raise DatasetFormatError(
                 f"{path} is incomplete: shards {missing[:10]}{'...' if len(missing) > 10 else ''} "
-                f"of {metadata['n_shards']} are missing (re-run the same generate command to resume)"
+                f"of {metadata['n_shards']} are missing (re-run the same generate command to "
+                "resume)"
             )
     return _Manifest(fs, metadata, shards)
 
@@ -352,8 +353,10 @@ def iter_chunks(
         tf.data.Dataset.from_generator(
             lambda: ((c.params, c.prices) for c in iter_chunks(path, 4096)), ...)
     """
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise ValueError(f"`chunk_size` of iter_chunks must be a positive integer; got {chunk_size!r}")
+    if (isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer))
+            or chunk_size < 1):
+        raise ValueError(f"`chunk_size` of iter_chunks must be a positive integer; "
+                         f"got {chunk_size!r}")
     if split is not None:
         _split_code(split)
     manifest = _open_dataset(path)
