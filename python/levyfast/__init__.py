@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .calibrator import Calibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from .pricers import (
@@ -37,5 +38,6 @@ __all__ = [
     "METHODS",
     "DEFAULT_TOLERANCE",
     "HIGH_ACCURACY",
+    "Calibrator",
     "__version__",
 ]

@@ -39,7 +39,34 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--kind", choices=["call", "put"], default="call")
     pr.add_argument("--method", choices=METHODS, default="auto")
     pr.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
+    _add_training_commands(sub)
     return p
+
+
+#: Subcommands served by the optional ``training`` package (the ``[train]`` extra).
+TRAINING_COMMANDS = {
+    "train": "train a neural calibrator and export it to ONNX (needs levyfast[train])",
+    "evaluate": "evaluation report of a neural calibrator on fresh surfaces (levyfast[train])",
+    "pipeline": "end-to-end demo: data, training, ONNX, evaluation, calibration "
+                "(levyfast[train])",
+}
+
+
+def _add_training_commands(sub: argparse._SubParsersAction) -> None:
+    for name, text in TRAINING_COMMANDS.items():
+        tp = sub.add_parser(name, help=text, add_help=False)
+        tp.add_argument("rest", nargs=argparse.REMAINDER)
+
+
+def _training_command(args: argparse.Namespace) -> int:
+    """Forward to ``training.cli`` imported only now, so the core never loads TensorFlow."""
+    try:
+        from training.cli import main as training_main
+    except ImportError as exc:
+        print(f"levyfast {args.command} needs the training extra: pip install "
+              f"'levyfast[train]' ({exc})")
+        return 2
+    return training_main([args.command, *args.rest])
 
 
 def _price_command(args: argparse.Namespace) -> int:
@@ -70,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "price":
         return _price_command(args)
+    if args.command in TRAINING_COMMANDS:
+        return _training_command(args)
     raise AssertionError(args.command)  # argparse enforces the choices
 
 
