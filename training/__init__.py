@@ -9,4 +9,9 @@ metadata, verified against TensorFlow), ``evaluate`` and ``cli``.
 
 from __future__ import annotations
 
+import os
+
+# TensorFlow's C++ info/warning lines drown the CLI's progress; errors still show.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
 __all__: list[str] = []

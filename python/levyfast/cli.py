@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Sequence
 
@@ -53,20 +54,20 @@ TRAINING_COMMANDS = {
 
 
 def _add_training_commands(sub: argparse._SubParsersAction) -> None:
+    """Listed for --help only: ``main`` forwards these commands' arguments untouched."""
     for name, text in TRAINING_COMMANDS.items():
-        tp = sub.add_parser(name, help=text, add_help=False)
-        tp.add_argument("rest", nargs=argparse.REMAINDER)
+        sub.add_parser(name, help=text, add_help=False)
 
 
-def _training_command(args: argparse.Namespace) -> int:
+def _training_command(command: str, rest: list[str]) -> int:
     """Forward to ``training.cli`` imported only now, so the core never loads TensorFlow."""
     try:
         from training.cli import main as training_main
     except ImportError as exc:
-        print(f"levyfast {args.command} needs the training extra: pip install "
-              f"'levyfast[train]' ({exc})")
+        print(f"levyfast {command} needs the training extra: pip install 'levyfast[train]' "
+              f"({exc})")
         return 2
-    return training_main([args.command, *args.rest])
+    return training_main([command, *rest])
 
 
 def _price_command(args: argparse.Namespace) -> int:
@@ -94,11 +95,12 @@ def _price_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in TRAINING_COMMANDS:
+        return _training_command(argv[0], argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "price":
         return _price_command(args)
-    if args.command in TRAINING_COMMANDS:
-        return _training_command(args)
     raise AssertionError(args.command)  # argparse enforces the choices
 
 
