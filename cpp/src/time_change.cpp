@@ -106,6 +106,7 @@ void time_change_nodes(const ModelParams& model, double omega, double T, double 
     const double x = std::exp(log_x);
     const double log_w = std::log(h * mx.spread * std::cosh(t)) + log_x + log_density(mx, x, log_x);
     const double v = mx.scale * x;
+    nd.log_clock = std::log(mx.scale) + log_x;
     nd.variance = mx.s2 * v;
     nd.log_mean = omega * T + (mx.mu + 0.5 * mx.s2) * v;
     nd.weight = std::exp(log_w);

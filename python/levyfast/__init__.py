@@ -13,9 +13,14 @@ from .pricers import (
     METHODS,
     COSPricer,
     FFTPricer,
+    Greeks,
+    greeks,
     price,
+    price_and_grad,
+    price_and_grad_batch,
     price_batch,
 )
+from .calibration import CalibrationResult, LeastSquaresCalibrator
 
 try:
     __version__ = version("levyfast")
@@ -39,5 +44,11 @@ __all__ = [
     "DEFAULT_TOLERANCE",
     "HIGH_ACCURACY",
     "Calibrator",
+    "price_and_grad",
+    "price_and_grad_batch",
+    "greeks",
+    "Greeks",
+    "LeastSquaresCalibrator",
+    "CalibrationResult",
     "__version__",
 ]

@@ -22,6 +22,7 @@ struct MixtureNode {
   double variance;   // s^2 V: conditional variance of X_T
   double log_mean;   // ln E[e^{X_T} | V]
   double weight;     // quadrature weight (sums to 1 over the nodes up to `tolerance`)
+  double log_clock;  // ln V (finite where V itself underflows; used by sensitivities.cpp)
 };
 
 // Quadrature nodes of the mixing distribution at maturity T for an absolute price tolerance

@@ -3,6 +3,7 @@
 from .cos import DEFAULT_TOLERANCE, HIGH_ACCURACY, COSPricer
 from .european import METHODS, price, price_batch
 from .fft import FFTPricer
+from .sensitivities import Greeks, greeks, price_and_grad, price_and_grad_batch
 
 __all__ = [
     "COSPricer",
@@ -12,4 +13,8 @@ __all__ = [
     "METHODS",
     "DEFAULT_TOLERANCE",
     "HIGH_ACCURACY",
+    "Greeks",
+    "greeks",
+    "price_and_grad",
+    "price_and_grad_batch",
 ]
