@@ -175,3 +175,28 @@ def _path(name: str) -> str:
     from importlib import resources
 
     return str(resources.files("levyfast") / "pretrained" / f"{name}.onnx")
+
+
+@pytest.mark.parametrize(
+    "name, model",
+    [("vg", lf.VarianceGamma(0.18, 0.35, -0.2)), ("nig", lf.NIG(14.0, -4.0, 0.45)),
+     ("cgmy", lf.CGMY(0.8, 6.0, 9.0, 0.9))],
+)
+def test_hybrid_fit_is_exact_on_clean_surfaces(name, model) -> None:
+    cal = lf.Calibrator.load(name, hybrid=True)
+    surface = lf.price(model, MARKET, cal.strikes * MARKET.spot, cal.maturities,
+                       tolerance=lf.HIGH_ACCURACY)
+    cal.fit(surface, MARKET)
+    assert cal.result_.status == "hybrid"
+    np.testing.assert_allclose(cal.params_, model.to_array(), rtol=0, atol=1e-6)
+    assert cal.result_.cost < 1e-8
+
+
+def test_hybrid_fits_quotes_as_given_off_grid() -> None:
+    cal = lf.Calibrator.load("vg", hybrid=True)
+    model = lf.VarianceGamma(0.22, 0.25, -0.1)
+    strikes = np.linspace(75.0, 125.0, 15)
+    maturities = np.array([0.08, 0.3, 0.6, 1.0, 2.2])
+    quotes = lf.price(model, MARKET, strikes, maturities, tolerance=lf.HIGH_ACCURACY)
+    cal.fit(quotes, MARKET, strikes, maturities)
+    np.testing.assert_allclose(cal.params_, model.to_array(), rtol=0, atol=1e-6)

@@ -19,7 +19,7 @@ from training.families import FAMILIES  # noqa: E402
 from training.pipeline import as_arrays, augment, make_dataset  # noqa: E402
 from training.train import TrainConfig, predict, train  # noqa: E402
 
-TINY = dict(n_train=1024, n_val=256, epochs=2, width=32, depth=2, batch=128, max_minutes=1.0)
+TINY = dict(n_train=512, n_val=128, epochs=1, width=16, depth=2, batch=128, max_minutes=1.0)
 
 
 @pytest.fixture(scope="module")

@@ -110,12 +110,12 @@ def _pipeline(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     out = Path(args.out_dir)
     onnx_path = out / "vg.onnx"
-    _say(f"[1/4] generate {args.n_train} VG surfaces and train an MLP "
-         f"(budget {args.max_minutes} min)")
+    _say(f"[1/4] generate {args.n_train} VG surfaces, train an MLP for {args.epochs} epochs "
+         f"(budget {args.max_minutes} min), export ONNX")
     train_args = _parser().parse_args(
         ["train", "--model", "vg", "--out", str(onnx_path), "--seed", "0",
          "--n-train", str(args.n_train), "--max-minutes", str(args.max_minutes),
-         "--noise", "0", "--missing", "0.1"])
+         "--epochs", str(args.epochs)])
     _train(train_args)
     _say("[2/4] evaluate on fresh surfaces")
     report = _evaluate(argparse.Namespace(calibrator=str(onnx_path), n=args.n_test,
@@ -150,7 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--out-dir", type=Path, default=Path("levyfast-demo"))
     pl.add_argument("--n-train", type=int, default=32768)
     pl.add_argument("--n-test", type=int, default=1000)
-    pl.add_argument("--max-minutes", type=float, default=2.0)
+    pl.add_argument("--epochs", type=int, default=30)
+    pl.add_argument("--max-minutes", type=float, default=3.0)
     return p
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._regrid import regrid
+from .calibration import LeastSquaresCalibrator
 from ._validation import Interval, check_array
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
@@ -58,7 +59,8 @@ def _resolve(source: str | os.PathLike[str]) -> Path:
 @dataclass(frozen=True)
 class NeuralFitResult:
     """Outcome of :meth:`Calibrator.fit`: re-priced RMSE of the fitted model over the quotes
-    (fraction of spot), wall time in seconds, and ``status`` ("network" or "hybrid")."""
+    as given (fraction of spot), wall time in seconds, and ``status`` ("network" or
+    "hybrid")."""
 
     cost: float
     time: float
@@ -74,6 +76,10 @@ class Calibrator:
     model : expected model class; loading a file of another family raises ``ValueError``.
     intra_op_num_threads : ONNX Runtime threads for one ``predict`` call (default 1).
     providers : ONNX Runtime execution providers; each must be available.
+    hybrid : if True, ``fit`` polishes the network's answer with a few Levenberg-Marquardt
+        (trust-region) steps of :class:`levyfast.LeastSquaresCalibrator` started from it, on the
+        quotes as given: exact fits at millisecond cost.
+    refine_max_nfev : evaluation budget of that polish.
 
     Attributes
     ----------
@@ -85,10 +91,13 @@ class Calibrator:
 
     def __init__(self, source: str | os.PathLike[str] = "vg", *,
                  model: type[LevyModel] | None = None, intra_op_num_threads: int = 1,
-                 providers: Sequence[str] = ("CPUExecutionProvider",)) -> None:
+                 providers: Sequence[str] = ("CPUExecutionProvider",), hybrid: bool = False,
+                 refine_max_nfev: int = 30) -> None:
         import onnxruntime as ort
 
         self.source = source
+        self.hybrid = hybrid
+        self.refine_max_nfev = refine_max_nfev
         self.model = model
         self.intra_op_num_threads = intra_op_num_threads
         self.providers = tuple(providers)
@@ -132,6 +141,7 @@ class Calibrator:
             self.maturities: NDArray[np.float64] = np.array(json.loads(meta["maturities"]),
                                                             float)
             bounds = json.loads(meta["bounds"])
+            self.fixed_params: dict[str, float] = json.loads(meta["fixed_params"])
             market_range = json.loads(meta["market_range"])
             self.max_missing_fraction = float(meta["max_missing_fraction"])
             input_kind = meta["input_kind"]
@@ -237,8 +247,9 @@ class Calibrator:
         """
         start = time.perf_counter()
         self._market_row(market)  # validated first: a bad market fails before interpolation
-        data = np.asarray(surface, dtype=np.float64)
+        data = quotes = np.asarray(surface, dtype=np.float64)
         grid_k = self.strikes * market.spot
+        quote_k, quote_t = grid_k, self.maturities
         if (strikes is None) != (maturities is None):
             raise ValueError(f"`strikes` and `maturities` of {_OWNER}.fit go together; "
                              "pass both or neither")
@@ -253,15 +264,22 @@ class Calibrator:
                     and np.allclose(ts, self.maturities, rtol=1e-9, atol=0))
             if not same:
                 data = regrid(f"{_OWNER}.fit", data, market, ks, ts, grid_k, self.maturities)
+                quote_k, quote_t = ks, ts
         elif data.ndim != 2:
             raise ValueError(f"`surface` of {_OWNER}.fit must be one surface [n_T, n_K]; got "
                              f"shape {data.shape}")
         params = self.predict(data, market)
+        status = "network"
+        if self.hybrid:
+            polish = LeastSquaresCalibrator(self.family, x0=params, fixed=self.fixed_params,
+                                            max_nfev=self.refine_max_nfev)
+            params = polish.fit(quotes, market, quote_k, quote_t).params_
+            status = "hybrid"
         model = self.family.from_array(params)
-        fitted = np.asarray(price(model, market, grid_k, self.maturities))
-        ok = np.isfinite(data)
-        cost = float(np.sqrt(np.mean((fitted[ok] - data[ok]) ** 2)) / market.spot)
+        fitted = np.asarray(price(model, market, quote_k, quote_t))
+        ok = np.isfinite(quotes)
+        cost = float(np.sqrt(np.mean((fitted[ok] - quotes[ok]) ** 2)) / market.spot)
         self.params_ = params
         self.model_ = model
-        self.result_ = NeuralFitResult(cost, time.perf_counter() - start, "network")
+        self.result_ = NeuralFitResult(cost, time.perf_counter() - start, status)
         return self
