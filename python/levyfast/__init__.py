@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .implied_vol import black_implied_vol, black_price, implied_vol
 from .calibration import CalibrationResult, LeastSquaresCalibrator
+from .calibrator import Calibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from .models.user import UserModel, user_model
@@ -54,6 +55,7 @@ __all__ = [
     "implied_vol",
     "black_implied_vol",
     "black_price",
+    "Calibrator",
     "price_and_grad",
     "price_and_grad_batch",
     "greeks",
