@@ -92,7 +92,7 @@ class Calibrator:
     def __init__(self, source: str | os.PathLike[str] = "vg", *,
                  model: type[LevyModel] | None = None, intra_op_num_threads: int = 1,
                  providers: Sequence[str] = ("CPUExecutionProvider",), hybrid: bool = False,
-                 refine_max_nfev: int = 30) -> None:
+                 refine_max_nfev: int = 400) -> None:
         import onnxruntime as ort
 
         self.source = source
