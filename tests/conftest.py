@@ -49,6 +49,21 @@ def cos_converges_fast(model: lf.LevyModel, t_min: float) -> bool:
     return True
 
 
+def supported_pairs(t_min: float) -> list[tuple[str, str]]:
+    """(model case, backend) pairs promised to converge to 1e-6 for maturities >= t_min:
+    the time change only where the model has one, COS/FFT only where |phi| decays fast."""
+    pairs = []
+    for name in sorted(MODEL_CASES):
+        model = MODEL_CASES[name]
+        for backend in BACKENDS:
+            if backend == "time_change" and not has_time_change(model):
+                continue
+            if backend in ("cos", "fft") and not cos_converges_fast(model, t_min):
+                continue
+            pairs.append((name, backend))
+    return pairs
+
+
 @pytest.fixture(params=sorted(MODEL_CASES))
 def model_case(request: pytest.FixtureRequest) -> tuple[str, lf.LevyModel]:
     return request.param, MODEL_CASES[request.param]

@@ -14,8 +14,8 @@ from conftest import (
     MATURITIES,
     MODEL_CASES,
     STRIKES,
-    cos_converges_fast,
     has_time_change,
+    supported_pairs,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,13 +25,6 @@ import levyfast as lf
 
 ACCURACY = 1e-6  # promised absolute accuracy, fraction of spot, at default settings
 REFERENCE = Path(__file__).parent / "reference"
-
-
-def _skip_unsupported(model: lf.LevyModel, backend: str, t_min: float) -> None:
-    if backend == "time_change" and not has_time_change(model):
-        pytest.skip("no time-change representation for this model")
-    if backend in ("cos", "fft") and not cos_converges_fast(model, t_min):
-        pytest.skip("transform converges only algebraically here; 'auto' covers this regime")
 
 
 def _report(got, expected, tol, **inputs) -> str:
@@ -52,9 +45,9 @@ def oracle_surfaces() -> dict[tuple[str, str], np.ndarray]:
 
 
 @pytest.mark.parametrize("kind", ["call", "put"])
-def test_accuracy_against_oracle(model_case, backend, kind, oracle_surfaces) -> None:
-    name, model = model_case
-    _skip_unsupported(model, backend, MATURITIES.min())
+@pytest.mark.parametrize(("name", "backend"), supported_pairs(MATURITIES.min()))
+def test_accuracy_against_oracle(name, backend, kind, oracle_surfaces) -> None:
+    model = MODEL_CASES[name]
     got = lf.price(model, MARKET, STRIKES, MATURITIES, kind=kind, method=backend)
     expected = oracle_surfaces[name, kind]
     tol = ACCURACY * MARKET.spot
@@ -83,9 +76,8 @@ def test_short_maturity_vg_small_t_over_nu() -> None:
         got, expected, ACCURACY * MARKET.spot, model=model)
 
 
+@pytest.mark.parametrize("backend", ["auto", "cos", "fft"])
 def test_black_scholes_reduction_closed_form(backend) -> None:
-    if backend == "time_change":
-        pytest.skip("no time-change representation for Black–Scholes")
     model = lf.BlackScholes(0.3)
     got = lf.price(model, MARKET, STRIKES, MATURITIES, "put", method=backend)
     expected = bs_price(MARKET.spot, STRIKES, MATURITIES, MARKET.rate, MARKET.dividend, 0.3, "put")
@@ -124,9 +116,24 @@ def test_published_reference_values(entry: dict) -> None:
     assert abs(got - entry["value"]) <= tol, (entry["citation"], got, entry["value"], tol)
 
 
-def test_put_call_parity(model_case, backend) -> None:
-    name, model = model_case
-    _skip_unsupported(model, backend, MATURITIES.min())
+@pytest.mark.parametrize("name", sorted(MODEL_CASES))
+def test_unsupported_backends_raise_clear_errors(name: str) -> None:
+    """Where a backend is not promised (no subordinator, or phi decays only algebraically)
+    the pricer refuses with a ValueError naming the method instead of returning a bad price."""
+    model = MODEL_CASES[name]
+    supported = {b for n, b in supported_pairs(MATURITIES.min()) if n == name}
+    if not has_time_change(model):
+        with pytest.raises(ValueError, match="time_change"):
+            lf.price(model, MARKET, STRIKES, MATURITIES, method="time_change")
+    for backend in {"cos", "fft"} - supported:
+        with pytest.raises(ValueError, match="method='auto'"):
+            lf.price(model, MARKET, STRIKES, MATURITIES, method=backend)
+    assert "auto" in supported
+
+
+@pytest.mark.parametrize(("name", "backend"), supported_pairs(MATURITIES.min()))
+def test_put_call_parity(name, backend) -> None:
+    model = MODEL_CASES[name]
     c = lf.price(model, MARKET, STRIKES, MATURITIES, "call", method=backend)
     p = lf.price(model, MARKET, STRIKES, MATURITIES, "put", method=backend)
     T = MATURITIES[:, None]
@@ -144,9 +151,9 @@ def test_martingale_call_at_zero_strike_limit(model_case) -> None:
     np.testing.assert_allclose(c, expected, atol=ACCURACY * MARKET.spot)
 
 
-def test_no_arbitrage_bounds_and_no_nan_at_extremes(model_case, backend) -> None:
-    name, model = model_case
-    _skip_unsupported(model, backend, 0.1)
+@pytest.mark.parametrize(("name", "backend"), supported_pairs(0.1))
+def test_no_arbitrage_bounds_and_no_nan_at_extremes(name, backend) -> None:
+    model = MODEL_CASES[name]
     strikes = MARKET.spot * np.array([0.05, 0.3, 0.5, 1.0, 2.0, 4.0, 10.0])
     # Below T = 0.02 only the time change is promised (COS needs ~T^(-1/Y) terms for CGMY).
     maturities = {"cos": [0.1, 1.0, 10.0], "fft": [0.1, 1.0, 10.0], "auto": [0.02, 1.0, 30.0],

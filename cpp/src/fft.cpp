@@ -330,7 +330,7 @@ struct MaturityPlan {
 std::string cannot_reach(const FFTSettings& s, double T, const std::string& why) {
   return "FFT pricer cannot reach `tolerance` = " + fmt_short(s.tolerance) +
          " (fraction of spot) at maturity " + fmt_short(T) + ": " + why +
-         "; increase `tolerance`, narrow the strike range or use another pricer (FFT lengths are "
+         "; increase `tolerance`, narrow the strike range or use method='auto' (FFT lengths are "
          "capped at " + std::to_string(kMaxN) + ")";
 }
 
