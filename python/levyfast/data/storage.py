@@ -171,8 +171,11 @@ def write_shard(
     final = f"{directory}/{shard_name(shard)}"
     tmp = f"{directory}/.{shard_name(shard)}.{uuid.uuid4().hex}.tmp"
     try:
+        # byte-stream-split floats compress ~20 % better at about the same speed
         pq.write_table(table, tmp, filesystem=fs, compression=compression,
-                       use_dictionary=False, write_statistics=["index"])
+                       use_dictionary=False, write_statistics=["index"],
+                       use_byte_stream_split=[c for c in table.column_names
+                                              if c not in ("index", "checks")])
         fs.move(tmp, final)
     except BaseException:
         if fs.get_file_info(tmp).type != pafs.FileType.NotFound:
