@@ -225,3 +225,18 @@ def test_noise_invalid_input() -> None:
         noise.parse_noise("gaussian:abc")
     with pytest.raises(TypeError, match="`transforms` of Compose"):
         noise.Compose((1.0,))  # type: ignore[arg-type]
+
+
+def test_fsspec_filesystem_round_trip() -> None:
+    fsspec = pytest.importorskip("fsspec")
+    out = "memory://levyfast-test/vg"
+    try:
+        report = write_surfaces(lf.VarianceGamma, 60, out, seed=2, shard_size=25, **SMALL)
+        assert report.shards_written == 3
+        assert sorted(fsspec.filesystem("memory").ls("/levyfast-test/vg", detail=False)) == [
+            f"/levyfast-test/vg/shard-0000{i}.parquet" for i in range(3)]
+        _same(load(out), generate_surfaces(lf.VarianceGamma, 60, seed=2, **SMALL))
+        again = write_surfaces(lf.VarianceGamma, 60, out, seed=2, shard_size=25, **SMALL)
+        assert again.shards_skipped == 3
+    finally:
+        fsspec.filesystem("memory").rm("/levyfast-test", recursive=True)

@@ -31,10 +31,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-
-import numba
 
 from .._numba.jit import parallel_kernel
 from .._validation import Interval, check_array, check_choice, check_scalar

@@ -340,15 +340,13 @@ def write_surfaces(
     expected = spec.metadata()
     stats = _Stats.empty(spec)
     done: set[int] = set()
-    for info in storage._listing(fs, directory):
-        if not (info.base_name.startswith("shard-") and info.base_name.endswith(".parquet")):
-            continue
-        meta, shard = storage.read_shard_metadata(fs, info.path)
+    for path in storage.list_shards(fs, directory):
+        meta, shard = storage.read_shard_metadata(fs, path)
         if meta != expected:
             diff = sorted(k for k in set(meta) | set(expected) if meta.get(k) != expected.get(k))
             raise ValueError(f"`out` of {_OWNER} ({out}) holds shards of a different dataset "
                              f"(differing in {diff}); use another directory")
-        stats.merge(_Stats.of_table(spec, _read_columns(fs, info.path, spec)))
+        stats.merge(_Stats.of_table(spec, _read_columns(fs, path, spec)))
         done.add(int(shard["shard"]))
     plan = [s for s in _plan(spec) if s.shard not in done]
     written = _run(spec, plan, (fs, directory), workers, client, progress, stats.merge_table,

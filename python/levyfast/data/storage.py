@@ -47,6 +47,8 @@ __all__ = [
     "open_filesystem",
     "shard_name",
     "write_shard",
+    "list_shards",
+    "remove_stale_temporaries",
     "read_shard_metadata",
     "load",
     "iter_chunks",
@@ -196,6 +198,12 @@ def _listing(fs: pafs.FileSystem, directory: str) -> list[pafs.FileInfo]:
     return fs.get_file_info(pafs.FileSelector(directory))
 
 
+def list_shards(fs: pafs.FileSystem, directory: str) -> list[str]:
+    """Paths of the complete shard files in ``directory`` (none if it does not exist)."""
+    return sorted(i.path for i in _listing(fs, directory)
+                  if i.base_name.startswith("shard-") and i.base_name.endswith(".parquet"))
+
+
 def read_shard_metadata(fs: pafs.FileSystem, path: str) -> tuple[dict[str, Any], dict[str, int]]:
     """(dataset metadata, shard row range) of one shard; DatasetFormatError if foreign/corrupt."""
     try:
@@ -232,8 +240,7 @@ def _open_dataset(path: str) -> _Manifest:
     if kind == pafs.FileType.File:
         files = [inner]
     elif kind == pafs.FileType.Directory:
-        files = sorted(i.path for i in _listing(fs, inner)
-                       if i.base_name.startswith("shard-") and i.base_name.endswith(".parquet"))
+        files = list_shards(fs, inner)
         if not files:
             raise DatasetFormatError(f"{path} holds no shard-*.parquet files")
     else:
