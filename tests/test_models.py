@@ -96,6 +96,26 @@ def test_cgmy_limits_are_continuous() -> None:
             assert np.all(np.abs(near - at) < 50 * d * np.abs(at) + 1e-12), (y0, d)
 
 
+@pytest.mark.parametrize("Y", [1e-5, 3e-4, 0.2, 0.9, 1.0 - 2e-5, 1.0 + 3e-6, 1.0 + 7e-5, 1.1, 1.98])
+def test_cgmy_exponent_against_mpmath_near_the_limits(Y: float) -> None:
+    """No cancellation of Gamma(-Y) against B(Y) near Y = 0 and Y = 1 (to 1e-12 relative)."""
+    mpmath = pytest.importorskip("mpmath")
+    C, G, M = 1.0, 5.0, 7.0
+    m = lf.CGMY(C, G, M, Y)
+    u = np.array([0.01, 0.5, 3.0, 40.0, 2000.0]) - 0.3j
+    with mpmath.workdps(50):
+        y = mpmath.mpf(Y)
+
+        def raw(z):
+            zm, zg = M - 1j * z, G + 1j * z
+            return C * mpmath.gamma(-y) * (zm**y - M**y + zg**y - G**y)
+
+        omega = -raw(-1j).real
+        exact = np.array([complex(raw(mpmath.mpc(z)) + 1j * z * omega) for z in u])
+    for got in (m.char_exponent(u), _core.char_exponent(m.MODEL_ID, m.to_array(), u)):
+        np.testing.assert_allclose(got, exact, rtol=1e-12, atol=1e-13)
+
+
 CONSTRAINT_CASES = [
     (lf.BlackScholes, (0.0,), "`sigma` of BlackScholes must be in (0.0, inf); got 0.0"),
     (lf.BlackScholes, (float("nan"),), "`sigma` of BlackScholes"),

@@ -8,4 +8,6 @@ PYBIND11_MODULE(_core, m) {
   levyfast::bindings::register_models(m);
   levyfast::bindings::register_pricers(m);
   levyfast::bindings::register_surface(m);
+  levyfast::bindings::register_sensitivities(m);
+  levyfast::bindings::register_pide(m);
 }

@@ -16,6 +16,8 @@ using darray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 void register_models(py::module_& m);
 void register_pricers(py::module_& m);
 void register_surface(py::module_& m);
+void register_sensitivities(py::module_& m);
+void register_pide(py::module_& m);
 
 inline ModelParams to_model(int model_id, const darray& params) {
   LF_REQUIRE(params.ndim() == 1, "`params` must be one-dimensional");

@@ -50,22 +50,22 @@ COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
   s_left_ = geomspace(1e-2, std::min(0.98 * strip.s_minus, 2e3), kChernoffPoints);
   k_left_.resize(kChernoffPoints);
   for (int i = 0; i < kChernoffPoints; ++i)
-    k_left_[i] = finite_or_inf(char_exponent(model, omega, cplx(0.0, s_left_[i])).real());
+    k_left_[i] = finite_or_inf(cumulant_generating(model, omega, -s_left_[i]));
   // Right tail weighted by e^x: E[e^X; X > b] <= exp(-(s-1) b + T k(s)), s in (1, s_plus).
   const double room = strip.s_plus - 1.0;
   s_right_ = geomspace(std::min(1e-2, 0.02 * room), std::min(0.98 * room, 2e3), kChernoffPoints);
   k_right_.resize(kChernoffPoints);
   for (int i = 0; i < kChernoffPoints; ++i) {
     s_right_[i] += 1.0;
-    k_right_[i] = finite_or_inf(char_exponent(model, omega, cplx(0.0, -s_right_[i])).real());
+    k_right_[i] = finite_or_inf(cumulant_generating(model, omega, s_right_[i]));
   }
   // Re psi(u) on a geometric grid, so that |phi_T(u)| = exp(T Re psi(u)) for every T.
   u_.resize(kDecayPoints);
   re_psi_.resize(kDecayPoints);
-  for (int j = 0; j < kDecayPoints; ++j) {
-    u_[j] = kDecayU0 * std::exp2(j);
-    re_psi_[j] = char_exponent(model, omega, cplx(u_[j], 0.0)).real();
-  }
+  std::vector<cplx> uc(kDecayPoints), psi(kDecayPoints);
+  for (int j = 0; j < kDecayPoints; ++j) uc[j] = u_[j] = kDecayU0 * std::exp2(j);
+  char_exponent(model, omega, uc.data(), uc.size(), psi.data());
+  for (int j = 0; j < kDecayPoints; ++j) re_psi_[j] = psi[j].real();
 }
 
 void COSPlanner::range(double T, double mass_tol, double& a, double& b) const {
@@ -89,11 +89,13 @@ int COSPlanner::terms(double T, double width, double strike_scale, double abs_to
   const double scale = 2.0 * strike_scale / kPi;
   const double top = std::exp(T * re_psi_[kDecayPoints - 1]);
   if (!(scale * top / u_[kDecayPoints - 1] < abs_tol)) return settings_.max_terms + 1;
+  const double budget = abs_tol / scale;
   double tail = 0.0;
   int j = kDecayPoints - 1;
   for (; j >= 0; --j) {
-    tail += std::exp(T * re_psi_[j]) / u_[j] * dlnu;
-    if (scale * tail >= abs_tol) break;
+    const double next = tail + std::exp(T * re_psi_[j]) / u_[j] * dlnu;
+    if (next >= budget) break;
+    tail = next;
   }
   const double u_star = j < 0 ? u_[0] : u_[std::min(j + 1, kDecayPoints - 1)];
   const double n = std::ceil(u_star * width / kPi) + 1.0;

@@ -61,7 +61,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   std::vector<MaturitySlice> slices(nT);
   std::vector<COSPlan> plans(nT);
   std::vector<char> use_cos(nT, 0);
-  std::vector<MixtureNode> nodes;
+  std::vector<std::vector<MixtureNode>> nodes(nT);  // time-change nodes, built once
   double shared_width = 0.0;
   for (std::size_t i = 0; i < nT; ++i) {
     const double T = maturities[i];
@@ -70,8 +70,12 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     const bool cos_ok =
         may_cos && plan_cos_slice(model, planner, cs, slices[i], market.spot, plans[i]);
     if (cos_ok && may_tc) {
-      time_change_nodes(model, omega, T, cs.tolerance, nodes);
-      use_cos[i] = cos_cost(plans[i].n_terms, nK) <= time_change_cost(nodes.size(), nK);
+      const double cost = cos_cost(plans[i].n_terms, nK);
+      use_cos[i] = cost <= time_change_cost(time_change_min_nodes(cs.tolerance), nK);
+      if (!use_cos[i]) {
+        time_change_nodes(model, omega, T, cs.tolerance, nodes[i]);
+        use_cos[i] = cost <= time_change_cost(nodes[i].size(), nK);
+      }
     } else {
       use_cos[i] = cos_ok;
     }
@@ -113,8 +117,8 @@ void price_surface(const ModelParams& model, const Market& market, const double*
       if (!share) fill_exponent(plans[i].n_terms, plans[i].width);
       cos_put_slice(psi.data(), plans[i], sl, row);
     } else {
-      time_change_nodes(model, omega, sl.T, cs.tolerance, nodes);
-      time_change_put_slice(nodes, sl, row);
+      if (nodes[i].empty()) time_change_nodes(model, omega, sl.T, cs.tolerance, nodes[i]);
+      time_change_put_slice(nodes[i], sl, row);
     }
     if (kind == OptionKind::Call) {
       // Put–call parity C = P + D (F - K), kept on the call's own bound D (F - K)^+ so that

@@ -31,6 +31,12 @@ cplx vg_raw(double sigma, double nu, double theta, cplx u) {
   return -std::log(1.0 - i * u * theta * nu + 0.5 * sigma * sigma * nu * u * u) / nu;
 }
 
+// e^z - 1 accurate for small |z|: Re = expm1(x) cos y - 2 sin^2(y/2), Im = e^x sin y.
+cplx cexpm1(cplx z) {
+  const double x = z.real(), y = z.imag(), h = std::sin(0.5 * y);
+  return {std::expm1(x) * std::cos(y) - 2.0 * h * h, std::exp(x) * std::sin(y)};
+}
+
 cplx cgmy_jumps(double C, double G, double M, double Y, cplx u) {
   const cplx i(0.0, 1.0);
   const cplx zm = M - i * u, zg = G + i * u;
@@ -51,7 +57,19 @@ cplx cgmy_jumps(double C, double G, double M, double Y, cplx u) {
     const cplx b2 = zm * lzm * lzm - M * lm * lm + zg * lzg * lzg - G * lg * lg;
     return C * (b1 + d * (0.5 * b2 + (kEulerGamma - 1.0) * b1));
   }
-  return C * std::tgamma(-Y) * (std::pow(zm, Y) - std::pow(M, Y) + std::pow(zg, Y) - std::pow(G, Y));
+  if (std::abs(Y - 1.0) < 0.25) {
+    // B(Y) = zm^Y - M^Y + zg^Y - G^Y with d = Y - 1: since zm + zg = M + G,
+    //   B = zm expm1(d ln zm) - M expm1(d ln M) + zg expm1(d ln zg) - G expm1(d ln G),
+    // which is O(d) without cancelling O(M) terms; Gamma(-Y) = Gamma(2 - Y)/(Y d).
+    const double d = Y - 1.0;
+    const cplx b = zm * cexpm1(d * std::log(zm)) - M * std::expm1(d * std::log(M)) +
+                   zg * cexpm1(d * std::log(zg)) - G * std::expm1(d * std::log(G));
+    return C * std::tgamma(2.0 - Y) / (Y * d) * b;
+  }
+  // z^Y - Z^Y = Z^Y expm1(Y ln(z/Z)): no cancellation as Y -> 0.
+  const cplx b = std::pow(M, Y) * cexpm1(Y * std::log(zm / M)) +
+                 std::pow(G, Y) * cexpm1(Y * std::log(zg / G));
+  return C * std::tgamma(-Y) * b;
 }
 
 }  // namespace
@@ -175,17 +193,58 @@ void char_exponent(const ModelParams& m, double omega, const cplx* u, std::size_
   const auto& p = m.p;
   switch (m.id) {
     case ModelId::VarianceGamma: {
-      // psi(u) = -(1/nu) ln w + i u omega, w = 1 + sigma^2 nu u^2/2 - i u theta nu.
+      // psi(u) = -(1/nu) ln w + i u omega, w = 1 + sigma^2 nu u^2/2 - i u theta nu. On the real
+      // axis Re w >= 1, so ln w = ln|w| + i atan(Im w / Re w) (cheaper than the complex log).
       const double a = 0.5 * p[0] * p[0] * p[1], b = p[2] * p[1], inv_nu = 1.0 / p[1];
       for (std::size_t k = 0; k < n; ++k) {
-        const cplx w = 1.0 + a * u[k] * u[k] - i * b * u[k];
-        out[k] = -std::log(w) * inv_nu + i * u[k] * omega;
+        if (u[k].imag() == 0.0) {
+          const double x = u[k].real(), re = 1.0 + a * x * x, im = -b * x;
+          out[k] = cplx(-0.5 * std::log(re * re + im * im) * inv_nu,
+                        -std::atan(im / re) * inv_nu + x * omega);
+        } else {
+          const cplx w = 1.0 + a * u[k] * u[k] - i * b * u[k];
+          out[k] = -std::log(w) * inv_nu + i * u[k] * omega;
+        }
       }
       return;
     }
     default:
       for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(m, u[k]) + i * u[k] * omega;
   }
+}
+
+double cumulant_generating(const ModelParams& m, double omega, double s) {
+  const auto& p = m.p;
+  double k;
+  switch (m.id) {
+    case ModelId::BlackScholes:
+      k = 0.5 * p[0] * p[0] * s * s;
+      break;
+    case ModelId::VarianceGamma: {
+      const double w = 1.0 - p[2] * p[1] * s - 0.5 * p[0] * p[0] * p[1] * s * s;
+      k = w > 0.0 ? -std::log(w) / p[1] : std::numeric_limits<double>::infinity();
+      break;
+    }
+    case ModelId::NIG: {
+      const double a2 = p[0] * p[0], bs = p[1] + s;
+      k = a2 > bs * bs ? p[2] * (std::sqrt(a2 - p[1] * p[1]) - std::sqrt(a2 - bs * bs))
+                       : std::numeric_limits<double>::infinity();
+      break;
+    }
+    case ModelId::Merton:
+      k = 0.5 * p[0] * p[0] * s * s +
+          p[1] * std::expm1(p[2] * s + 0.5 * p[3] * p[3] * s * s);
+      break;
+    case ModelId::Kou:
+      k = (s < p[3] && s > -p[4])
+              ? 0.5 * p[0] * p[0] * s * s +
+                    p[1] * (p[2] * p[3] / (p[3] - s) + (1.0 - p[2]) * p[4] / (p[4] + s) - 1.0)
+              : std::numeric_limits<double>::infinity();
+      break;
+    default:
+      return char_exponent(m, omega, cplx(0.0, -s)).real();
+  }
+  return k + s * omega;
 }
 
 Cumulants cumulants(const ModelParams& m) {

@@ -5,17 +5,28 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .implied_vol import black_implied_vol, black_price, implied_vol
+from .calibration import CalibrationResult, LeastSquaresCalibrator
+from .calibrator import Calibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
+from .models.user import UserModel, user_model
 from .pricers import (
     DEFAULT_TOLERANCE,
     HIGH_ACCURACY,
     METHODS,
+    Barrier,
     COSPricer,
     FFTPricer,
+    Greeks,
+    greeks,
+    PIDEPricer,
+    PIDEResult,
     price,
+    price_and_grad,
+    price_and_grad_batch,
     price_batch,
 )
+from .pricers.numba_cos import price_and_grad_numba, price_batch_numba, price_numba
 
 try:
     __version__ = version("levyfast")
@@ -33,6 +44,9 @@ __all__ = [
     "Kou",
     "COSPricer",
     "FFTPricer",
+    "PIDEPricer",
+    "PIDEResult",
+    "Barrier",
     "price",
     "price_batch",
     "METHODS",
@@ -41,5 +55,17 @@ __all__ = [
     "implied_vol",
     "black_implied_vol",
     "black_price",
+    "Calibrator",
+    "price_and_grad",
+    "price_and_grad_batch",
+    "greeks",
+    "Greeks",
+    "LeastSquaresCalibrator",
+    "CalibrationResult",
     "__version__",
+    "user_model",
+    "UserModel",
+    "price_numba",
+    "price_batch_numba",
+    "price_and_grad_numba",
 ]

@@ -59,3 +59,64 @@ def price_batch(
     settings: EuropeanSettings,
     n_threads: int,
 ) -> NDArray[np.float64]: ...
+def char_exponent_grad(
+    model_id: int, params: NDArray[np.float64], u: NDArray[np.complex128]
+) -> NDArray[np.complex128]: ...
+def price_sensitivities(
+    model_id: int,
+    params: NDArray[np.float64],
+    spot: float,
+    rate: float,
+    dividend: float,
+    strikes: NDArray[np.float64],
+    maturities: NDArray[np.float64],
+    kind: int,
+    settings: COSSettings,
+    with_grad: bool,
+    with_greeks: bool,
+) -> tuple[
+    NDArray[np.float64],
+    NDArray[np.float64] | None,
+    tuple[NDArray[np.float64], ...] | None,
+]: ...
+def price_and_grad_batch(
+    model_id: int,
+    params: NDArray[np.float64],
+    spot: float,
+    rate: float,
+    dividend: float,
+    strikes: NDArray[np.float64],
+    maturities: NDArray[np.float64],
+    kind: int,
+    settings: COSSettings,
+    n_threads: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+
+class PIDESettings:
+    scheme: int
+    nx: int
+    nt: int
+    damping_steps: int
+    width: float
+    min_half_width: float
+    tail_tolerance: float
+    implicit_band: int
+    def __init__(self) -> None: ...
+
+def validate_pide_settings(settings: PIDESettings) -> None: ...
+def pide_price_surface(
+    model_id: int,
+    params: NDArray[np.float64],
+    spot: float,
+    rate: float,
+    dividend: float,
+    strikes: NDArray[np.float64],
+    maturities: NDArray[np.float64],
+    kind: int,
+    exercise: int,
+    barrier_kind: int,
+    barrier_level: float,
+    barrier_monitoring: int,
+    barrier_rebate: float,
+    settings: PIDESettings,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...

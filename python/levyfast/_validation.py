@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Interval", "check_scalar", "check_array", "check_choice"]
+__all__ = ["Interval", "check_scalar", "check_array", "as_real_array", "check_choice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +54,11 @@ def check_scalar(owner: str, name: str, value: Any, interval: Interval) -> float
     return x
 
 
-def check_array(
-    owner: str,
-    name: str,
-    value: ArrayLike,
-    interval: Interval,
-    ndim: int | tuple[int, ...] = 1,
+def as_real_array(
+    owner: str, name: str, value: ArrayLike, ndim: int | tuple[int, ...] = 1
 ) -> NDArray[np.float64]:
-    """Return ``value`` as a C-contiguous float64 array after shape, finiteness and range checks."""
+    """``value`` as a non-empty C-contiguous float64 array of an allowed ``ndim``; no value
+    checks (for callers whose compiled core checks the values and who re-check on failure)."""
     try:
         arr = np.ascontiguousarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -73,6 +70,22 @@ def check_array(
         )
     if arr.size == 0:
         raise ValueError(f"`{name}` of {owner} must not be empty; got shape {arr.shape}")
+    return arr
+
+
+def check_array(
+    owner: str,
+    name: str,
+    value: ArrayLike,
+    interval: Interval,
+    ndim: int | tuple[int, ...] = 1,
+) -> NDArray[np.float64]:
+    """Return ``value`` as a C-contiguous float64 array after shape, finiteness and range checks."""
+    arr = as_real_array(owner, name, value, ndim)
+    # Fast path (two reductions; NaN propagates through both); the slow path finds the culprit.
+    lo, hi = float(arr.min()), float(arr.max())
+    if math.isfinite(lo) and math.isfinite(hi) and interval.contains(lo) and interval.contains(hi):
+        return arr
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])

@@ -4,6 +4,7 @@ it; ``levyfast generate`` writes a dataset, ``levyfast inspect`` describes one."
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Sequence
 
@@ -42,7 +43,34 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
     _add_generate_parser(sub)
     _add_inspect_parser(sub)
+    _add_training_commands(sub)
     return p
+
+
+#: Subcommands served by the optional ``training`` package (the ``[train]`` extra).
+TRAINING_COMMANDS = {
+    "train": "train a neural calibrator and export it to ONNX (needs levyfast[train])",
+    "evaluate": "evaluation report of a neural calibrator on fresh surfaces (levyfast[train])",
+    "pipeline": "end-to-end demo: data, training, ONNX, evaluation, calibration "
+                "(levyfast[train])",
+}
+
+
+def _add_training_commands(sub: argparse._SubParsersAction) -> None:
+    """Listed for --help only: ``main`` forwards these commands' arguments untouched."""
+    for name, text in TRAINING_COMMANDS.items():
+        sub.add_parser(name, help=text, add_help=False)
+
+
+def _training_command(command: str, rest: list[str]) -> int:
+    """Forward to ``training.cli`` imported only now, so the core never loads TensorFlow."""
+    try:
+        from training.cli import main as training_main
+    except ImportError as exc:
+        print(f"levyfast {command} needs the training extra: pip install 'levyfast[train]' "
+              f"({exc})")
+        return 2
+    return training_main([command, *rest])
 
 
 def _price_command(args: argparse.Namespace) -> int:
@@ -175,6 +203,9 @@ def _inspect_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in TRAINING_COMMANDS:
+        return _training_command(argv[0], argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "price":
         return _price_command(args)

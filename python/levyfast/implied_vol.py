@@ -97,7 +97,7 @@ def _check_values(
             and interval.contains(hi)
         ):
             return arr
-    return check_array(owner, name, arr, interval, ndim=arr.ndim)
+    return check_array(owner, name, np.atleast_1d(arr), interval, ndim=max(arr.ndim, 1))
 
 
 def _broadcast(
@@ -255,9 +255,8 @@ def black_implied_vol(
         if bad.size:
             i = int(bad[0])
             p, f, k, t, d = (float(a[i]) for a in flat)
-            _raise_out_of_bounds(
-                owner, np.unravel_index(i, shape) if shape else (), p, f, k, t, d, theta
-            )
+            index = tuple(int(j) for j in np.unravel_index(i, shape)) if shape else ()
+            _raise_out_of_bounds(owner, index, p, f, k, t, d, theta)
     return _scalar_or_array(out, shape)
 
 

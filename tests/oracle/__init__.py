@@ -6,6 +6,7 @@ checks, their parameter fields), so the oracle checks the package rather than re
 
 * :func:`bs_price`, :func:`black_forward_price` — closed-form Black–Scholes–Merton / Black.
 * :func:`lewis_price` — Lewis (2001) Fourier inversion with certified QUADPACK quadrature.
+* :func:`lewis_price_grad` — its parameter derivatives, by quadrature of the differentiated integrand.
 * :func:`mixture_price` — VG and NIG as Black prices averaged over their subordinator.
 * :func:`merton_series_price` — Merton (1976) Poisson series.
 * :func:`quantlib_vg_price`, :func:`quantlib_merton_price` — QuantLib engines (lazy import).
@@ -17,6 +18,7 @@ from ._quad import OracleAccuracyError
 from .black_scholes import black_forward_price, bs_price
 from .levy_khintchine import levy_khintchine_exponent
 from .lewis import lewis_integral, lewis_price
+from .lewis_grad import lewis_price_grad
 from .merton_series import merton_series_price
 from .mixture import mixture_price, nig_mixture_price, vg_mixture_price
 from .quantlib_engines import maturity_days, quantlib_merton_price, quantlib_vg_price
@@ -30,6 +32,7 @@ __all__ = [
     "levy_khintchine_exponent",
     "lewis_integral",
     "lewis_price",
+    "lewis_price_grad",
     "load_references",
     "maturity_days",
     "merton_series_price",

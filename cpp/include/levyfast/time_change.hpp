@@ -22,6 +22,7 @@ struct MixtureNode {
   double variance;   // s^2 V: conditional variance of X_T
   double log_mean;   // ln E[e^{X_T} | V]
   double weight;     // quadrature weight (sums to 1 over the nodes up to `tolerance`)
+  double log_clock;  // ln V (finite where V itself underflows; used by sensitivities.cpp)
 };
 
 // Quadrature nodes of the mixing distribution at maturity T for an absolute price tolerance
@@ -30,6 +31,10 @@ void time_change_nodes(const ModelParams& model, double omega, double T, double 
                        std::vector<MixtureNode>& nodes);
 
 double time_change_cost(std::size_t n_nodes, std::size_t nK);
+
+// A lower bound on the number of nodes time_change_nodes returns at `tolerance` (it walks at
+// least |t| = 1 each way), so that a cheap COS slice need not build nodes to win the choice.
+std::size_t time_change_min_nodes(double tolerance);
 
 // Discounted put prices of one maturity slice into put_out[nK].
 void time_change_put_slice(const std::vector<MixtureNode>& nodes, const MaturitySlice& slice,

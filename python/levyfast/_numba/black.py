@@ -36,6 +36,7 @@ __all__ = [
     "black_ratio",
     "complement_ratio",
     "normalised_black_otm",
+    "otm_log_moneyness",
     "log_vega",
     "black_price_scalar",
 ]
@@ -145,6 +146,15 @@ def normalised_black_otm(x: float, s: float) -> tuple[float, float]:
 
 
 @kernel
+def otm_log_moneyness(forward: float, strike: float) -> float:
+    """x = -|ln(F/K)|, by log1p((F - K)/K) near the money where F - K is exact (Sterbenz), so
+    that x keeps full relative accuracy as F/K -> 1."""
+    if 0.5 <= forward / strike <= 2.0:
+        return -abs(math.log1p((forward - strike) / strike))
+    return -abs(math.log(forward / strike))
+
+
+@kernel
 def black_price_scalar(
     forward: float, strike: float, maturity: float, vol: float, discount: float, theta: float
 ) -> float:
@@ -157,6 +167,5 @@ def black_price_scalar(
     s = vol * math.sqrt(maturity)
     if s == 0.0:
         return discount * intrinsic
-    x = -abs(math.log(forward / strike))
-    b, _ = normalised_black_otm(x, s)
+    b, _ = normalised_black_otm(otm_log_moneyness(forward, strike), s)
     return discount * (intrinsic + math.sqrt(forward) * math.sqrt(strike) * b)

@@ -29,7 +29,13 @@ from __future__ import annotations
 
 import math
 
-from .black import black_ratio, complement_ratio, log_vega, normalised_black_otm
+from .black import (
+    black_ratio,
+    complement_ratio,
+    log_vega,
+    normalised_black_otm,
+    otm_log_moneyness,
+)
 from .jit import kernel
 from .rational_cubic import control_fit_left, control_fit_right, rational_cubic
 from .special import norm_cdf, norm_pdf, norm_quantile
@@ -289,5 +295,5 @@ def black_implied_vol_scalar(
     b_max = bound / sqrt_fk
     if beta >= b_max:
         return math.nan
-    x = -abs(math.log(forward / strike))
+    x = otm_log_moneyness(forward, strike)
     return normalised_implied_vol_otm(beta, x, b_max) / math.sqrt(maturity)

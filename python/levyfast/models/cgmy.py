@@ -65,8 +65,17 @@ class CGMY(LevyModel):
             b1 = zm * lzm - M * math.log(M) + zg * lzg - G * math.log(G)
             b2 = zm * lzm**2 - M * math.log(M) ** 2 + zg * lzg**2 - G * math.log(G) ** 2
             jumps = C * (b1 + d * (0.5 * b2 + (_EULER_GAMMA - 1.0) * b1))
+        elif abs(Y - 1.0) < 0.25:
+            # zm + zg = M + G, so B = zm^Y - M^Y + zg^Y - G^Y is O(Y - 1) once written as
+            # sum z expm1((Y-1) ln z); Gamma(-Y) = Gamma(2 - Y) / (Y (Y - 1)).
+            d = Y - 1.0
+            b = (zm * _cexpm1(d * np.log(zm)) - M * math.expm1(d * math.log(M))
+                 + zg * _cexpm1(d * np.log(zg)) - G * math.expm1(d * math.log(G)))
+            jumps = C * math.gamma(2.0 - Y) / (Y * d) * b
         else:
-            jumps = C * math.gamma(-Y) * (zm**Y - M**Y + zg**Y - G**Y)
+            # z^Y - Z^Y = Z^Y expm1(Y ln(z/Z)): no cancellation as Y -> 0.
+            b = M**Y * _cexpm1(Y * np.log(zm / M)) + G**Y * _cexpm1(Y * np.log(zg / G))
+            jumps = C * math.gamma(-Y) * b
         return jumps - 0.5 * self.sigma**2 * u * u
 
     def _raw_cumulants(self) -> tuple[float, float, float]:
@@ -86,3 +95,9 @@ class CGMY(LevyModel):
         with np.errstate(divide="ignore", invalid="ignore"):
             k = self.C * np.exp(-rate * ax) / ax ** (1.0 + self.Y)
         return np.where(ax > 0.0, k, 0.0)
+
+
+def _cexpm1(z: NDArray[np.complex128]) -> NDArray[np.complex128]:
+    """e^z - 1 without cancellation for small |z| (NumPy has no complex expm1)."""
+    x, y = z.real, z.imag
+    return np.expm1(x) * np.cos(y) - 2.0 * np.sin(0.5 * y) ** 2 + 1j * np.exp(x) * np.sin(y)

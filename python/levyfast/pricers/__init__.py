@@ -1,15 +1,26 @@
 """European pricers: COS, Carr–Madan FFT, and the ``price``/``price_batch`` entry points."""
 
+from .barrier import Barrier
 from .cos import DEFAULT_TOLERANCE, HIGH_ACCURACY, COSPricer
-from .european import METHODS, price, price_batch
+from .european import METHODS, PRICE_METHODS, price, price_batch
 from .fft import FFTPricer
+from .sensitivities import Greeks, greeks, price_and_grad, price_and_grad_batch
+from .pide import PIDEPricer, PIDEResult
 
 __all__ = [
     "COSPricer",
     "FFTPricer",
+    "PIDEPricer",
+    "PIDEResult",
+    "Barrier",
+    "PRICE_METHODS",
     "price",
     "price_batch",
     "METHODS",
     "DEFAULT_TOLERANCE",
     "HIGH_ACCURACY",
+    "Greeks",
+    "greeks",
+    "price_and_grad",
+    "price_and_grad_batch",
 ]

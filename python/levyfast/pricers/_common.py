@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validation import Interval, check_array, check_choice
+from .._validation import Interval, as_real_array, check_array, check_choice
 from ..market import Market
 from ..models.base import LevyModel
 
@@ -20,11 +20,18 @@ class Grid:
 
     __slots__ = ("strikes", "maturities", "scalar_k", "scalar_t")
 
-    def __init__(self, owner: str, strikes: ArrayLike, maturities: ArrayLike) -> None:
+    def __init__(
+        self, owner: str, strikes: ArrayLike, maturities: ArrayLike, check_values: bool = True
+    ) -> None:
         self.scalar_k = np.ndim(strikes) == 0
         self.scalar_t = np.ndim(maturities) == 0
-        self.strikes = check_array(owner, "strikes", np.atleast_1d(strikes), _POSITIVE)
-        self.maturities = check_array(owner, "maturities", np.atleast_1d(maturities), _POSITIVE)
+        if check_values:
+            self.strikes = check_array(owner, "strikes", np.atleast_1d(strikes), _POSITIVE)
+            self.maturities = check_array(owner, "maturities", np.atleast_1d(maturities),
+                                          _POSITIVE)
+        else:  # the core validates the values; callers re-check with values on its error
+            self.strikes = as_real_array(owner, "strikes", np.atleast_1d(strikes))
+            self.maturities = as_real_array(owner, "maturities", np.atleast_1d(maturities))
 
     def shape_result(self, surface: NDArray[np.float64]) -> NDArray[np.float64] | float:
         """[n_T, n_K] surface, with the scalar axes the caller passed squeezed away."""

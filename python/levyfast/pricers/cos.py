@@ -11,7 +11,7 @@ from .. import _core
 from .._validation import Interval, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
-from ._common import check_market, check_model, kind_code, prepare_grid
+from ._common import Grid, check_market, check_model, kind_code, prepare_grid
 
 __all__ = ["COSPricer", "DEFAULT_TOLERANCE", "HIGH_ACCURACY"]
 
@@ -98,10 +98,21 @@ def _price_with(
 ) -> NDArray[np.float64] | float:
     """Validate once at the boundary, then one call into the core for the whole surface."""
     model = check_model(owner, model)
+    if model.MODEL_ID is None:
+        # User-defined models (levyfast.user_model) are priced by the Numba COS kernel; the
+        # import is here because numba_cos builds on this module.
+        from .numba_cos import price_user_model
+
+        return price_user_model(settings, owner, model, market, strikes, maturities, kind)
     market = check_market(owner, market)
-    grid = prepare_grid(owner, strikes, maturities)
-    surface = _core.price_surface(
-        model.MODEL_ID, model.to_array(), market.spot, market.rate, market.dividend,
-        grid.strikes, grid.maturities, kind_code(owner, kind), settings,
-    )
+    code = kind_code(owner, kind)
+    grid = Grid(owner, strikes, maturities, check_values=False)
+    try:
+        surface = _core.price_surface(
+            model.MODEL_ID, model.to_array(), market.spot, market.rate, market.dividend,
+            grid.strikes, grid.maturities, code, settings,
+        )
+    except ValueError:
+        prepare_grid(owner, strikes, maturities)  # a bad grid: raise the boundary's message
+        raise
     return grid.shape_result(surface)

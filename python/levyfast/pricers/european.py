@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -12,21 +13,32 @@ from .._validation import Interval, check_array, check_choice, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
 from ._common import check_market, kind_code, prepare_grid
+from .barrier import Barrier
 from .cos import DEFAULT_TOLERANCE, COSPricer, _price_with
 from .fft import FFTPricer
+from .pide import PIDEPricer
 
-__all__ = ["price", "price_batch", "METHODS"]
+__all__ = ["price", "price_batch", "METHODS", "PRICE_METHODS"]
 
 #: "auto": COS per maturity, switching VG/NIG maturities to the exact time-change
 #: (subordinated Brownian motion) quadrature where COS would need more work;
 #: "time_change" forces the latter (VG, NIG and CGMY with Y = 0, sigma = 0 only).
 METHODS = ("auto", "cos", "fft", "time_change")
 _METHOD_CODE = {"auto": 0, "cos": 1, "fft": 2, "time_change": 3}
+#: Methods of :func:`price`: the Fourier ones plus the PIDE solver (the only one for American
+#: exercise and barriers; its settings are those of a default :class:`PIDEPricer`).
+PRICE_METHODS = (*METHODS, "pide")
 
 
 def _settings(owner: str, method: str, tolerance: float) -> _core.EuropeanSettings:
     check_choice(owner, "method", method, METHODS)
     check_scalar(owner, "tolerance", tolerance, Interval(1e-14, 1.0, closed_low=True))
+    return _cached_settings(method, float(tolerance))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_settings(method: str, tolerance: float) -> _core.EuropeanSettings:
+    """Core settings per (method, tolerance); never mutated once built, so safe to share."""
     if method == "fft":
         return FFTPricer(tolerance=tolerance)._settings()
     return COSPricer(tolerance=tolerance)._settings(_METHOD_CODE[method])
@@ -48,13 +60,29 @@ def price(
     kind: str = "call",
     method: str = "auto",
     tolerance: float = DEFAULT_TOLERANCE,
+    exercise: str = "european",
+    barrier: Barrier | None = None,
 ) -> NDArray[np.float64] | float:
-    """European prices ``[n_T, n_K]`` of one model over a strike x maturity surface.
+    """Prices ``[n_T, n_K]`` of one model over a strike x maturity surface.
 
-    ``tolerance`` is the target absolute error as a fraction of spot (default 1e-7; the
-    high-accuracy setting :data:`levyfast.HIGH_ACCURACY` = 1e-11). A scalar strike and
-    maturity give a float; a scalar on one axis drops that axis.
+    ``tolerance`` is the target absolute error as a fraction of spot of the Fourier methods
+    (default 1e-7; the high-accuracy setting :data:`levyfast.HIGH_ACCURACY` = 1e-11). A scalar
+    strike and maturity give a float; a scalar on one axis drops that axis.
+
+    ``method="pide"`` solves the pricing PIDE with a default :class:`PIDEPricer` (about 1e-4 *
+    spot; use the pricer for other grids): it alone prices ``exercise="american"`` and knock-out
+    ``barrier=Barrier(...)`` options; ``tolerance`` does not apply to it.
     """
+    check_choice("price", "method", method, PRICE_METHODS)
+    if method == "pide":
+        return PIDEPricer().price(model, market, strikes, maturities, kind, exercise, barrier)
+    check_choice("price", "exercise", exercise, ("european", "american"))
+    if exercise != "european" or barrier is not None:
+        raise ValueError(
+            f"`method` of price must be 'pide' for exercise={exercise!r} and "
+            f"barrier={barrier!r} (the Fourier methods price European vanilla options only); "
+            f"got {method!r}"
+        )
     return _price_with(_settings("price", method, tolerance), "price", model, market, strikes,
                        maturities, kind)
 
@@ -94,6 +122,13 @@ def price_batch(
         raise ValueError(
             f"`params` of {owner} must have shape [n, {k}] for {model_cls.PARAM_NAMES}; "
             f"got {arr.shape}"
+        )
+    if model_cls.MODEL_ID is None:
+        from .numba_cos import price_batch_user_model  # user models: the Numba COS kernel
+
+        return price_batch_user_model(
+            _settings(owner, method, tolerance), model_cls, params, market, strikes, maturities,
+            kind, n_threads, rates=rates, dividends=dividends,
         )
     market = check_market(owner, market)
     grid = prepare_grid(owner, strikes, maturities)

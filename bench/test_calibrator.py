@@ -1,0 +1,111 @@
+"""Neural calibrator latency: ``Calibrator.predict`` (ONNX Runtime, one thread) for one
+surface and for 1024, beside the least-squares peer and Keras ``predict`` in the same run.
+
+Every benchmark asserts its answer: the network's parameters must re-price the benchmark
+surface (VG on the calibrator's grid) to 1e-3 x spot RMSE, and the batch results must equal
+the single-surface result. pytest-benchmark's stats give the p50 (median) of one call; the p99
+of single-surface latency is computed from the recorded round times and put in extra_info.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import least_squares
+
+import levyfast as lf
+
+pytestmark = pytest.mark.bench
+
+ort = pytest.importorskip("onnxruntime")
+
+MARKET = lf.Market(100.0, 0.03, 0.01)
+TRUE = lf.VarianceGamma(0.2, 0.3, -0.15)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    cal = lf.Calibrator.load("vg", intra_op_num_threads=1)
+    strikes = cal.strikes * MARKET.spot
+    surface = lf.price(TRUE, MARKET, strikes, cal.maturities)
+    return cal, strikes, surface
+
+
+def _rmse(params, strikes, maturities, surface) -> float:
+    fitted = lf.price(lf.VarianceGamma(*params), MARKET, strikes, maturities)
+    return float(np.sqrt(np.mean((fitted - surface) ** 2)) / MARKET.spot)
+
+
+def _p99(benchmark) -> None:
+    data = np.asarray(benchmark.stats.stats.data)
+    benchmark.extra_info["p50_us"] = float(np.median(data) * 1e6)
+    benchmark.extra_info["p99_us"] = float(np.quantile(data, 0.99) * 1e6)
+
+
+@pytest.mark.benchmark(group="calibrate-one-surface")
+def test_onnx_predict_batch1(benchmark, setup) -> None:
+    cal, strikes, surface = setup
+    params = benchmark.pedantic(cal.predict, (surface, MARKET), rounds=20000, iterations=1,
+                                warmup_rounds=200)
+    _p99(benchmark)
+    assert _rmse(params, strikes, cal.maturities, surface) < 1e-3
+
+
+@pytest.mark.benchmark(group="calibrate-one-surface")
+def test_least_squares_peer(benchmark, setup) -> None:
+    """SciPy Levenberg-Marquardt on levyfast prices from a neutral start (the classic route)."""
+    cal, strikes, surface = setup
+
+    def fit():
+        res = least_squares(
+            lambda p: (lf.price(lf.VarianceGamma(*p), MARKET, strikes, cal.maturities)
+                       - surface).ravel(), x0=[0.25, 0.4, -0.1], method="lm", xtol=1e-10)
+        return res.x
+
+    params = benchmark.pedantic(fit, rounds=5, iterations=1)
+    _p99(benchmark)
+    np.testing.assert_allclose(params, TRUE.to_array(), atol=1e-5)
+
+
+@pytest.mark.benchmark(group="calibrate-one-surface")
+def test_keras_predict_batch1(benchmark, setup) -> None:
+    """Keras ``predict`` of the same architecture (weights untrained: timing only)."""
+    pytest.importorskip("tensorflow")
+    from training.architectures import build
+    from training.families import FAMILIES
+
+    cal, _, surface = setup
+    model = build("mlp", FAMILIES["vg"], cal.strikes, cal.maturities, width=128, depth=3)
+    x = surface[None] / MARKET.spot
+    m = np.array([[MARKET.rate, MARKET.dividend]])
+    out = benchmark.pedantic(model.predict, ([x, m],), {"verbose": 0}, rounds=50,
+                             iterations=1, warmup_rounds=2)
+    _p99(benchmark)
+    assert out.shape == (1, 3) and np.all(np.isfinite(out))
+
+
+@pytest.mark.benchmark(group="calibrate-1024-surfaces")
+def test_onnx_predict_batch1024(benchmark, setup) -> None:
+    cal, strikes, surface = setup
+    batch = np.repeat(surface[None], 1024, axis=0)
+    params = benchmark.pedantic(cal.predict, (batch, MARKET), rounds=50, iterations=1,
+                                warmup_rounds=3)
+    benchmark.extra_info["surfaces_per_s"] = 1024 / benchmark.stats.stats.median
+    np.testing.assert_allclose(params, np.repeat(cal.predict(surface, MARKET)[None], 1024, 0),
+                               rtol=1e-6)
+
+
+@pytest.mark.benchmark(group="calibrate-1024-surfaces")
+def test_keras_predict_batch1024(benchmark, setup) -> None:
+    pytest.importorskip("tensorflow")
+    from training.architectures import build
+    from training.families import FAMILIES
+
+    cal, _, surface = setup
+    model = build("mlp", FAMILIES["vg"], cal.strikes, cal.maturities, width=128, depth=3)
+    x = np.repeat(surface[None] / MARKET.spot, 1024, axis=0)
+    m = np.repeat(np.array([[MARKET.rate, MARKET.dividend]]), 1024, axis=0)
+    out = benchmark.pedantic(model.predict, ([x, m],), {"verbose": 0, "batch_size": 1024},
+                             rounds=10, iterations=1, warmup_rounds=1)
+    benchmark.extra_info["surfaces_per_s"] = 1024 / benchmark.stats.stats.median
+    assert out.shape == (1024, 3)

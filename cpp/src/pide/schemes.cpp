@@ -1,0 +1,17 @@
+#include "levyfast/pide/schemes.hpp"
+
+#include "levyfast/common.hpp"
+
+namespace levyfast::pide {
+
+StepCoefficients StepCoefficients::of(SchemeId id) {
+  switch (id) {
+    case SchemeId::ImexEuler: return imex_euler();
+    case SchemeId::CNAB: return cnab();
+    case SchemeId::BDF2: return sbdf2();
+  }
+  LF_REQUIRE(false, "`scheme` code must be 0 (imex_euler), 1 (cnab) or 2 (bdf2)");
+  return imex_euler();
+}
+
+}  // namespace levyfast::pide

@@ -1,0 +1,277 @@
+#include "levyfast/pide/solver.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "levyfast/pide/operator.hpp"
+#include "levyfast/pide/schemes.hpp"
+
+namespace levyfast::pide {
+
+namespace {
+
+std::string fmt(double v) {
+  std::ostringstream os;
+  os.precision(6);
+  os << v;
+  return os.str();
+}
+
+// State of one rollback from the payoff (tau = 0) to today (tau = T).
+class Rollback {
+ public:
+  Rollback(LevyOperator& op, const OptionConditions& cond, double T, int nt_total)
+      : op_(op), cond_(cond), n_(op.grid().n), nt_total_(nt_total), T_(T) {
+    const UniformGrid& g = op.grid();
+    x_.resize(n_);
+    for (std::size_t i = 0; i < n_; ++i) x_[i] = g.x(i);
+    v_.resize(n_);
+    for (std::size_t i = 0; i < n_; ++i) v_[i] = cond.payoff(x_[i]);
+    if (cond.continuous_barrier()) {
+      if (cond.barrier_kind() == BarrierKind::DownAndOut) v_[0] = cond.rebate();
+      else v_[n_ - 1] = cond.rebate();
+    }
+    if (cond.american()) obstacle_ = v_;
+    v_prev_.assign(n_, 0.0);
+    e_cur_.assign(n_, 0.0);
+    e_prev_.assign(n_, 0.0);
+    local_.assign(n_, 0.0);
+    rhs_.assign(n_, 0.0);
+  }
+
+  // One step of `k` from tau_ to tau_ + dt; `use_prev` enables the two-step terms.
+  void step(const StepCoefficients& k, double dt, bool use_prev) {
+    const double tau = tau_;
+    const FarField now = [&](double x) { return cond_.far_field(x, tau, x < x_[0]); };
+    op_.apply_jumps(v_, now, e_cur_);
+    if (k.d != 0.0) op_.apply_local(v_, now, local_);
+    for (std::size_t i = 1; i + 1 < n_; ++i) {
+      double r = k.a0 * v_[i] + dt * k.e0 * e_cur_[i];
+      if (k.d != 0.0) r += k.d * dt * local_[i];
+      if (use_prev) r += k.a1 * v_prev_[i] + dt * k.e1 * e_prev_[i];
+      rhs_[i] = r;
+    }
+    tau_ = tau + dt;
+    const double tau_new = tau_;
+    const FarField next = [&](double x) { return cond_.far_field(x, tau_new, x < x_[0]); };
+    rhs_[0] = end_value(true);
+    rhs_[n_ - 1] = end_value(false);
+    op_.solve(k.c * dt, rhs_, next, cond_.american() ? &obstacle_ : nullptr);
+    std::swap(v_prev_, v_);
+    std::swap(v_, rhs_);
+    std::swap(e_prev_, e_cur_);
+    check();
+  }
+
+  // One segment of `steps` steps of size dt: Rannacher damping (pairs of IMEX-Euler half steps
+  // for the first `damping_pairs` steps), then `main`, bootstrapped by one IMEX-Euler step.
+  void segment(const StepCoefficients& main, double dt, int steps, int damping_pairs) {
+    const StepCoefficients euler = StepCoefficients::imex_euler();
+    bool have_prev = false;
+    int done = 0;
+    for (; done < std::min(damping_pairs, steps); ++done) {
+      step(euler, 0.5 * dt, false);
+      saved_v_ = v_prev_;  // level tau - dt after the second half step
+      saved_e_ = e_prev_;
+      step(euler, 0.5 * dt, false);
+      v_prev_.swap(saved_v_);
+      e_prev_.swap(saved_e_);
+      have_prev = true;
+    }
+    for (; done < steps; ++done) {
+      if (main.two_step() && !have_prev) step(euler, dt, false);
+      else step(main, dt, true);
+      have_prev = true;
+    }
+  }
+
+  void monitor() { cond_.apply_monitoring(x_, v_); }
+  const std::vector<double>& values() const { return v_; }
+
+ private:
+  double end_value(bool left) const {
+    if (cond_.continuous_barrier() &&
+        (left == (cond_.barrier_kind() == BarrierKind::DownAndOut)))
+      return cond_.rebate();
+    return cond_.far_field(left ? x_[0] : x_[n_ - 1], tau_, left);
+  }
+
+  // Post-condition: every value within its no-arbitrage bounds, up to kSlack (strike units);
+  // an unstable scheme leaves them within a few steps.
+  void check() const {
+    constexpr double kSlack = 0.01;
+    for (std::size_t i = 0; i < n_; ++i) {
+      const double hi = cond_.upper_bound(x_[i], T_) + kSlack;
+      if (!(v_[i] >= -kSlack && v_[i] <= hi)) {
+        LF_REQUIRE(false, "the PIDE time stepping is unstable for these parameters: V = " +
+                              fmt(v_[i]) + " (strike units) at x = ln(S/K) = " + fmt(x_[i]) +
+                              " and time to maturity " + fmt(tau_) + " of " + fmt(T_) +
+                              " (" + std::to_string(nt_total_) + " steps), outside the no-arbitrage range [0, " + fmt(hi - kSlack) +
+                              "]; increase `nt` or `implicit_band`, or use scheme='imex_euler'");
+      }
+    }
+  }
+
+  LevyOperator& op_;
+  const OptionConditions& cond_;
+  std::size_t n_;
+  int nt_total_;
+  double T_;
+  double tau_ = 0.0;
+  std::vector<double> x_, v_, v_prev_, e_cur_, e_prev_, local_, rhs_, obstacle_, saved_v_, saved_e_;
+};
+
+struct Interpolated {
+  double value, dx, dxx;  // v, dv/dx, d2v/dx2 at x0
+};
+
+// Cubic Lagrange interpolation (Newton form) on the four nodes around x0.
+Interpolated interpolate(const UniformGrid& g, const std::vector<double>& v, double x0) {
+  const double s = (x0 - g.x_min) / g.h;
+  const long last = static_cast<long>(g.n) - 4;
+  const long i0 = std::clamp(static_cast<long>(std::floor(s)) - 1, 0L, last);
+  const double t = s - static_cast<double>(i0);
+  const auto at = [&](long k) { return v[static_cast<std::size_t>(i0 + k)]; };
+  const double d1 = at(1) - at(0);
+  const double d2 = at(2) - 2.0 * at(1) + at(0);
+  const double d3 = at(3) - 3.0 * at(2) + 3.0 * at(1) - at(0);
+  const double value = at(0) + d1 * t + d2 * t * (t - 1.0) / 2.0 + d3 * t * (t - 1.0) * (t - 2.0) / 6.0;
+  const double p1 = d1 + d2 * (2.0 * t - 1.0) / 2.0 + d3 * (3.0 * t * t - 6.0 * t + 2.0) / 6.0;
+  const double p2 = d2 + d3 * (t - 1.0);
+  return {value, p1 / g.h, p2 / (g.h * g.h)};
+}
+
+// Grid of one rollback at maturity T covering the log-moneyness points [x_lo, x_hi]. The
+// payoff's kink x = 0 is a node (its non-smoothness then costs no order), and so is a
+// continuously monitored barrier, which is the grid's end on its side.
+UniformGrid make_grid(const ModelParams& model, const OptionConditions& cond, double T,
+                      double x_lo, double x_hi, const PIDESettings& s) {
+  const double sd = std::sqrt(cumulants(model).c2 * T);
+  const double half = std::max(s.width * sd, s.min_half_width);
+  const double cells = static_cast<double>(s.nx - 1);
+  UniformGrid g;
+  g.n = static_cast<std::size_t>(s.nx);
+  const bool down = cond.continuous_barrier() && cond.barrier_kind() == BarrierKind::DownAndOut;
+  const bool up = cond.continuous_barrier() && cond.barrier_kind() == BarrierKind::UpAndOut;
+  double lo = down ? cond.barrier_x() : std::min(x_lo - half, -0.5 * half);
+  double hi = up ? cond.barrier_x() : std::max(x_hi + half, 0.5 * half);
+  g.h = (hi - lo) / cells;
+  if (down || !up) {
+    // Anchor the lower end; cells between it and the kink become a whole number.
+    const double m = std::max(1.0, std::round(-lo / g.h));
+    if (down && -lo > 0.0) g.h = -lo / m;
+    g.x_min = down ? lo : -m * g.h;
+  } else {
+    const double m = std::max(1.0, std::round(hi / g.h));
+    g.h = hi / m;
+    g.x_min = hi - cells * g.h;
+  }
+  return g;
+}
+
+std::vector<double> roll_back(const ModelParams& model, const Market& market, double T,
+                              const OptionConditions& cond, const UniformGrid& grid,
+                              const PIDESettings& s) {
+  const StepCoefficients main = StepCoefficients::of(s.scheme);
+  const int segments = cond.discrete_barrier() ? cond.monitoring_dates() : 1;
+  const int steps = std::max(1, static_cast<int>(std::ceil(static_cast<double>(s.nt) / segments)));
+  const double dt = T / (static_cast<double>(segments) * steps);
+  LevyOperator op(model, market.rate, market.dividend, grid, s.tail_tolerance, s.implicit_band, T);
+  Rollback rb(op, cond, T, steps * segments);
+  if (cond.discrete_barrier()) rb.monitor();  // the last monitoring date is the maturity
+  for (int seg = 0; seg < segments; ++seg) {
+    if (seg > 0) rb.monitor();
+    rb.segment(main, dt, steps, s.damping_steps / 2);
+  }
+  return rb.values();
+}
+
+}  // namespace
+
+void validate_pide_settings(const PIDESettings& s) {
+  LF_REQUIRE(s.scheme == SchemeId::ImexEuler || s.scheme == SchemeId::CNAB || s.scheme == SchemeId::BDF2,
+             "`scheme` code must be 0 (imex_euler), 1 (cnab) or 2 (bdf2)");
+  LF_REQUIRE(s.nx >= 16 && s.nx <= (1 << 24),
+             "`nx` of PIDEPricer must be in [16, 16777216]; got " + std::to_string(s.nx));
+  LF_REQUIRE(s.nt >= 1 && s.nt <= 10000000,
+             "`nt` of PIDEPricer must be in [1, 10000000]; got " + std::to_string(s.nt));
+  LF_REQUIRE(s.damping_steps >= 0 && s.damping_steps % 2 == 0,
+             "`damping_steps` of PIDEPricer must be an even number >= 0; got " +
+                 std::to_string(s.damping_steps));
+  LF_REQUIRE(std::isfinite(s.width) && s.width > 0.0,
+             "`width` of PIDEPricer must be in (0, inf); got " + fmt(s.width));
+  LF_REQUIRE(std::isfinite(s.min_half_width) && s.min_half_width > 0.0,
+             "`min_half_width` of PIDEPricer must be in (0, inf); got " + fmt(s.min_half_width));
+  LF_REQUIRE(s.implicit_band >= 0 && s.implicit_band <= 4096,
+             "`implicit_band` of PIDEPricer must be in [0, 4096]; got " +
+                 std::to_string(s.implicit_band));
+  LF_REQUIRE(s.tail_tolerance > 0.0 && s.tail_tolerance <= 1e-3,
+             "`tail_tolerance` of PIDEPricer must be in (0, 0.001]; got " + fmt(s.tail_tolerance));
+}
+
+void price_surface(const ModelParams& model, const Market& market, const double* strikes,
+                   std::size_t nK, const double* maturities, std::size_t nT, OptionKind kind,
+                   Exercise exercise, const BarrierSpec& barrier, const PIDESettings& settings,
+                   double* price, double* delta, double* gamma) {
+  validate_model(model);
+  validate_market(market);
+  validate_pide_settings(settings);
+  validate_barrier(barrier);
+  LF_REQUIRE(exercise == Exercise::European || exercise == Exercise::American,
+             "exercise code must be 0 (european) or 1 (american)");
+  LF_REQUIRE(exercise == Exercise::European || barrier.kind == BarrierKind::None,
+             "American barrier options are not supported by the PIDE solver; use "
+             "exercise='european' with a barrier, or no barrier with exercise='american'");
+  const double S = market.spot, r = market.rate, q = market.dividend;
+  // European calls by parity from puts (the put's far field is bounded).
+  const bool parity = kind == OptionKind::Call && exercise == Exercise::European &&
+                      barrier.kind == BarrierKind::None;
+  const OptionKind solved = parity ? OptionKind::Put : kind;
+
+  auto store = [&](std::size_t iT, std::size_t iK, double T, double K, const Interpolated& p) {
+    double pv = K * p.value, dv = K * p.dx / S, gv = K * (p.dxx - p.dx) / (S * S);
+    if (parity) {
+      pv += S * std::exp(-q * T) - K * std::exp(-r * T);
+      dv += std::exp(-q * T);
+    }
+    LF_REQUIRE(std::isfinite(pv) && std::isfinite(dv) && std::isfinite(gv),
+               "internal error: non-finite PIDE price; please report the inputs");
+    price[iT * nK + iK] = pv;
+    if (delta) delta[iT * nK + iK] = dv;
+    if (gamma) gamma[iT * nK + iK] = gv;
+  };
+
+  for (std::size_t iT = 0; iT < nT; ++iT) {
+    const double T = maturities[iT];
+    if (barrier.kind == BarrierKind::None) {
+      // One rollback in strike units serves every strike (homogeneity of degree one).
+      double lo = INFINITY, hi = -INFINITY;
+      for (std::size_t iK = 0; iK < nK; ++iK) {
+        lo = std::min(lo, std::log(S / strikes[iK]));
+        hi = std::max(hi, std::log(S / strikes[iK]));
+      }
+      const OptionConditions cond(solved, exercise, barrier, 1.0, r, q);
+      const UniformGrid grid = make_grid(model, cond, T, lo, hi, settings);
+      const std::vector<double> v = roll_back(model, market, T, cond, grid, settings);
+      for (std::size_t iK = 0; iK < nK; ++iK)
+        store(iT, iK, T, strikes[iK], interpolate(grid, v, std::log(S / strikes[iK])));
+      continue;
+    }
+    for (std::size_t iK = 0; iK < nK; ++iK) {
+      const double K = strikes[iK], x0 = std::log(S / K);
+      const OptionConditions cond(solved, exercise, barrier, K, r, q);
+      if (cond.continuous_barrier() && cond.knocked_out(x0)) {
+        store(iT, iK, T, K, {cond.rebate(), 0.0, 0.0});
+        continue;
+      }
+      const UniformGrid grid = make_grid(model, cond, T, x0, x0, settings);
+      const std::vector<double> v = roll_back(model, market, T, cond, grid, settings);
+      store(iT, iK, T, K, interpolate(grid, v, x0));
+    }
+  }
+}
+
+}  // namespace levyfast::pide

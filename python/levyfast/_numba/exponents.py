@@ -1,0 +1,213 @@
+"""Raw exponents, cumulants and moment strips of the six built-in models as ``@njit`` functions.
+
+Written from the papers (cited per model in ``levyfast.models``), independently of the C++
+core. All take the parameter array in ``PARAM_NAMES`` order and describe the *raw* process:
+the martingale correction ``omega = -psi_raw(-i)`` is added by the kernels, once.
+
+Dispatch happens here and only here: :data:`RAW_EXPONENTS`, :data:`RAW_CUMULANTS` and
+:data:`MOMENT_STRIPS` are tables indexed by the ``MODEL_ID`` shared with C++
+(BlackScholes 0, VarianceGamma 1, CGMY 2, NIG 3, Merton 4, Kou 5).
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+
+from .jit import CUMULANTS_SIGNATURE, EXPONENT_SIGNATURE, STRIP_SIGNATURE, jit
+
+__all__ = [
+    "RAW_EXPONENTS",
+    "RAW_CUMULANTS",
+    "MOMENT_STRIPS",
+    "N_BUILTIN_MODELS",
+    "unknown_cumulants",
+    "unknown_strip",
+]
+
+_INF = math.inf
+_EULER_GAMMA = 0.5772156649015329
+#: Below this |Y| or |Y - 1| CGMY's Gamma(-Y) * B(Y) (a 0 * inf product) is replaced by its
+#: first-order expansion in dY; the dropped term is O(dY^2) < 1e-12 relative.
+_CGMY_LIMIT = 1e-6
+
+
+# -- Black–Scholes (1973) ----------------------------------------------------------------------
+@jit(EXPONENT_SIGNATURE)
+def bs_exponent(u, p):  # type: ignore[no-untyped-def]
+    """psi_raw(u) = -sigma^2 u^2 / 2."""
+    return -0.5 * p[0] * p[0] * u * u
+
+
+@jit(CUMULANTS_SIGNATURE)
+def bs_cumulants(p):  # type: ignore[no-untyped-def]
+    return 0.0, p[0] * p[0], 0.0
+
+
+@jit(STRIP_SIGNATURE)
+def entire_strip(p):  # type: ignore[no-untyped-def]
+    """Black–Scholes and Merton: every exponential moment exists."""
+    return _INF, _INF
+
+
+# -- Variance Gamma (Madan, Carr & Chang 1998, eq. 7) --------------------------------------------
+@jit(EXPONENT_SIGNATURE)
+def vg_exponent(u, p):  # type: ignore[no-untyped-def]
+    """psi_raw(u) = -(1/nu) ln(1 - i u theta nu + sigma^2 nu u^2 / 2); p = (sigma, nu, theta)."""
+    sigma, nu, theta = p[0], p[1], p[2]
+    return -cmath.log(1.0 - 1j * u * theta * nu + 0.5 * sigma * sigma * nu * u * u) / nu
+
+
+@jit(CUMULANTS_SIGNATURE)
+def vg_cumulants(p):  # type: ignore[no-untyped-def]
+    s2, nu, th = p[0] * p[0], p[1], p[2]
+    c4 = 3.0 * nu * (s2 * s2 + 4.0 * s2 * th * th * nu + 2.0 * th**4 * nu * nu)
+    return th, s2 + nu * th * th, c4
+
+
+@jit(STRIP_SIGNATURE)
+def vg_strip(p):  # type: ignore[no-untyped-def]
+    """Roots of 1 - theta nu s - sigma^2 nu s^2 / 2 = 0."""
+    s2, nu, th = p[0] * p[0], p[1], p[2]
+    root = math.sqrt(th * th + 2.0 * s2 / nu)
+    return (th + root) / s2, (root - th) / s2
+
+
+# -- CGMY (Carr, Geman, Madan & Yor 2002, Thm. 1) ------------------------------------------------
+@jit(EXPONENT_SIGNATURE)
+def cgmy_exponent(u, p):  # type: ignore[no-untyped-def]
+    """psi_raw(u) = C Gamma(-Y) B(Y) - sigma^2 u^2 / 2,
+    B(Y) = (M - iu)^Y - M^Y + (G + iu)^Y - G^Y; p = (C, G, M, Y, sigma).
+
+    B(0) = B(1) = 0 while Gamma(-Y) has poles there: near Y = 0, with
+    Gamma(-Y) = -1/Y - gamma_E + O(Y) and B = Y b1 + Y^2 b2 / 2 + O(Y^3), b_j = sum of
+    ln^j(z) - ln^j(z0) over (z, z0) = (M - iu, M), (G + iu, G), the product is
+    -b1 - Y (b2/2 + gamma_E b1); near Y = 1, with d = Y - 1, Gamma(-Y) = 1/d + gamma_E - 1 + O(d)
+    and B = d b1 + d^2 b2 / 2 with b_j = sum of z ln^j z - z0 ln^j z0, it is
+    b1 + d (b2/2 + (gamma_E - 1) b1).
+    """
+    C, G, M, Y, sigma = p[0], p[1], p[2], p[3], p[4]
+    zm = M - 1j * u
+    zg = G + 1j * u
+    if abs(Y) < _CGMY_LIMIT:
+        lzm, lzg, lm, lg = cmath.log(zm), cmath.log(zg), math.log(M), math.log(G)
+        b1 = (lzm - lm) + (lzg - lg)
+        b2 = (lzm * lzm - lm * lm) + (lzg * lzg - lg * lg)
+        jumps = C * (-b1 - Y * (0.5 * b2 + _EULER_GAMMA * b1))
+    elif abs(Y - 1.0) < _CGMY_LIMIT:
+        d = Y - 1.0
+        lzm, lzg, lm, lg = cmath.log(zm), cmath.log(zg), math.log(M), math.log(G)
+        b1 = (zm * lzm - M * lm) + (zg * lzg - G * lg)
+        b2 = (zm * lzm * lzm - M * lm * lm) + (zg * lzg * lzg - G * lg * lg)
+        jumps = C * (b1 + d * (0.5 * b2 + (_EULER_GAMMA - 1.0) * b1))
+    else:
+        jumps = C * math.gamma(-Y) * (zm**Y - M**Y + zg**Y - G**Y)
+    return jumps - 0.5 * sigma * sigma * u * u
+
+
+@jit(CUMULANTS_SIGNATURE)
+def cgmy_cumulants(p):  # type: ignore[no-untyped-def]
+    """c_n = C Gamma(n - Y) (M^(Y-n) + (-1)^n G^(Y-n)), plus sigma^2 in c2; c1 -> C ln(G/M)
+    at Y = 1."""
+    C, G, M, Y, sigma = p[0], p[1], p[2], p[3], p[4]
+    if abs(Y - 1.0) < _CGMY_LIMIT:
+        c1 = C * math.log(G / M)
+    else:
+        c1 = C * math.gamma(1.0 - Y) * (M ** (Y - 1.0) - G ** (Y - 1.0))
+    c2 = C * math.gamma(2.0 - Y) * (M ** (Y - 2.0) + G ** (Y - 2.0)) + sigma * sigma
+    c4 = C * math.gamma(4.0 - Y) * (M ** (Y - 4.0) + G ** (Y - 4.0))
+    return c1, c2, c4
+
+
+@jit(STRIP_SIGNATURE)
+def cgmy_strip(p):  # type: ignore[no-untyped-def]
+    return p[1], p[2]
+
+
+# -- NIG (Barndorff-Nielsen 1997, eq. 2.3) ------------------------------------------------------
+@jit(EXPONENT_SIGNATURE)
+def nig_exponent(u, p):  # type: ignore[no-untyped-def]
+    """psi_raw(u) = delta [sqrt(alpha^2 - beta^2) - sqrt(alpha^2 - (beta + iu)^2)];
+    p = (alpha, beta, delta)."""
+    alpha, beta, delta = p[0], p[1], p[2]
+    bu = beta + 1j * u
+    return delta * (math.sqrt(alpha * alpha - beta * beta) - cmath.sqrt(alpha * alpha - bu * bu))
+
+
+@jit(CUMULANTS_SIGNATURE)
+def nig_cumulants(p):  # type: ignore[no-untyped-def]
+    a, b, d = p[0], p[1], p[2]
+    g = math.sqrt(a * a - b * b)
+    return d * b / g, d * a * a / g**3, 3.0 * d * a * a * (a * a + 4.0 * b * b) / g**7
+
+
+@jit(STRIP_SIGNATURE)
+def nig_strip(p):  # type: ignore[no-untyped-def]
+    """alpha^2 - (beta + s)^2 > 0."""
+    return p[0] + p[1], p[0] - p[1]
+
+
+# -- Merton (1976) ------------------------------------------------------------------------------
+@jit(EXPONENT_SIGNATURE)
+def merton_exponent(u, p):  # type: ignore[no-untyped-def]
+    """psi_raw(u) = -sigma^2 u^2/2 + lam (exp(i u mu_j - sigma_j^2 u^2/2) - 1);
+    p = (sigma, lam, mu_j, sigma_j)."""
+    sigma, lam, mu, sj = p[0], p[1], p[2], p[3]
+    return -0.5 * sigma * sigma * u * u + lam * (cmath.exp(1j * u * mu - 0.5 * sj * sj * u * u) - 1.0)
+
+
+@jit(CUMULANTS_SIGNATURE)
+def merton_cumulants(p):  # type: ignore[no-untyped-def]
+    sigma, lam, mu, s2 = p[0], p[1], p[2], p[3] * p[3]
+    return (
+        lam * mu,
+        sigma * sigma + lam * (mu * mu + s2),
+        lam * (mu**4 + 6.0 * mu * mu * s2 + 3.0 * s2 * s2),
+    )
+
+
+# -- Kou (2002) ---------------------------------------------------------------------------------
+@jit(EXPONENT_SIGNATURE)
+def kou_exponent(u, p):  # type: ignore[no-untyped-def]
+    """psi_raw(u) = -sigma^2 u^2/2 + lam (q eta1/(eta1 - iu) + (1-q) eta2/(eta2 + iu) - 1);
+    p = (sigma, lam, q, eta1, eta2)."""
+    sigma, lam, q, e1, e2 = p[0], p[1], p[2], p[3], p[4]
+    jump = q * e1 / (e1 - 1j * u) + (1.0 - q) * e2 / (e2 + 1j * u) - 1.0
+    return -0.5 * sigma * sigma * u * u + lam * jump
+
+
+@jit(CUMULANTS_SIGNATURE)
+def kou_cumulants(p):  # type: ignore[no-untyped-def]
+    sigma, lam, q, e1, e2 = p[0], p[1], p[2], p[3], p[4]
+    return (
+        lam * (q / e1 - (1.0 - q) / e2),
+        sigma * sigma + 2.0 * lam * (q / e1**2 + (1.0 - q) / e2**2),
+        24.0 * lam * (q / e1**4 + (1.0 - q) / e2**4),
+    )
+
+
+@jit(STRIP_SIGNATURE)
+def kou_strip(p):  # type: ignore[no-untyped-def]
+    return p[4], p[3]
+
+
+# -- tables indexed by MODEL_ID ----------------------------------------------------------------
+RAW_EXPONENTS = (bs_exponent, vg_exponent, cgmy_exponent, nig_exponent, merton_exponent,
+                 kou_exponent)
+RAW_CUMULANTS = (bs_cumulants, vg_cumulants, cgmy_cumulants, nig_cumulants, merton_cumulants,
+                 kou_cumulants)
+MOMENT_STRIPS = (entire_strip, vg_strip, cgmy_strip, nig_strip, entire_strip, kou_strip)
+N_BUILTIN_MODELS = len(RAW_EXPONENTS)
+
+
+# -- placeholders for what a user model does not declare -----------------------------------------
+@jit(CUMULANTS_SIGNATURE)
+def unknown_cumulants(p):  # type: ignore[no-untyped-def]
+    """NaN: the kernels then estimate the cumulants from the exponent."""
+    return math.nan, math.nan, math.nan
+
+
+@jit(STRIP_SIGNATURE)
+def unknown_strip(p):  # type: ignore[no-untyped-def]
+    """NaN: the kernels then estimate the moment strip from the exponent."""
+    return math.nan, math.nan

@@ -1,0 +1,285 @@
+"""Neural calibrator: a trained network in one ONNX file, run by ONNX Runtime (DESIGN.md §9-10).
+
+The ONNX graph maps call prices / spot on a fixed K/S0 x T grid (NaN = missing quote) and the
+market's (rate, dividend) to model parameters; input scaling and the parameter box are inside
+the graph. Everything the calibrator checks (family, parameter names, grid, input kind,
+missing-quote policy, market range) is read from the file's ``metadata_props``, written by
+``training.export``. Networks and method: in the spirit of Hernandez (2016, "Model
+calibration with neural networks", Risk) and Horvath, Muguruza & Tomas (2021, Quant. Finance
+21), here mapping prices directly to parameters (the inverse map).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._regrid import regrid
+from .calibration import LeastSquaresCalibrator
+from ._validation import Interval, check_array
+from .market import Market
+from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
+from .pricers import price
+
+__all__ = ["Calibrator", "NeuralFitResult", "FORMAT", "pretrained_names"]
+
+#: ``format`` entry of the metadata of files this class reads.
+FORMAT = "levyfast-neural-calibrator/1"
+_MODELS_BY_ID: dict[int, type[LevyModel]] = {
+    cls.MODEL_ID: cls for cls in (BlackScholes, VarianceGamma, CGMY, NIG, Merton, Kou)
+}
+_OWNER = "Calibrator"
+
+
+def pretrained_names() -> tuple[str, ...]:
+    """Names of the calibrators shipped with the package (``Calibrator.load(name)``)."""
+    folder = resources.files("levyfast") / "pretrained"
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".onnx")))
+
+
+def _resolve(source: str | os.PathLike[str]) -> Path:
+    path = Path(source)
+    if path.is_file():
+        return path
+    if isinstance(source, str) and source in pretrained_names():
+        return Path(str(resources.files("levyfast") / "pretrained" / f"{source}.onnx"))
+    raise ValueError(f"`source` of {_OWNER}.load must be an ONNX file or one of the pretrained "
+                     f"names {pretrained_names()}; got {source!r}")
+
+
+@dataclass(frozen=True)
+class NeuralFitResult:
+    """Outcome of :meth:`Calibrator.fit`: re-priced RMSE of the fitted model over the quotes
+    as given (fraction of spot), wall time in seconds, and ``status`` ("network" or
+    "hybrid")."""
+
+    cost: float
+    time: float
+    status: str
+
+
+class Calibrator:
+    """Calibrate a Lévy model to a call surface with a trained network (ONNX Runtime).
+
+    Parameters
+    ----------
+    source : path of an ONNX calibrator, or a pretrained name (``"vg"``, ``"nig"``, ``"cgmy"``).
+    model : expected model class; loading a file of another family raises ``ValueError``.
+    intra_op_num_threads : ONNX Runtime threads for one ``predict`` call (default 1).
+    providers : ONNX Runtime execution providers; each must be available.
+    hybrid : if True, ``fit`` polishes the network's answer with a few Levenberg-Marquardt
+        (trust-region) steps of :class:`levyfast.LeastSquaresCalibrator` started from it, on the
+        quotes as given: exact fits at millisecond cost.
+    refine_max_nfev : evaluation budget of that polish.
+
+    Attributes
+    ----------
+    family : the model class; ``param_names``: its ``PARAM_NAMES`` (columns of ``predict``);
+    strikes : the network's strikes as K/S0; ``maturities``: its maturities (years);
+    bounds : the training box ``{name: (low, high)}``; ``metadata``: all ``metadata_props``.
+    ``fit`` sets ``params_``, ``model_`` and ``result_``.
+    """
+
+    def __init__(self, source: str | os.PathLike[str] = "vg", *,
+                 model: type[LevyModel] | None = None, intra_op_num_threads: int = 1,
+                 providers: Sequence[str] = ("CPUExecutionProvider",), hybrid: bool = False,
+                 refine_max_nfev: int = 30) -> None:
+        import onnxruntime as ort
+
+        self.source = source
+        self.hybrid = hybrid
+        self.refine_max_nfev = refine_max_nfev
+        self.model = model
+        self.intra_op_num_threads = intra_op_num_threads
+        self.providers = tuple(providers)
+        if isinstance(intra_op_num_threads, bool) or not isinstance(intra_op_num_threads, int) \
+                or intra_op_num_threads < 1:
+            raise ValueError(f"`intra_op_num_threads` of {_OWNER} must be a positive integer; "
+                             f"got {intra_op_num_threads!r}")
+        available = ort.get_available_providers()
+        missing = [p for p in self.providers if p not in available]
+        if not self.providers or missing:
+            raise ValueError(f"`providers` of {_OWNER} must be a non-empty subset of the "
+                             f"available {available}; got {list(self.providers)}")
+        path = _resolve(source)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = intra_op_num_threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self._session = ort.InferenceSession(str(path), options, providers=list(providers))
+        except Exception as exc:  # ORT raises its own exception types for corrupt files
+            raise ValueError(f"{_OWNER} cannot load {str(path)!r} as an ONNX model: {exc}") \
+                from exc
+        self.metadata: dict[str, str] = dict(self._session.get_modelmeta().custom_metadata_map)
+        self._read_metadata(path)
+
+    @classmethod
+    def load(cls, source: str | os.PathLike[str], **kwargs: Any) -> Calibrator:
+        """Load a calibrator from a file or a pretrained name (see the class docstring)."""
+        return cls(source, **kwargs)
+
+    def _read_metadata(self, path: Path) -> None:
+        meta = self.metadata
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{str(path)!r} is not a levyfast neural calibrator: metadata "
+                             f"'format' must be {FORMAT!r}; got {meta.get('format')!r}")
+        try:
+            family = _MODELS_BY_ID[int(meta["model_id"])]
+            names = tuple(json.loads(meta["param_names"]))
+            self.strikes: NDArray[np.float64] = np.array(json.loads(meta["strikes"]), float)
+            self.maturities: NDArray[np.float64] = np.array(json.loads(meta["maturities"]),
+                                                            float)
+            bounds = json.loads(meta["bounds"])
+            self.fixed_params: dict[str, float] = json.loads(meta["fixed_params"])
+            market_range = json.loads(meta["market_range"])
+            self.max_missing_fraction = float(meta["max_missing_fraction"])
+            input_kind = meta["input_kind"]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ValueError(f"metadata of {str(path)!r} is incomplete or malformed: "
+                             f"{exc!r}") from exc
+        if family.__name__ != meta.get("family") or names != family.PARAM_NAMES:
+            raise ValueError(f"metadata of {str(path)!r} is inconsistent: family "
+                             f"{meta.get('family')!r} with parameters {names}")
+        if input_kind != "call_price_over_spot":
+            raise ValueError(f"input kind {input_kind!r} of {str(path)!r} is not supported")
+        if self.model is not None and self.model is not family:
+            name = getattr(self.model, "__name__", repr(self.model))
+            raise ValueError(f"`model` of {_OWNER}: {str(path)!r} calibrates {family.__name__}, "
+                             f"not {name}")
+        self.family: type[LevyModel] = family
+        self.param_names: tuple[str, ...] = names
+        self.bounds: dict[str, tuple[float, float]] = {k: (v[0], v[1])
+                                                        for k, v in bounds.items()}
+        self._rate_range = tuple(market_range["rate"])
+        self._dividend_range = tuple(market_range["dividend"])
+        self._shape = (len(self.maturities), len(self.strikes))
+        self._out = [self._session.get_outputs()[0].name]
+
+    # -- inference ------------------------------------------------------------------------
+    def _market_row(self, market: Market) -> NDArray[np.float64]:
+        if not isinstance(market, Market):
+            raise TypeError(f"`market` of {_OWNER} must be a levyfast.Market (or, in predict, "
+                            f"a sequence of them); got {type(market).__name__}")
+        for name, value, (lo, hi) in (("rate", market.rate, self._rate_range),
+                                      ("dividend", market.dividend, self._dividend_range)):
+            if not lo <= value <= hi:
+                raise ValueError(f"`market.{name}` must be in [{lo:g}, {hi:g}] (the range this "
+                                 f"{self.family.__name__} calibrator was trained on); got "
+                                 f"{value!r}")
+        return np.array([[market.rate, market.dividend]])
+
+    def _market_rows(self, market: Market | Sequence[Market],
+                     n: int) -> tuple[NDArray[np.float64], NDArray[np.float64] | float]:
+        """(rate, dividend) rows ``[n, 2]`` and the spot(s) to divide the prices by."""
+        if isinstance(market, Market):
+            rows = self._market_row(market)
+            return (np.repeat(rows, n, axis=0) if n > 1 else rows), market.spot
+        if not isinstance(market, Sequence) or len(market) != n:
+            raise TypeError(f"`market` of {_OWNER}.predict must be a levyfast.Market or a "
+                            f"sequence of {n} of them (one per surface); got {market!r:.80}")
+        rows = np.concatenate([self._market_row(m) for m in market])
+        return rows, np.array([m.spot for m in market])[:, None, None]
+
+    def _check_quotes(self, x: NDArray[np.float64]) -> None:
+        """Explain why ``x`` (prices / spot, [n, n_T, n_K]) failed the fast finiteness check."""
+        if np.isinf(x).any():
+            idx = tuple(int(i) for i in np.argwhere(np.isinf(x))[0])
+            raise ValueError(f"`prices` of {_OWNER} must be finite or NaN (missing); got inf "
+                             f"at index {idx}")
+        neg = x < 0.0
+        if neg.any():
+            idx = tuple(int(i) for i in np.argwhere(neg)[0])
+            raise ValueError(f"`prices` of {_OWNER} must be >= 0 (call prices); got "
+                             f"{float(x[idx]):g} x spot at index {idx}")
+        frac = np.isnan(x).mean(axis=(1, 2))
+        worst = int(np.argmax(frac))
+        if frac[worst] >= 1.0:
+            raise ValueError(f"`prices` of {_OWNER}: surface {worst} has no quotes (all NaN)")
+        if frac[worst] > self.max_missing_fraction:
+            raise ValueError(f"`prices` of {_OWNER}: surface {worst} misses {frac[worst]:.0%} "
+                             f"of its quotes (NaN); at most {self.max_missing_fraction:.0%} "
+                             "may be missing")
+
+    def predict(self, prices: ArrayLike,
+                market: Market | Sequence[Market]) -> NDArray[np.float64]:
+        """Parameters ``[n, k]`` (``param_names`` order) for call prices ``[n, n_T, n_K]`` on
+        the network's grid (strikes ``self.strikes * market.spot``); one surface ``[n_T, n_K]``
+        gives ``[k]``. ``market`` is one Market for all surfaces or one per surface. NaN
+        marks a missing quote (up to ``max_missing_fraction`` of a surface).
+        """
+        x = np.asarray(prices, dtype=np.float64)
+        single = x.ndim == 2
+        if single:
+            x = x[None]
+        if x.shape[1:] != self._shape or x.ndim != 3:
+            raise ValueError(
+                f"`prices` of {_OWNER} must have shape [n, {self._shape[0]}, {self._shape[1]}] "
+                f"or [{self._shape[0]}, {self._shape[1]}] (maturities x strikes of the "
+                f"{self.family.__name__} calibrator's grid); got {np.shape(prices)}")
+        mkt, spot = self._market_rows(market, x.shape[0])
+        x = x / spot
+        if not (np.isfinite(x.sum()) and x.min() >= 0.0):
+            self._check_quotes(x)
+        out = self._session.run(self._out, {"prices": x, "market": mkt})[0]
+        params = out.astype(np.float64)
+        return params[0] if single else params
+
+    # -- scikit-learn style fit -------------------------------------------------------------
+    def fit(self, surface: ArrayLike, market: Market, strikes: ArrayLike | None = None,
+            maturities: ArrayLike | None = None) -> Calibrator:
+        """Calibrate to one call surface; sets ``params_``, ``model_`` and ``result_``.
+
+        Without ``strikes``/``maturities`` the surface must be on the network's grid. With
+        them (absolute strikes, years, both increasing) the quotes are mapped onto the grid
+        by :func:`levyfast._regrid.regrid` (PCHIP in strike, time value linear in sqrt(T));
+        quotes that do not cover the grid are rejected.
+        """
+        start = time.perf_counter()
+        self._market_row(market)  # validated first: a bad market fails before interpolation
+        data = quotes = np.asarray(surface, dtype=np.float64)
+        grid_k = self.strikes * market.spot
+        quote_k, quote_t = grid_k, self.maturities
+        if (strikes is None) != (maturities is None):
+            raise ValueError(f"`strikes` and `maturities` of {_OWNER}.fit go together; "
+                             "pass both or neither")
+        if strikes is not None:
+            ks = check_array(_OWNER, "strikes", strikes, Interval(0.0))
+            ts = check_array(_OWNER, "maturities", maturities, Interval(0.0))
+            if data.shape != (len(ts), len(ks)):
+                raise ValueError(f"`surface` of {_OWNER}.fit must have shape [n_T, n_K] = "
+                                 f"[{len(ts)}, {len(ks)}]; got {data.shape}")
+            same = (len(ks) == len(grid_k) and len(ts) == len(self.maturities)
+                    and np.allclose(ks, grid_k, rtol=1e-9, atol=0)
+                    and np.allclose(ts, self.maturities, rtol=1e-9, atol=0))
+            if not same:
+                data = regrid(f"{_OWNER}.fit", data, market, ks, ts, grid_k, self.maturities)
+                quote_k, quote_t = ks, ts
+        elif data.ndim != 2:
+            raise ValueError(f"`surface` of {_OWNER}.fit must be one surface [n_T, n_K]; got "
+                             f"shape {data.shape}")
+        params = self.predict(data, market)
+        status = "network"
+        if self.hybrid:
+            polish = LeastSquaresCalibrator(self.family, x0=params, fixed=self.fixed_params,
+                                            max_nfev=self.refine_max_nfev)
+            params = polish.fit(quotes, market, quote_k, quote_t).params_
+            status = "hybrid"
+        model = self.family.from_array(params)
+        fitted = np.asarray(price(model, market, quote_k, quote_t))
+        ok = np.isfinite(quotes)
+        cost = float(np.sqrt(np.mean((fitted[ok] - quotes[ok]) ** 2)) / market.spot)
+        self.params_ = params
+        self.model_ = model
+        self.result_ = NeuralFitResult(cost, time.perf_counter() - start, status)
+        return self

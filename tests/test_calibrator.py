@@ -1,0 +1,202 @@
+"""levyfast.Calibrator against the shipped pretrained networks (onnxruntime only).
+
+Accuracy is checked on surfaces priced here with ``price_batch`` at parameters drawn with a
+seed of this file (never seen in training, whose Sobol design uses its own seed), per
+parameter relative to the width of the training box, and by re-pricing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import levyfast as lf
+
+pytest.importorskip("onnxruntime")
+
+MARKET = lf.Market(100.0, 0.03, 0.01)
+#: Max |error| / box width allowed for 95% of test points and the median re-priced RMSE
+#: (fraction of spot) per pretrained family.
+TOLERANCES = {"vg": (0.02, 2e-4), "nig": (0.03, 3e-4), "cgmy": (0.10, 5e-4)}
+
+
+def _draw(cal: lf.Calibrator, n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    lo = np.array([cal.bounds[p][0] if p in cal.bounds else 0.0 for p in cal.param_names])
+    hi = np.array([cal.bounds[p][1] if p in cal.bounds else 0.0 for p in cal.param_names])
+    # stay off the box edges, where a sigmoid output layer saturates
+    return lo + (hi - lo) * rng.uniform(0.05, 0.95, (n, len(lo)))
+
+
+@pytest.fixture(scope="module", params=["vg", "nig", "cgmy"])
+def calibrator(request) -> lf.Calibrator:
+    return lf.Calibrator.load(request.param)
+
+
+def test_pretrained_metadata(calibrator: lf.Calibrator) -> None:
+    assert calibrator.param_names == calibrator.family.PARAM_NAMES
+    assert calibrator.metadata["levyfast_version"]
+    assert calibrator.strikes.ndim == 1 and np.all(np.diff(calibrator.strikes) > 0)
+    assert calibrator.maturities.ndim == 1 and np.all(np.diff(calibrator.maturities) > 0)
+    assert set(calibrator.bounds) <= set(calibrator.param_names)
+
+
+def test_pretrained_accuracy(calibrator: lf.Calibrator) -> None:
+    name = {lf.VarianceGamma: "vg", lf.NIG: "nig", lf.CGMY: "cgmy"}[calibrator.family]
+    tol_param, tol_price = TOLERANCES[name]
+    true = _draw(calibrator, 200, seed=20240601)
+    strikes = calibrator.strikes * MARKET.spot
+    prices = lf.price_batch(calibrator.family, true, MARKET, strikes, calibrator.maturities)
+    pred = calibrator.predict(prices, MARKET)
+    assert pred.shape == true.shape
+    for j, p in enumerate(calibrator.param_names):
+        if p not in calibrator.bounds:
+            np.testing.assert_array_equal(pred[:, j], true[:, j])  # fixed parameter
+            continue
+        lo, hi = calibrator.bounds[p]
+        err = np.abs(pred[:, j] - true[:, j]) / (hi - lo)
+        assert np.quantile(err, 0.95) < tol_param, (p, np.quantile(err, 0.95))
+    repriced = lf.price_batch(calibrator.family, pred, MARKET, strikes, calibrator.maturities)
+    rmse = np.sqrt(np.mean((repriced - prices) ** 2, axis=(1, 2))) / MARKET.spot
+    assert np.median(rmse) < tol_price, np.median(rmse)
+
+
+def test_single_surface_matches_batch_and_spot_scaling() -> None:
+    cal = lf.Calibrator.load("vg")
+    model = lf.VarianceGamma(0.2, 0.3, -0.15)
+    one = lf.price(model, MARKET, cal.strikes * MARKET.spot, cal.maturities)
+    single = cal.predict(one, MARKET)
+    batch = cal.predict(np.stack([one, one]), MARKET)
+    assert single.shape == (3,) and batch.shape == (2, 3)
+    np.testing.assert_array_equal(batch[0], single)
+    # the same surface quoted at another spot is the same calibration problem
+    other = lf.Market(2.5, MARKET.rate, MARKET.dividend)
+    np.testing.assert_allclose(cal.predict(one * 0.025, other), single, rtol=1e-5)
+    np.testing.assert_allclose(single, model.to_array(), atol=0.02)
+
+
+def test_fit_sklearn_contract() -> None:
+    cal = lf.Calibrator.load("nig")
+    model = lf.NIG(12.0, -3.0, 0.4)
+    surface = lf.price(model, MARKET, cal.strikes * MARKET.spot, cal.maturities)
+    before = surface.copy()
+    assert cal.fit(surface, MARKET) is cal
+    np.testing.assert_array_equal(surface, before)
+    assert isinstance(cal.model_, lf.NIG)
+    np.testing.assert_array_equal(cal.model_.to_array(), cal.params_)
+    assert cal.result_.status == "network" and cal.result_.cost < 1e-3
+    assert cal.result_.time > 0.0
+
+
+def test_fit_maps_other_grids_and_rejects_extrapolation() -> None:
+    cal = lf.Calibrator.load("vg")
+    model = lf.VarianceGamma(0.25, 0.4, -0.2)
+    on_grid = cal.fit(lf.price(model, MARKET, cal.strikes * 100, cal.maturities), MARKET)
+    want = on_grid.params_.copy()
+    strikes = np.linspace(70.0, 130.0, 41)
+    maturities = np.array([0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.25, 1.5, 2.0, 2.5])
+    quotes = lf.price(model, MARKET, strikes, maturities)
+    got = cal.fit(quotes, MARKET, strikes, maturities).params_
+    np.testing.assert_allclose(got, want, atol=0.01)
+    with pytest.raises(ValueError, match="interpolated, never extrapolated"):
+        cal.fit(quotes[:, 5:], MARKET, strikes[5:], maturities)
+    with pytest.raises(ValueError, match="interpolated, never extrapolated"):
+        cal.fit(quotes[:-2], MARKET, strikes, maturities[:-2])
+
+
+def test_missing_quotes_tolerated() -> None:
+    cal = lf.Calibrator.load("vg")
+    true = _draw(cal, 100, seed=7)
+    prices = lf.price_batch(lf.VarianceGamma, true, MARKET, cal.strikes * 100, cal.maturities)
+    full = cal.predict(prices, MARKET)
+    holes = prices.copy()
+    holes[np.random.default_rng(3).random(holes.shape) < 0.1] = np.nan
+    part = cal.predict(holes, MARKET)
+    width = np.array([cal.bounds[p][1] - cal.bounds[p][0] for p in cal.param_names])
+    assert np.median(np.abs(part - full) / width) < 0.02
+
+
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda p: p[:, :-1], r"must have shape \[n, 7, 11\]"),
+        (lambda p: p[0, 0], r"must have shape"),
+        (lambda p: np.full_like(p, np.nan), "has no quotes"),
+        (lambda p: np.where(np.arange(p[0].size).reshape(p.shape[1:]) % 4 != 0, np.nan, p),
+         "misses 75% of its quotes"),
+        (lambda p: np.where(p == p.max(), np.inf, p), "got inf"),
+        (lambda p: -p, "must be >= 0"),
+    ],
+)
+def test_predict_rejects_bad_quotes(mutate, match) -> None:
+    cal = lf.Calibrator.load("vg")
+    prices = lf.price_batch(lf.VarianceGamma, [[0.2, 0.3, -0.1]], MARKET, cal.strikes * 100,
+                            cal.maturities)
+    with pytest.raises(ValueError, match=match):
+        cal.predict(mutate(prices), MARKET)
+
+
+def test_predict_rejects_bad_market() -> None:
+    cal = lf.Calibrator.load("vg")
+    surface = np.full((7, 11), 5.0)
+    with pytest.raises(TypeError, match="levyfast.Market"):
+        cal.predict(surface, (100.0, 0.03))
+    with pytest.raises(ValueError, match=r"`market.rate` must be in \[0, 0.06\]"):
+        cal.predict(surface, lf.Market(100.0, 0.2))
+
+
+def test_load_errors(tmp_path) -> None:
+    with pytest.raises(ValueError, match="calibrates NIG, not VarianceGamma"):
+        lf.Calibrator.load("nig", model=lf.VarianceGamma)
+    with pytest.raises(ValueError, match="pretrained names"):
+        lf.Calibrator.load("heston")
+    blob = open(_path("vg"), "rb").read()
+    corrupt = tmp_path / "corrupt.onnx"
+    corrupt.write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(ValueError, match="cannot load .* as an ONNX model"):
+        lf.Calibrator.load(corrupt)
+    with pytest.raises(ValueError, match="intra_op_num_threads"):
+        lf.Calibrator.load("vg", intra_op_num_threads=0)
+    with pytest.raises(ValueError, match="providers"):
+        lf.Calibrator.load("vg", providers=["NoSuchExecutionProvider"])
+
+
+def test_foreign_onnx_file_rejected(tmp_path) -> None:
+    onnx = pytest.importorskip("onnx")
+    proto = onnx.load(_path("vg"))
+    del proto.metadata_props[:]
+    path = tmp_path / "plain.onnx"
+    onnx.save(proto, path)
+    with pytest.raises(ValueError, match="not a levyfast neural calibrator"):
+        lf.Calibrator.load(path)
+
+
+def _path(name: str) -> str:
+    from importlib import resources
+
+    return str(resources.files("levyfast") / "pretrained" / f"{name}.onnx")
+
+
+@pytest.mark.parametrize(
+    "name, model",
+    [("vg", lf.VarianceGamma(0.18, 0.35, -0.2)), ("nig", lf.NIG(14.0, -4.0, 0.45)),
+     ("cgmy", lf.CGMY(0.8, 6.0, 9.0, 0.9))],
+)
+def test_hybrid_fit_is_exact_on_clean_surfaces(name, model) -> None:
+    cal = lf.Calibrator.load(name, hybrid=True)
+    surface = lf.price(model, MARKET, cal.strikes * MARKET.spot, cal.maturities,
+                       tolerance=lf.HIGH_ACCURACY)
+    cal.fit(surface, MARKET)
+    assert cal.result_.status == "hybrid"
+    np.testing.assert_allclose(cal.params_, model.to_array(), rtol=0, atol=1e-6)
+    assert cal.result_.cost < 1e-8
+
+
+def test_hybrid_fits_quotes_as_given_off_grid() -> None:
+    cal = lf.Calibrator.load("vg", hybrid=True)
+    model = lf.VarianceGamma(0.22, 0.25, -0.1)
+    strikes = np.linspace(75.0, 125.0, 15)
+    maturities = np.array([0.08, 0.3, 0.6, 1.0, 2.2])
+    quotes = lf.price(model, MARKET, strikes, maturities, tolerance=lf.HIGH_ACCURACY)
+    cal.fit(quotes, MARKET, strikes, maturities)
+    np.testing.assert_allclose(cal.params_, model.to_array(), rtol=0, atol=1e-6)

@@ -1,0 +1,498 @@
+"""Implied volatility (Jäckel's "Let's Be Rational") and Black prices.
+
+Accuracy is judged against the condition number of the inversion,
+``kappa = price / (sigma dprice/dsigma)``: a price known to one ulp fixes the volatility only to
+about ``kappa`` ulp, so the promise is ``1e-12`` relative where ``kappa <= 1e3`` and
+``32 eps kappa`` elsewhere (where the price carries little volatility information).
+The independent references are mpmath at 60 digits, the scipy closed form of ``tests/oracle``,
+py_lets_be_rational (Jäckel's reference algorithm in pure Python) and QuantLib.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import pytest
+from oracle import black_forward_price
+
+import levyfast as lf
+from levyfast.implied_vol import PARALLEL_THRESHOLD
+
+EPS = np.finfo(float).eps
+#: Relative accuracy promised where the price carries information (kappa <= 1e3).
+RTOL = 1e-12
+#: Slack on eps * kappa elsewhere (price rounding in the test, p/D, p - intrinsic, ...).
+KAPPA_SLACK = 32.0
+
+
+def mp_black(
+    forward: float, strike: float, maturity: float, vol: float, discount: float, kind: str
+) -> tuple[float, float]:
+    """(price, kappa) at 60 digits: Black (1976) price and price/(sigma dprice/dsigma)."""
+    price, kap, _ = mp_black_conditioned(forward, strike, maturity, vol, discount, kind)
+    return price, kap
+
+
+def mp_black_conditioned(forward, strike, maturity, vol, discount, kind):
+    """(price, kappa, cond): cond = 1 + sum of |d ln price / d ln input| over F, K and sigma,
+    the relative error that rounding the inputs to doubles alone can cause, in units of eps."""
+    with mpmath.workdps(60):
+        f, k, d = mpmath.mpf(forward), mpmath.mpf(strike), mpmath.mpf(discount)
+        s = mpmath.mpf(vol) * mpmath.sqrt(mpmath.mpf(maturity))
+        d1 = mpmath.log(f / k) / s + s / 2
+        d2 = d1 - s
+        if kind == "call":
+            p = d * (f * mpmath.ncdf(d1) - k * mpmath.ncdf(d2))
+            f_sens, k_sens = d * f * mpmath.ncdf(d1), d * k * mpmath.ncdf(d2)
+        else:
+            p = d * (k * mpmath.ncdf(-d2) - f * mpmath.ncdf(-d1))
+            f_sens, k_sens = d * f * mpmath.ncdf(-d1), d * k * mpmath.ncdf(-d2)
+        sens = d * f * mpmath.npdf(d1) * s  # sigma * dprice/dsigma
+        if not p > 0:
+            return float(p), math.inf, math.inf
+        return (
+            float(p),
+            float(p / sens) if sens > 0 else math.inf,
+            float(1 + (sens + f_sens + k_sens) / p),
+        )
+
+
+def kappa_np(forward, strike, maturity, vol, discount, price):
+    """Condition number price/(sigma dprice/dsigma) in double precision (log-space vega)."""
+    s = vol * np.sqrt(maturity)
+    d1 = np.log(forward / strike) / s + 0.5 * s
+    log_sens = np.log(discount * forward * s) - 0.5 * d1 * d1 - 0.5 * math.log(2 * math.pi)
+    with np.errstate(over="ignore", divide="ignore"):
+        return price / np.exp(log_sens)
+
+
+def allowed_error(kappa):
+    return np.maximum(RTOL, KAPPA_SLACK * EPS * kappa)
+
+
+# ---------------------------------------------------------------------------------------------
+# black_price
+# ---------------------------------------------------------------------------------------------
+
+
+def test_black_price_matches_mpmath_deep_in_and_out_of_the_money():
+    rng = np.random.default_rng(7)
+    n = 400
+    forward = 100.0
+    maturity = 10 ** rng.uniform(-4, math.log10(30), n)
+    vol = 10 ** rng.uniform(-3, math.log10(5), n)
+    s = vol * np.sqrt(maturity)
+    x = rng.uniform(-9, 9, n) * s  # log-moneyness ln(F/K) up to 9 total stdevs
+    strike = forward * np.exp(-x)
+    for kind in ("call", "put"):
+        got = lf.black_price(forward, strike, maturity, vol, 0.95, kind)
+        for i in range(n):
+            ref, _, cond = mp_black_conditioned(forward, strike[i], maturity[i], vol[i], 0.95, kind)
+            if ref < 1e-300:
+                continue
+            assert abs(got[i] / ref - 1.0) <= 4 * EPS * cond, (
+                kind,
+                strike[i],
+                maturity[i],
+                vol[i],
+                got[i],
+                ref,
+            )
+
+
+def test_black_price_agrees_with_scipy_oracle_and_parity():
+    forward = np.array([[90.0], [100.0], [130.0]])
+    strike = np.linspace(50, 200, 31)
+    maturity, vol, discount = 0.7, 0.3, 0.98
+    stdev = vol * math.sqrt(maturity)
+    call = lf.black_price(forward, strike, maturity, vol, discount, "call")
+    put = lf.black_price(forward, strike, maturity, vol, discount, "put")
+    np.testing.assert_allclose(
+        call, discount * black_forward_price(forward, strike, stdev, "call"), rtol=1e-13, atol=0
+    )
+    np.testing.assert_allclose(
+        put, discount * black_forward_price(forward, strike, stdev, "put"), rtol=1e-13, atol=0
+    )
+    np.testing.assert_allclose(call - put, discount * (forward - strike), rtol=0, atol=1e-12)
+
+
+def test_black_price_limits():
+    assert lf.black_price(100.0, 90.0, 1.0, 0.0, 0.9, "call") == pytest.approx(9.0, abs=1e-14)
+    assert lf.black_price(100.0, 90.0, 1.0, 0.0, 0.9, "put") == 0.0
+    # Huge volatility: the call tends to the discounted forward, the put to the discounted strike.
+    assert lf.black_price(100.0, 90.0, 1.0, 80.0, 0.9, "call") == pytest.approx(90.0, rel=1e-15)
+    assert lf.black_price(100.0, 90.0, 1.0, 80.0, 0.9, "put") == pytest.approx(81.0, rel=1e-15)
+    assert isinstance(lf.black_price(100.0, 90.0, 1.0, 0.2), float)
+
+
+# ---------------------------------------------------------------------------------------------
+# implied volatility: accuracy
+# ---------------------------------------------------------------------------------------------
+
+
+def test_implied_vol_of_mpmath_prices():
+    """Prices exact to double rounding (mpmath) invert to the volatility within kappa."""
+    rng = np.random.default_rng(11)
+    forward, discount = 100.0, 0.97
+    cases = 0
+    for _ in range(700):
+        maturity = 10 ** rng.uniform(-4, math.log10(30))
+        vol = 10 ** rng.uniform(-3, math.log10(5))
+        s = vol * math.sqrt(maturity)
+        strike = forward * math.exp(-rng.uniform(-12, 12) * s)
+        kind = "call" if rng.random() < 0.5 else "put"
+        price, kap = mp_black(forward, strike, maturity, vol, discount, kind)
+        if not price > 0 or kap > 1e10:
+            continue
+        got = lf.black_implied_vol(price, forward, strike, maturity, discount, kind)
+        assert abs(got / vol - 1.0) <= allowed_error(kap), (kind, strike, maturity, vol, got, kap)
+        cases += 1
+    assert cases > 500
+
+
+def test_round_trip_dense_grid():
+    """sigma -> black_price -> implied vol over sigma in [1e-3, 5], T in [1e-4, 30] and
+    log-moneyness up to +-12 total standard deviations, calls and puts."""
+    vol = np.logspace(-3, math.log10(5), 41)[:, None, None]
+    maturity = np.logspace(-4, math.log10(30), 15)[None, :, None]
+    z = np.linspace(-12, 12, 97)[None, None, :]
+    forward, discount = 100.0, 0.9
+    strike = forward * np.exp(-z * vol * np.sqrt(maturity))
+    for kind in ("call", "put"):
+        price = lf.black_price(forward, strike, maturity, vol, discount, kind)
+        got = lf.black_implied_vol(price, forward, strike, maturity, discount, kind)
+        kap = kappa_np(forward, strike, maturity, vol, discount, price)
+        err = np.abs(got / vol - 1.0)
+        informative = kap <= 1e3
+        assert informative.sum() > 0.5 * price.size
+        assert np.all(err[informative] <= RTOL), float(err[informative].max())
+        # Beyond kappa = 1e12 the time value is within a few ulp of the price: the result may
+        # be NaN (rounded outside the bounds), 0.0 (rounded onto intrinsic) or imprecise.
+        meaningful = kap <= 1e12
+        assert np.all(np.isfinite(got[meaningful]))
+        assert np.all(err[meaningful] <= allowed_error(kap[meaningful]))
+
+
+def test_tiny_out_of_the_money_time_values():
+    """Time values from 1e-1 down to 1e-300 of the forward, and below the smallest normal
+    double, are inverted to full precision (the lowest branch iterates on ln b)."""
+    forward, strike, maturity = 1.0, math.e, 1.0  # x = -1
+    for vol in np.geomspace(1.0, 0.0262, 60):
+        price, kap = mp_black(forward, strike, maturity, vol, 1.0, "call")
+        if price < 1e-300:
+            continue
+        got = lf.black_implied_vol(price, forward, strike, maturity, 1.0, "call")
+        assert abs(got / vol - 1.0) <= RTOL, (vol, price, got)
+    # A subnormal time value still gives a positive volatility with the right leading digits.
+    vols = [lf.black_implied_vol(p, 1.0, math.e, 1.0) for p in (1e-300, 1e-305, 1e-310, 1e-320)]
+    assert all(np.isfinite(vols)) and np.all(np.diff(vols) < 0)
+    with mpmath.workdps(60):
+        ref = float(
+            mpmath.findroot(
+                lambda s: mpmath.log(mp_black_mp(1, math.e, s)) - mpmath.log(mpmath.mpf(1e-310)),
+                (0.02, 0.03),
+                solver="illinois",
+            )
+        )
+    assert vols[2] == pytest.approx(ref, rel=1e-4)
+
+
+def mp_black_mp(forward, strike, s):
+    f, k = mpmath.mpf(forward), mpmath.mpf(strike)
+    d1 = mpmath.log(f / k) / s + s / 2
+    return f * mpmath.ncdf(d1) - k * mpmath.ncdf(d1 - s)
+
+
+def test_extreme_moneyness_and_long_maturity():
+    # |ln F/K| up to 50 with prices well above the underflow threshold.
+    for x in (-50.0, -20.0, 20.0, 50.0):
+        for vol in (0.5, 2.0, 5.0):
+            maturity = 30.0
+            strike = math.exp(-x)
+            for kind in ("call", "put"):
+                price, kap = mp_black(1.0, strike, maturity, vol, 1.0, kind)
+                if not 1e-300 < price or kap > 1e10:
+                    continue
+                got = lf.black_implied_vol(price, 1.0, strike, maturity, 1.0, kind)
+                assert abs(got / vol - 1.0) <= allowed_error(kap), (x, vol, kind, got)
+
+
+def test_at_the_money_and_short_maturity():
+    vols = np.array([1e-3, 0.01, 0.2, 1.0, 3.0])
+    for maturity in (1e-6, 1e-4, 1.0):
+        for vol in vols:
+            price, kap = mp_black(100.0, 100.0, maturity, vol, 1.0, "call")
+            got = lf.black_implied_vol(price, 100.0, 100.0, maturity)
+            assert abs(got / vol - 1.0) <= allowed_error(kap)
+
+
+def test_put_and_call_of_one_parity_pair_give_one_vol():
+    forward, discount, maturity, vol = 105.0, 0.96, 2.0, 0.37
+    strike = np.linspace(40, 250, 50)
+    call = lf.black_price(forward, strike, maturity, vol, discount, "call")
+    put = lf.black_price(forward, strike, maturity, vol, discount, "put")
+    v_call = lf.black_implied_vol(call, forward, strike, maturity, discount, "call")
+    v_put = lf.black_implied_vol(put, forward, strike, maturity, discount, "put")
+    np.testing.assert_allclose(v_call, vol, rtol=RTOL)
+    np.testing.assert_allclose(v_put, vol, rtol=RTOL)
+
+
+# ---------------------------------------------------------------------------------------------
+# peers
+# ---------------------------------------------------------------------------------------------
+
+
+def _peer_grid():
+    rng = np.random.default_rng(3)
+    n = 300
+    forward = 100.0
+    maturity = 10 ** rng.uniform(-2, 1, n)
+    vol = 10 ** rng.uniform(-1.5, 0.3, n)
+    strike = forward * np.exp(-rng.uniform(-3, 3, n) * vol * np.sqrt(maturity))
+    return forward, strike, maturity, vol
+
+
+def test_agrees_with_py_lets_be_rational():
+    lbr = pytest.importorskip("py_lets_be_rational")
+    forward, strike, maturity, vol = _peer_grid()
+    for kind, flag in (("call", 1.0), ("put", -1.0)):
+        price = lf.black_price(forward, strike, maturity, vol, 1.0, kind)
+        ours = lf.black_implied_vol(price, forward, strike, maturity, 1.0, kind)
+        kap = kappa_np(forward, strike, maturity, vol, 1.0, price)
+        for i in np.flatnonzero(kap < 1e3):
+            theirs = lbr.implied_volatility_from_a_transformed_rational_guess(
+                price[i], forward, strike[i], maturity[i], flag
+            )
+            assert ours[i] == pytest.approx(theirs, rel=1e-11)
+
+
+def test_agrees_with_quantlib():
+    ql = pytest.importorskip("QuantLib")
+    forward, strike, maturity, vol = _peer_grid()
+    price = lf.black_price(forward, strike, maturity, vol, 0.9, "call")
+    ours = lf.black_implied_vol(price, forward, strike, maturity, 0.9, "call")
+    kap = kappa_np(forward, strike, maturity, vol, 0.9, price)
+    for i in np.flatnonzero(kap < 1e2):
+        stdev = ql.blackFormulaImpliedStdDev(
+            ql.Option.Call, strike[i], forward, price[i], 0.9, 0.0, ql.nullDouble(), 1e-14, 200
+        )
+        assert ours[i] == pytest.approx(stdev / math.sqrt(maturity[i]), rel=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# implied_vol on surfaces and batches
+# ---------------------------------------------------------------------------------------------
+
+
+MARKET = lf.Market(100.0, 0.03, 0.01)
+STRIKES = np.linspace(60.0, 150.0, 19)
+MATURITIES = np.array([0.05, 0.25, 1.0, 3.0, 10.0])
+
+
+FORWARDS = MARKET.spot * np.exp((MARKET.rate - MARKET.dividend) * MATURITIES)[:, None]
+DISCOUNTS = np.exp(-MARKET.rate * MATURITIES)[:, None]
+
+
+def _bs_surface(sigma: float, kind: str):
+    return lf.black_price(FORWARDS, STRIKES, MATURITIES[:, None], sigma, DISCOUNTS, kind)
+
+
+def assert_vols(vols, sigma, prices):
+    """1e-12 where kappa <= 1e3, eps-kappa-bounded elsewhere, anything where kappa > 1e12."""
+    kap = kappa_np(FORWARDS, STRIKES, MATURITIES[:, None], sigma, DISCOUNTS, prices)
+    meaningful = kap <= 1e12
+    err = np.abs(vols / sigma - 1.0)
+    assert np.all(err[meaningful] <= allowed_error(kap[meaningful])), err
+    assert np.all(err[kap <= 1e3] <= RTOL)
+
+
+@pytest.mark.parametrize("kind", ["call", "put"])
+def test_surface_of_black_scholes_prices(kind):
+    prices = _bs_surface(0.27, kind)
+    vols = lf.implied_vol(prices, MARKET, STRIKES, MATURITIES, kind)
+    assert vols.shape == (MATURITIES.size, STRIKES.size)
+    assert_vols(vols, 0.27, prices)
+
+
+def test_surface_from_the_levyfast_pricer():
+    """Black-Scholes prices from levyfast's own Fourier pricer invert to the model's sigma to
+    within the pricer's tolerance (HIGH_ACCURACY: 1e-11 of spot)."""
+    model = lf.BlackScholes(0.25)
+    prices = lf.price(model, MARKET, STRIKES, MATURITIES, "call", tolerance=lf.HIGH_ACCURACY)
+    vols = lf.implied_vol(prices, MARKET, STRIKES, MATURITIES, "call")
+    forward = MARKET.spot * np.exp((MARKET.rate - MARKET.dividend) * MATURITIES)[:, None]
+    discount = np.exp(-MARKET.rate * MATURITIES)[:, None]
+    vega = (
+        discount
+        * forward
+        * np.sqrt(MATURITIES)[:, None]
+        * np.exp(
+            -0.5
+            * (
+                np.log(forward / STRIKES) / (0.25 * np.sqrt(MATURITIES))[:, None]
+                + 0.125 * np.sqrt(MATURITIES)[:, None]
+            )
+            ** 2
+        )
+        / math.sqrt(2 * math.pi)
+    )
+    ok = vega > 1e-3 * MARKET.spot
+    assert np.all(np.abs(vols - 0.25)[ok] <= 3 * lf.HIGH_ACCURACY * MARKET.spot / vega[ok])
+
+
+def test_batch_equals_surfaces_and_threads_equal_serial():
+    sigmas = np.linspace(0.05, 1.5, 7)
+    batch = np.stack([_bs_surface(s, "call") for s in sigmas])
+    vols = lf.implied_vol(batch, MARKET, STRIKES, MATURITIES)
+    assert vols.shape == batch.shape
+    for i, s in enumerate(sigmas):
+        np.testing.assert_array_equal(
+            vols[i], lf.implied_vol(batch[i], MARKET, STRIKES, MATURITIES)
+        )
+        assert_vols(vols[i], s, batch[i])
+    # Large enough for the threaded kernel: bit-identical to the serial results.
+    reps = PARALLEL_THRESHOLD // batch[0].size + 1
+    big = np.tile(batch, (reps, 1, 1))
+    np.testing.assert_array_equal(
+        lf.implied_vol(big, MARKET, STRIKES, MATURITIES), np.tile(vols, (reps, 1, 1))
+    )
+
+
+def test_implied_vol_equals_black_implied_vol_with_market_forwards():
+    prices = _bs_surface(0.4, "put")
+    forward = MARKET.spot * np.exp((MARKET.rate - MARKET.dividend) * MATURITIES)[:, None]
+    discount = np.exp(-MARKET.rate * MATURITIES)[:, None]
+    np.testing.assert_allclose(
+        lf.implied_vol(prices, MARKET, STRIKES, MATURITIES, "put"),
+        lf.black_implied_vol(prices, forward, STRIKES, MATURITIES[:, None], discount, "put"),
+        rtol=1e-14,
+    )
+
+
+def test_black_implied_vol_broadcasts_per_surface_markets():
+    """One rate/dividend per surface, as the dataset generator uses it."""
+    n = 4
+    rates = np.linspace(-0.01, 0.08, n)[:, None, None]
+    forwards = 100.0 * np.exp(rates * MATURITIES[None, :, None])
+    discounts = np.exp(-rates * MATURITIES[None, :, None])
+    sig = np.linspace(0.1, 0.6, n)[:, None, None]
+    prices = lf.black_price(forwards, STRIKES, MATURITIES[:, None], sig, discounts)
+    vols = lf.black_implied_vol(prices, forwards, STRIKES, MATURITIES[:, None], discounts)
+    assert vols.shape == (n, MATURITIES.size, STRIKES.size)
+    kap = kappa_np(forwards, STRIKES, MATURITIES[:, None], sig, discounts, prices)
+    err = np.abs(vols / sig - 1.0)
+    assert (kap <= 1e3).mean() > 0.9
+    assert np.all(err[kap <= 1e3] <= RTOL)
+
+
+def test_scalar_and_dropped_axes():
+    price = float(_bs_surface(0.3, "call")[2, 5])
+    v = lf.implied_vol(price, MARKET, STRIKES[5], MATURITIES[2])
+    assert isinstance(v, float) and v == pytest.approx(0.3, rel=1e-12)
+    row = _bs_surface(0.3, "call")[2]
+    assert lf.implied_vol(row, MARKET, STRIKES, MATURITIES[2]).shape == (STRIKES.size,)
+    col = _bs_surface(0.3, "call")[:, 5]
+    assert lf.implied_vol(col, MARKET, STRIKES[5], MATURITIES).shape == (MATURITIES.size,)
+    assert isinstance(lf.black_implied_vol(10.0, 100.0, 100.0, 1.0), float)
+
+
+# ---------------------------------------------------------------------------------------------
+# bounds: NaN by default, ValueError naming the quote with errors="raise"
+# ---------------------------------------------------------------------------------------------
+
+
+def test_price_at_intrinsic_gives_zero_and_outside_bounds_gives_nan():
+    d = 0.9
+    # Call F=100, K=80: bounds [d*20, d*100).
+    cases = {
+        d * 20.0: 0.0,
+        d * 20.0 - 1e-9: math.nan,
+        d * 100.0: math.nan,
+        d * 100.0 + 1: math.nan,
+        -1.0: math.nan,
+    }
+    for price, expected in cases.items():
+        got = lf.black_implied_vol(price, 100.0, 80.0, 1.0, d, "call")
+        if math.isnan(expected):
+            assert math.isnan(got), price
+        else:
+            assert got == expected
+    # Put F=100, K=80 (out of the money): bounds [0, d*80).
+    assert lf.black_implied_vol(0.0, 100.0, 80.0, 1.0, d, "put") == 0.0
+    assert math.isnan(lf.black_implied_vol(d * 80.0, 100.0, 80.0, 1.0, d, "put"))
+    assert 0 < lf.black_implied_vol(d * 80.0 * (1 - 1e-9), 100.0, 80.0, 1.0, d, "put") < np.inf
+
+
+def test_errors_raise_names_the_offending_quote():
+    prices = _bs_surface(0.3, "call")
+    prices[3, 7] = 0.5 * prices[3, 7] - 10.0  # below intrinsic (and negative)
+    prices[4, 2] = 1e6  # above the forward
+    vols = lf.implied_vol(prices, MARKET, STRIKES, MATURITIES)
+    assert np.isnan(vols[3, 7]) and np.isnan(vols[4, 2])
+    assert np.isfinite(np.delete(vols.ravel(), [3 * STRIKES.size + 7, 4 * STRIKES.size + 2])).all()
+    with pytest.raises(ValueError, match=r"index \(3, 7\).*below the lower bound"):
+        lf.implied_vol(prices, MARKET, STRIKES, MATURITIES, errors="raise")
+    prices[3, 7] = 1.0 + MARKET.spot
+    with pytest.raises(ValueError, match=r"index \(3, 7\).*at or above the upper bound"):
+        lf.implied_vol(prices, MARKET, STRIKES, MATURITIES, errors="raise")
+    with pytest.raises(ValueError, match=r"`prices` of black_implied_vol at index \(1,\).*put"):
+        lf.black_implied_vol([15.0, 200.0], 100.0, 110.0, 1.0, 1.0, "put", errors="raise")
+    with pytest.raises(ValueError, match=r"at index \(\)"):
+        lf.black_implied_vol(-1.0, 100.0, 110.0, 1.0, errors="raise")
+
+
+# ---------------------------------------------------------------------------------------------
+# invalid inputs
+# ---------------------------------------------------------------------------------------------
+
+
+def test_invalid_inputs_raise_naming_the_parameter():
+    p = _bs_surface(0.3, "call")
+    with pytest.raises(ValueError, match=r"`kind` of implied_vol must be one of"):
+        lf.implied_vol(p, MARKET, STRIKES, MATURITIES, "straddle")
+    with pytest.raises(
+        ValueError, match=r"`errors` of implied_vol must be one of \('nan', 'raise'\)"
+    ):
+        lf.implied_vol(p, MARKET, STRIKES, MATURITIES, errors="ignore")
+    with pytest.raises(TypeError, match=r"`market` of implied_vol must be a levyfast.Market"):
+        lf.implied_vol(p, (100.0, 0.03), STRIKES, MATURITIES)
+    bad = p.copy()
+    bad[1, 1] = np.nan
+    with pytest.raises(
+        ValueError, match=r"`prices` of implied_vol must be finite; got nan at index \(1, 1\)"
+    ):
+        lf.implied_vol(bad, MARKET, STRIKES, MATURITIES)
+    with pytest.raises(ValueError, match=r"`strikes` of implied_vol must be in \(0.0, inf\)"):
+        lf.implied_vol(p, MARKET, -STRIKES, MATURITIES)
+    with pytest.raises(
+        ValueError, match=r"`maturities` of implied_vol must be in \(0.0, inf\); got 0.0"
+    ):
+        lf.implied_vol(p, MARKET, STRIKES, np.r_[0.0, MATURITIES[1:]])
+    with pytest.raises(
+        ValueError, match=r"`prices` of implied_vol must have shape \[\.\.\., n_T, n_K\]"
+    ):
+        lf.implied_vol(p.T, MARKET, STRIKES, MATURITIES)
+    with pytest.raises(ValueError, match=r"`strikes` of implied_vol must be a scalar or 1-d"):
+        lf.implied_vol(p, MARKET, STRIKES[None, :], MATURITIES)
+    with pytest.raises(
+        TypeError, match=r"`prices` of implied_vol must be an array of real numbers"
+    ):
+        lf.implied_vol("cheap", MARKET, STRIKES, MATURITIES)
+    with pytest.raises(ValueError, match=r"must broadcast together"):
+        lf.black_implied_vol(np.ones(3), 100.0, np.ones(4), 1.0)
+    with pytest.raises(
+        ValueError, match=r"`discounts` of black_implied_vol must be in \(0.0, inf\)"
+    ):
+        lf.black_implied_vol(1.0, 100.0, 100.0, 1.0, 0.0)
+    with pytest.raises(ValueError, match=r"`forwards` of black_implied_vol must be finite"):
+        lf.black_implied_vol(1.0, np.inf, 100.0, 1.0)
+    with pytest.raises(
+        ValueError, match=r"`vols` of black_price must be in \[0.0, inf\); got -0.1"
+    ):
+        lf.black_price(100.0, 100.0, 1.0, -0.1)
+    with pytest.raises(ValueError, match=r"`kind` of black_price must be one of"):
+        lf.black_price(100.0, 100.0, 1.0, 0.2, 1.0, "digital")
+    with pytest.raises(ValueError, match=r"`strikes` of black_price must not be empty"):
+        lf.black_price(100.0, [], 1.0, 0.2)

@@ -1,0 +1,121 @@
+"""LeastSquaresCalibrator: recovery of known parameters, masking, weights, errors, contract."""
+
+from __future__ import annotations
+
+import levyfast as lf
+import numpy as np
+import pytest
+
+MARKET = lf.Market(100.0, 0.03, 0.0)
+K = np.linspace(80.0, 120.0, 20)
+T = np.linspace(0.1, 2.0, 10)
+
+
+def _surface(model: lf.LevyModel) -> np.ndarray:
+    return lf.price(model, MARKET, K, T, tolerance=lf.HIGH_ACCURACY)
+
+
+@pytest.mark.parametrize(
+    "true, fixed",
+    [
+        (lf.VarianceGamma(0.2, 0.3, -0.15), None),
+        (lf.NIG(15.0, -5.0, 0.5), None),
+        (lf.CGMY(1.0, 5.0, 5.0, 0.5), {"sigma": 0.0}),
+        (lf.Merton(0.15, 0.5, -0.2, 0.15), None),
+    ],
+    ids=repr,
+)
+def test_recovers_parameters_from_noise_free_surface(true: lf.LevyModel, fixed) -> None:
+    cal = lf.LeastSquaresCalibrator(type(true), fixed=fixed, tolerance=1e-10)
+    out = cal.fit(_surface(true), MARKET, K, T)
+    assert out is cal
+    r = cal.result_
+    assert r.success, r.message
+    np.testing.assert_allclose(cal.params_, true.to_array(), rtol=1e-6, atol=1e-7)
+    assert isinstance(cal.model_, type(true))
+    assert r.rmse_price < 1e-6 and r.n_quotes == 200 and r.n_evaluations >= 1
+    assert r.std_errors.shape == (len(true.PARAM_NAMES),)
+
+
+def test_missing_quotes_and_weights() -> None:
+    true = lf.VarianceGamma(0.2, 0.3, -0.15)
+    q = _surface(true)
+    q[2, 5] = np.nan
+    q[7, :] = np.nan
+    q[0, 0] = 1e3  # an outlier with zero weight is ignored ...
+    w = np.ones_like(q)
+    w[0, 0] = 0.0
+    cal = lf.LeastSquaresCalibrator(lf.VarianceGamma, tolerance=1e-10, on_arbitrage="drop")
+    cal.fit(q, MARKET, K, T, weights=w)
+    assert cal.result_.n_quotes == 200 - 1 - 20 - 1
+    np.testing.assert_allclose(cal.params_, true.to_array(), rtol=1e-6)
+
+
+def test_bid_ask_mid_and_spread_weights() -> None:
+    true = lf.NIG(15.0, -5.0, 0.5)
+    mid = _surface(true)
+    spread = 0.01 + 0.02 * mid
+    cal = lf.LeastSquaresCalibrator(lf.NIG, tolerance=1e-10)
+    cal.fit(None, MARKET, K, T, bid=mid - spread / 2, ask=mid + spread / 2)
+    np.testing.assert_allclose(cal.params_, true.to_array(), rtol=1e-6)
+
+
+def test_standard_errors_cover_the_truth_under_noise() -> None:
+    true = lf.VarianceGamma(0.2, 0.3, -0.15)
+    rng = np.random.default_rng(7)
+    q = _surface(true) * (1.0 + 0.01 * rng.standard_normal((T.size, K.size)))
+    cal = lf.LeastSquaresCalibrator(lf.VarianceGamma, on_arbitrage="drop").fit(q, MARKET, K, T)
+    assert cal.result_.success
+    z = np.abs(cal.params_ - true.to_array()) / cal.result_.std_errors
+    assert np.all(np.isfinite(cal.result_.std_errors)) and np.all(z < 5.0), z
+
+
+def test_multi_start_with_global_stage_finds_the_fit() -> None:
+    true = lf.NIG(15.0, -5.0, 0.5)
+    cal = lf.LeastSquaresCalibrator(lf.NIG, x0=[2.0, 0.5, 2.5], n_starts=3, global_samples=32,
+                                    tolerance=1e-10)
+    cal.fit(_surface(true), MARKET, K, T)
+    assert cal.result_.success and cal.result_.n_starts == 3
+    np.testing.assert_allclose(cal.params_, true.to_array(), rtol=1e-5)
+
+
+def test_fit_does_not_mutate_inputs_and_init_stores_only() -> None:
+    x0 = np.array([0.2, 0.2, -0.1])
+    cal = lf.LeastSquaresCalibrator(lf.VarianceGamma, x0=x0, bounds={"nu": (0.0, 5.0)})
+    assert cal.x0 is x0 and not hasattr(cal, "params_")
+    q = _surface(lf.VarianceGamma(0.2, 0.3, -0.15))
+    q0 = q.copy()
+    cal.fit(q, MARKET, K, T)
+    np.testing.assert_array_equal(q, q0)
+    np.testing.assert_array_equal(x0, [0.2, 0.2, -0.1])
+
+
+def test_invalid_inputs_raise_clear_errors() -> None:
+    q = _surface(lf.VarianceGamma(0.2, 0.3, -0.15))
+    cal = lf.LeastSquaresCalibrator(lf.VarianceGamma)
+    with pytest.raises(ValueError, match=r"must have shape \[n_T, n_K\] = \[10, 20\]"):
+        cal.fit(q[:, :5], MARKET, K, T)
+    with pytest.raises(ValueError, match="no quote to fit"):
+        cal.fit(np.full_like(q, np.nan), MARKET, K, T)
+    bad = q.copy()
+    bad[3, 4] = 150.0
+    with pytest.raises(ValueError, match=r"K=88.42.*violates the no-arbitrage bounds"):
+        cal.fit(bad, MARKET, K, T)
+    with pytest.raises(ValueError, match="start of LeastSquaresCalibrator lies outside the bounds"):
+        lf.LeastSquaresCalibrator(lf.VarianceGamma, bounds={"nu": (0.5, 2.0)}).fit(q, MARKET, K, T)
+    with pytest.raises(ValueError, match="`target` of LeastSquaresCalibrator must be one of"):
+        lf.LeastSquaresCalibrator(lf.VarianceGamma, target="vol").fit(q, MARKET, K, T)
+    with pytest.raises(ValueError, match="`fixed` of LeastSquaresCalibrator names unknown"):
+        lf.LeastSquaresCalibrator(lf.VarianceGamma, fixed={"kappa": 1.0}).fit(q, MARKET, K, T)
+    with pytest.raises(ValueError, match="`bid` and `ask`"):
+        cal.fit(q, MARKET, K, T, bid=q)
+    with pytest.raises(ValueError, match="`weights` of LeastSquaresCalibrator.fit must be finite"):
+        cal.fit(q, MARKET, K, T, weights=-np.ones_like(q))
+
+
+def test_failed_fit_reports_why() -> None:
+    q = _surface(lf.VarianceGamma(0.2, 0.3, -0.15))
+    cal = lf.LeastSquaresCalibrator(lf.VarianceGamma, x0=[0.5, 1.5, 0.2], max_nfev=2).fit(
+        q, MARKET, K, T)
+    assert not cal.result_.success
+    assert cal.result_.message.startswith("fit failed:")

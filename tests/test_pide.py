@@ -1,0 +1,275 @@
+"""PIDE solver: European prices against COS, observed orders (Richardson), American and barrier
+options against published and closed-form references, Greeks, invalid inputs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import levyfast as lf
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+REFERENCES = json.loads(
+    (Path(__file__).parent / "reference" / "pide" / "american.json").read_text()
+)["entries"]
+
+MARKET = lf.Market(100.0, 0.03, 0.01)
+STRIKES = np.array([80.0, 90.0, 100.0, 110.0, 125.0])
+
+#: One case per model; the hard regimes (CGMY Y = 1.5 and 1.98, NIG) included.
+SIX_MODELS = {
+    "bs": lf.BlackScholes(0.25),
+    "vg": lf.VarianceGamma(0.12, 0.2, -0.14),
+    "cgmy_05": lf.CGMY(1.0, 5.0, 5.0, 0.5),
+    "cgmy_15": lf.CGMY(1.0, 5.0, 5.0, 1.5),
+    "cgmy_198": lf.CGMY(1.0, 5.0, 5.0, 1.98),
+    "nig": lf.NIG(15.0, -5.0, 0.5),
+    "merton": lf.Merton(0.15, 0.1, -0.9, 0.45),
+    "kou": lf.Kou(0.2, 1.0, 0.3, 10.0, 5.0),
+}
+
+
+def _model_from(entry: dict) -> lf.LevyModel:
+    cls = getattr(lf, entry["model"])
+    return cls(**entry["params"])
+
+
+@pytest.mark.parametrize("name", sorted(SIX_MODELS))
+@pytest.mark.parametrize("kind", ["put", "call"])
+def test_european_matches_cos_at_default_grid(name: str, kind: str) -> None:
+    model = SIX_MODELS[name]
+    maturities = np.array([0.25, 1.0])
+    got = lf.price(model, MARKET, STRIKES, maturities, kind=kind, method="pide")
+    ref = lf.price(model, MARKET, STRIKES, maturities, kind=kind, method="cos", tolerance=1e-10)
+    err = np.abs(got - ref).max()
+    assert err <= 1e-4 * MARKET.spot, f"{name} {kind}: max |PIDE - COS| = {err:.3e}"
+
+
+def _observed_order(values: list[float]) -> float:
+    """Richardson: p = log2((v_h - v_h/2) / (v_h/2 - v_h/4))."""
+    d1, d2 = values[0] - values[1], values[1] - values[2]
+    return math.log2(abs(d1 / d2))
+
+
+@pytest.mark.parametrize(
+    "name", ["merton", "kou", "vg", "cgmy_05", "cgmy_15"]
+)
+def test_observed_order_in_space(name: str) -> None:
+    model = SIX_MODELS[name]
+    values = [
+        lf.PIDEPricer(nx=nx, nt=400).price(model, MARKET, 100.0, 0.5, kind="put")
+        for nx in (256, 512, 1024)
+    ]
+    order = _observed_order(values)
+    assert order >= 1.8, f"{name}: observed space order {order:.2f} from {values}"
+
+
+@pytest.mark.parametrize("name", ["merton", "kou", "vg", "cgmy_15"])
+@pytest.mark.parametrize("scheme", ["cnab", "bdf2"])
+def test_observed_order_in_time(name: str, scheme: str) -> None:
+    model = SIX_MODELS[name]
+    values = [
+        lf.PIDEPricer(scheme=scheme, nx=512, nt=nt).price(model, MARKET, 100.0, 0.5, kind="put")
+        for nt in (16, 32, 64)
+    ]
+    order = _observed_order(values)
+    assert order >= 1.8, f"{name} {scheme}: observed time order {order:.2f} from {values}"
+
+
+def test_imex_euler_is_first_order_in_time() -> None:
+    model = SIX_MODELS["merton"]
+    values = [
+        lf.PIDEPricer(scheme="imex_euler", nx=512, nt=nt).price(model, MARKET, 100.0, 0.5,
+                                                                 kind="put")
+        for nt in (16, 32, 64)
+    ]
+    assert 0.8 <= _observed_order(values) <= 1.3
+
+
+@pytest.mark.parametrize("entry", REFERENCES, ids=lambda e: e["id"])
+def test_american_put_matches_published_value(entry: dict) -> None:
+    market = lf.Market(entry["spot"], entry["rate"], entry["dividend"])
+    got = lf.PIDEPricer(nx=2048, nt=512).price(
+        _model_from(entry), market, entry["strike"], entry["maturity"], kind=entry["kind"],
+        exercise=entry["exercise"],
+    )
+    assert abs(got - entry["value"]) <= entry["accuracy"], (
+        f"{entry['id']}: got {got:.7f}, published {entry['value']}, tol {entry['accuracy']}"
+    )
+
+
+@pytest.mark.parametrize("name", ["merton", "cgmy_05", "kou"])
+def test_american_dominates_european_and_payoff(name: str) -> None:
+    model = SIX_MODELS[name]
+    pricer = lf.PIDEPricer(nx=1024, nt=100)
+    am = pricer.price(model, MARKET, STRIKES, 1.0, kind="put", exercise="american")
+    eu = pricer.price(model, MARKET, STRIKES, 1.0, kind="put")
+    assert np.all(am >= eu - 1e-8)
+    assert np.all(am >= np.maximum(STRIKES - MARKET.spot, 0.0) - 1e-8)
+    assert am[-1] > eu[-1] + 1e-3  # deep in the money the early-exercise premium is real
+
+
+def test_american_call_without_dividends_is_european() -> None:
+    market = lf.Market(100.0, 0.05, 0.0)
+    model = SIX_MODELS["kou"]
+    pricer = lf.PIDEPricer(nx=1024, nt=100)
+    am = pricer.price(model, market, STRIKES, 1.0, kind="call", exercise="american")
+    ref = lf.price(model, market, STRIKES, 1.0, kind="call", method="cos")
+    assert np.abs(am - ref).max() < 1e-3
+
+
+def _bs_down_and_out_call(s: float, k: float, b: float, r: float, q: float, vol: float,
+                          t: float) -> float:
+    """Closed form for B <= K (Merton 1973; Reiner & Rubinstein 1991), no rebate."""
+    sq = vol * math.sqrt(t)
+    d1 = (math.log(s / k) + (r - q + 0.5 * vol**2) * t) / sq
+    call = s * math.exp(-q * t) * norm.cdf(d1) - k * math.exp(-r * t) * norm.cdf(d1 - sq)
+    lam = (r - q + 0.5 * vol**2) / vol**2
+    y = math.log(b * b / (s * k)) / sq + lam * sq
+    down_in = (s * math.exp(-q * t) * (b / s) ** (2 * lam) * norm.cdf(y)
+               - k * math.exp(-r * t) * (b / s) ** (2 * lam - 2) * norm.cdf(y - sq))
+    return call - down_in
+
+
+def test_continuous_down_and_out_call_matches_closed_form() -> None:
+    market = lf.Market(100.0, 0.05, 0.02)
+    ref = _bs_down_and_out_call(100.0, 100.0, 90.0, 0.05, 0.02, 0.25, 1.0)
+    values = [
+        lf.PIDEPricer(nx=nx, nt=nx // 5).price(lf.BlackScholes(0.25), market, 100.0, 1.0,
+                                               kind="call", barrier=lf.Barrier(90.0))
+        for nx in (512, 1024)
+    ]
+    errors = [abs(v - ref) for v in values]
+    assert errors[1] < 1e-4 * market.spot
+    assert errors[0] / errors[1] > 3.0  # second order
+
+
+def test_up_and_out_put_by_symmetry_and_barrier_properties() -> None:
+    market = lf.Market(100.0, 0.03, 0.0)
+    model = SIX_MODELS["merton"]
+    pricer = lf.PIDEPricer(nx=1024, nt=200)
+    vanilla = pricer.price(model, market, 100.0, 0.5, kind="put")
+    far = pricer.price(model, market, 100.0, 0.5, kind="put",
+                       barrier=lf.Barrier(400.0, kind="up-and-out"))
+    near = pricer.price(model, market, 100.0, 0.5, kind="put",
+                        barrier=lf.Barrier(110.0, kind="up-and-out"))
+    rebated = pricer.price(model, market, 100.0, 0.5, kind="put",
+                           barrier=lf.Barrier(110.0, kind="up-and-out", rebate=5.0))
+    assert abs(far - vanilla) < 1e-4 * market.spot  # an unreachable barrier changes nothing
+    assert 0.0 < near < vanilla
+    assert near < rebated < near + 5.0
+
+
+def test_discrete_monitoring_approaches_continuous() -> None:
+    market = lf.Market(100.0, 0.05, 0.02)
+    model = lf.BlackScholes(0.25)
+    pricer = lf.PIDEPricer(nx=1024, nt=500)
+    cont = pricer.price(model, market, 100.0, 1.0, kind="call", barrier=lf.Barrier(90.0))
+    disc = [pricer.price(model, market, 100.0, 1.0, kind="call",
+                         barrier=lf.Barrier(90.0, monitoring=m)) for m in (4, 12, 50)]
+    assert disc[0] > disc[1] > disc[2] > cont
+    # Broadie, Glasserman & Kou (1997): discrete ~ continuous with B shifted by
+    # exp(-0.5826 sigma sqrt(T/m)); accurate to a few 1e-3 here.
+    for m, value in zip((12, 50), disc[1:], strict=True):
+        shifted = 90.0 * math.exp(-0.5826 * 0.25 * math.sqrt(1.0 / m))
+        bgk = _bs_down_and_out_call(100.0, 100.0, shifted, 0.05, 0.02, 0.25, 1.0)
+        assert abs(value - bgk) < 0.05
+
+
+def test_knocked_out_at_start_returns_rebate() -> None:
+    got = lf.PIDEPricer(nx=256, nt=20).price(
+        SIX_MODELS["bs"], MARKET, 100.0, 1.0, kind="call",
+        barrier=lf.Barrier(120.0, kind="down-and-out", rebate=3.0))
+    assert got == 3.0
+
+
+def test_greeks_match_bumped_cos_prices() -> None:
+    model = SIX_MODELS["merton"]
+    res = lf.PIDEPricer().solve(model, MARKET, STRIKES, 0.5, kind="call")
+    bump = 0.5
+
+    def cos(spot: float) -> np.ndarray:
+        m = lf.Market(spot, MARKET.rate, MARKET.dividend)
+        return np.asarray(lf.price(model, m, STRIKES, 0.5, kind="call", method="cos",
+                                   tolerance=1e-12))
+
+    up, mid, down = cos(100.0 + bump), cos(100.0), cos(100.0 - bump)
+    delta = (up - down) / (2 * bump)
+    gamma = (up - 2 * mid + down) / bump**2
+    assert res.price.shape == (1, len(STRIKES))
+    np.testing.assert_allclose(res.delta[0], delta, atol=2e-4)
+    np.testing.assert_allclose(res.gamma[0], gamma, atol=2e-5)
+
+
+def test_scalar_and_shape_contracts() -> None:
+    pricer = lf.PIDEPricer(nx=256, nt=20)
+    model = SIX_MODELS["kou"]
+    assert isinstance(pricer.price(model, MARKET, 100.0, 1.0), float)
+    assert pricer.price(model, MARKET, STRIKES, 1.0).shape == (len(STRIKES),)
+    assert pricer.price(model, MARKET, STRIKES, [0.5, 1.0]).shape == (2, len(STRIKES))
+
+
+def test_two_to_the_sixteen_space_points_run() -> None:
+    got = lf.PIDEPricer(nx=1 << 16, nt=32).price(SIX_MODELS["merton"], MARKET, 100.0, 0.25,
+                                                kind="put")
+    ref = lf.price(SIX_MODELS["merton"], MARKET, 100.0, 0.25, kind="put", method="cos")
+    assert abs(got - ref) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"nx": 8}, ValueError, "`nx` of PIDEPricer must be in"),
+        ({"nx": 100.5}, TypeError, "`nx` of PIDEPricer must be an integer"),
+        ({"nt": 0}, ValueError, "`nt` of PIDEPricer must be in"),
+        ({"damping_steps": 3}, ValueError, "`damping_steps` of PIDEPricer must be even"),
+        ({"scheme": "rk4"}, ValueError, "`scheme` of PIDEPricer must be one of"),
+        ({"width": -1.0}, ValueError, "`width` of PIDEPricer must be in"),
+        ({"nx": 64, "implicit_band": 40}, ValueError, "`implicit_band` of PIDEPricer"),
+        ({"tail_tolerance": 0.5}, ValueError, "`tail_tolerance` of PIDEPricer"),
+    ],
+)
+def test_invalid_settings_raise(kwargs: dict, exc: type, match: str) -> None:
+    with pytest.raises(exc, match=match):
+        lf.PIDEPricer(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"level": -1.0}, ValueError, "`level` of Barrier must be in"),
+        ({"level": 90.0, "kind": "down-and-in"}, ValueError, "`kind` of Barrier must be one of"),
+        ({"level": 90.0, "monitoring": 0}, ValueError, "`monitoring` of Barrier must be"),
+        ({"level": 90.0, "monitoring": "daily"}, ValueError, "`monitoring` of Barrier must be"),
+        ({"level": 90.0, "rebate": -1.0}, ValueError, "`rebate` of Barrier must be in"),
+    ],
+)
+def test_invalid_barrier_raises(kwargs: dict, exc: type, match: str) -> None:
+    with pytest.raises(exc, match=match):
+        lf.Barrier(**kwargs)
+
+
+def test_unsupported_combinations_raise() -> None:
+    model = SIX_MODELS["bs"]
+    with pytest.raises(ValueError, match="`method` of price must be 'pide'"):
+        lf.price(model, MARKET, 100.0, 1.0, kind="put", method="cos", exercise="american")
+    with pytest.raises(ValueError, match="`method` of price must be 'pide'"):
+        lf.price(model, MARKET, 100.0, 1.0, method="auto", barrier=lf.Barrier(90.0))
+    with pytest.raises(ValueError, match="American knock-out"):
+        lf.price(model, MARKET, 100.0, 1.0, kind="put", method="pide", exercise="american",
+                 barrier=lf.Barrier(90.0))
+    with pytest.raises(ValueError, match="`exercise` of PIDEPricer must be one of"):
+        lf.price(model, MARKET, 100.0, 1.0, method="pide", exercise="bermudan")
+    with pytest.raises(TypeError, match="`barrier` of PIDEPricer must be a levyfast.Barrier"):
+        lf.PIDEPricer().price(model, MARKET, 100.0, 1.0, barrier=90.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="`method` of price must be one of"):
+        lf.price(model, MARKET, 100.0, 1.0, method="pde")
+
+
+def test_unstable_stepping_raises_instead_of_returning_garbage() -> None:
+    pricer = lf.PIDEPricer(nx=2048, nt=20, implicit_band=1)
+    with pytest.raises(ValueError, match="PIDE time stepping is unstable"):
+        pricer.price(lf.CGMY(1.0, 5.0, 5.0, 1.9), MARKET, 100.0, 1.0, kind="put")

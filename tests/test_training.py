@@ -1,0 +1,105 @@
+"""Tiny trainings of every architecture: export verified against TF, loadable by Calibrator,
+deterministic for a seed; the augmentation does what it says. Needs the ``[train]`` extra."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+pytest.importorskip("tf2onnx")
+
+import levyfast as lf  # noqa: E402
+from training.architectures import ARCHITECTURES, build, build_ensemble  # noqa: E402
+from training.dataset import generate  # noqa: E402
+from training.export import export  # noqa: E402
+from training.families import FAMILIES  # noqa: E402
+from training.pipeline import as_arrays, augment, make_dataset  # noqa: E402
+from training.train import TrainConfig, predict, train  # noqa: E402
+
+TINY = dict(n_train=512, n_val=128, epochs=1, width=16, depth=2, batch=128, max_minutes=1.0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    cfg = TrainConfig(family="cgmy")
+    return generate(cfg.spec, 64, seed=5, strikes=np.array(cfg.strikes),
+                    maturities=np.array(cfg.maturities), sobol=False)
+
+
+def test_generate_matches_pricer_and_box() -> None:
+    fam = FAMILIES["nig"]
+    cfg = TrainConfig(family="nig")
+    d = generate(fam, 16, seed=1, strikes=np.array(cfg.strikes),
+                 maturities=np.array(cfg.maturities))
+    assert d.prices.shape == (16, 7, 11)
+    assert np.all(d.params[:, 0] >= 5.0) and np.all(d.params[:, 0] <= 25.0)
+    i = 3
+    want = lf.price(lf.NIG(*d.params[i]), lf.Market(1.0, d.rates[i], d.dividends[i]),
+                    d.strikes, d.maturities)
+    np.testing.assert_allclose(d.prices[i], want, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_architecture_exports_and_calibrates(arch, tmp_path, data) -> None:
+    cfg = TrainConfig(family="cgmy", arch=arch, **TINY)
+    result = train(cfg, progress=lambda s: None)
+    prices, market, _ = as_arrays(data)
+    path, err = export(result.model, cfg, result.metrics, tmp_path / f"{arch}.onnx", prices,
+                       market)
+    assert err <= 1e-5
+    cal = lf.Calibrator.load(path, model=lf.CGMY)
+    got = cal.predict(data.prices, [lf.Market(1.0, r, q) for r, q in
+                                    zip(data.rates, data.dividends)])
+    np.testing.assert_allclose(got, predict(result.model, prices, market), rtol=1e-5,
+                               atol=1e-6)
+    # bounds enforced inside the graph, fixed sigma = 0 exported as a constant
+    for j, name in enumerate(cal.param_names):
+        if name in cal.bounds:
+            lo, hi = cal.bounds[name]
+            assert np.all((got[:, j] >= lo) & (got[:, j] <= hi))
+        else:
+            assert np.all(got[:, j] == 0.0)
+    meta = cal.metadata
+    assert json.loads(meta["training_config"])["arch"] == arch
+    assert set(json.loads(meta["training_metrics"])) == {"C", "G", "M", "Y"}
+
+
+def test_training_is_deterministic() -> None:
+    cfg = TrainConfig(family="vg", noise=0.01, missing=0.1, **TINY)
+    a = train(cfg, progress=lambda s: None)
+    b = train(cfg, progress=lambda s: None)
+    for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def test_ensemble_averages_members(data) -> None:
+    fam = FAMILIES["cgmy"]
+    cfg = TrainConfig(family="cgmy")
+    members = [build("mlp", fam, np.array(cfg.strikes), np.array(cfg.maturities), width=16,
+                     depth=1, name=f"m{i}") for i in range(2)]
+    ens = build_ensemble(members)
+    prices, market, _ = as_arrays(data)
+    want = 0.5 * (predict(members[0], prices, market) + predict(members[1], prices, market))
+    np.testing.assert_allclose(predict(ens, prices, market), want, rtol=1e-6)
+
+
+def test_augmentation_noise_and_masking() -> None:
+    prices = tf.constant(np.full((512, 7, 11), 0.1))
+    noisy = augment(prices, tf.constant([1, 2], tf.int64), noise=0.05, missing=0.0).numpy()
+    rel = noisy / 0.1 - 1.0
+    assert 0.01 < rel.std() < 0.05  # level ~ U(0, 5%): rms 5%/sqrt(3) = 2.9%
+    holes = augment(prices, tf.constant([1, 2], tf.int64), noise=0.0, missing=0.2).numpy()
+    assert 0.05 < np.isnan(holes).mean() < 0.15  # fraction ~ U(0, 20%): mean 10%
+    again = augment(prices, tf.constant([1, 2], tf.int64), noise=0.0, missing=0.2).numpy()
+    np.testing.assert_array_equal(np.isnan(holes), np.isnan(again))
+
+
+def test_dataset_batches(data) -> None:
+    prices, market, params = as_arrays(data)
+    ds = make_dataset(prices, market, params, batch=16, seed=0, shuffle=False)
+    (p, m), y = next(iter(ds))
+    assert p.shape == (16, 7, 11) and m.shape == (16, 2) and y.shape == (16, 5)
+    assert p.dtype == tf.float64

@@ -1,0 +1,166 @@
+"""``levyfast train | evaluate | pipeline``: thin wrappers over :mod:`training` (parsing and
+printing only). Reached through the ``levyfast`` CLI, which imports this module lazily."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from .families import FAMILIES
+
+__all__ = ["main"]
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _add_train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", choices=sorted(FAMILIES), default="vg", help="model family")
+    p.add_argument("--arch", choices=["mlp", "resnet", "cnn", "transformer"], default="mlp")
+    p.add_argument("--out", type=Path, required=True, help="ONNX file to write")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-train", type=int, default=65536, help="training surfaces (generated)")
+    p.add_argument("--n-val", type=int, default=4096)
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--max-minutes", type=float, default=9.0, help="wall-time budget")
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--width", type=int, default=128)
+    p.add_argument("--depth", type=int, default=3)
+    p.add_argument("--noise", type=float, default=0.02,
+                   help="max relative price noise of the training augmentation")
+    p.add_argument("--missing", type=float, default=0.2,
+                   help="max fraction of quotes masked as missing during training")
+    p.add_argument("--ensemble", type=int, default=1, help="members averaged in one graph")
+    p.add_argument("--patience", type=int, default=20)
+
+
+def _train(args: argparse.Namespace) -> Path:
+    from .dataset import generate
+    from .export import export, save_atomic
+    from .pipeline import as_arrays
+    from .train import TrainConfig, train
+
+    config = TrainConfig(family=args.model, arch=args.arch, n_train=args.n_train,
+                         n_val=args.n_val, seed=args.seed, epochs=args.epochs,
+                         batch=args.batch, learning_rate=args.lr, width=args.width,
+                         depth=args.depth, noise=args.noise, missing=args.missing,
+                         ensemble=args.ensemble, max_minutes=args.max_minutes,
+                         patience=args.patience)
+    result = train(config, progress=_say)
+    check = generate(config.spec, 512, seed=args.seed + 7919, strikes=np.array(config.strikes),
+                     maturities=np.array(config.maturities), sobol=False)
+    prices, market, _ = as_arrays(check)
+    path, err = export(result.model, config, result.metrics, args.out, prices, market)
+    _say(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB); ONNX Runtime vs TensorFlow "
+         f"max relative difference {err:.1e} on 512 surfaces")
+    stem = path.with_suffix("")
+    report = {"config": asdict(config), "validation": result.metrics,
+              "seconds": result.seconds, "onnx_vs_tf": err, "history": result.history}
+    save_atomic(json.dumps(report, indent=1).encode(), f"{stem}.training.json")
+    _curves(result.history, Path(f"{stem}.curves.png"))
+    return path
+
+
+def _curves(history: dict[str, list[float]], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        _say("matplotlib not installed: no training curves plot")
+        return
+    import io
+
+    from .export import save_atomic
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for key, values in history.items():
+        if "loss" in key:
+            ax.semilogy(values, label=key)
+    ax.set(xlabel="epoch", ylabel="box-scaled MSE", title="training curves")
+    ax.legend()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    save_atomic(buf.getvalue(), path)
+
+
+def _evaluate(args: argparse.Namespace) -> dict:
+    from .evaluate import evaluate, format_report
+
+    report = evaluate(args.calibrator, n=args.n, seed=args.seed, out_dir=args.out_dir,
+                      progress=_say)
+    _say(format_report(report))
+    return report
+
+
+def _pipeline(args: argparse.Namespace) -> int:
+    """Generate, train, export, evaluate and calibrate an example surface, small and fast."""
+    import levyfast as lf
+
+    start = time.perf_counter()
+    out = Path(args.out_dir)
+    onnx_path = out / "vg.onnx"
+    _say(f"[1/4] generate {args.n_train} VG surfaces, train an MLP for {args.epochs} epochs "
+         f"(budget {args.max_minutes} min), export ONNX")
+    train_args = _parser().parse_args(
+        ["train", "--model", "vg", "--out", str(onnx_path), "--seed", "0",
+         "--n-train", str(args.n_train), "--max-minutes", str(args.max_minutes),
+         "--epochs", str(args.epochs)])
+    _train(train_args)
+    _say("[2/4] evaluate on fresh surfaces")
+    report = _evaluate(argparse.Namespace(calibrator=str(onnx_path), n=args.n_test,
+                                          seed=20240601, out_dir=out))
+    _say("[3/4] calibrate an example surface")
+    cal = lf.Calibrator.load(onnx_path)
+    market = lf.Market(100.0, 0.03, 0.01)
+    truth = lf.VarianceGamma(0.2, 0.3, -0.15)
+    surface = lf.price(truth, market, cal.strikes * market.spot, cal.maturities)
+    cal.fit(surface, market)
+    _say(f"  true {truth}\n  fit  {cal.model_}\n  re-priced RMSE {cal.result_.cost:.2e} x spot "
+         f"in {cal.result_.time * 1e3:.2f} ms")
+    clean = report["clean"]
+    _say("[4/4] headline: " + ", ".join(f"R2({k})={v['r2']:.4f}"
+                                        for k, v in clean["params"].items())
+         + f"; IV error median {clean['iv_bp_median']:.1f} bp; batch-1 latency "
+         f"{report['latency']['batch1_p50_us']:.0f} us; total "
+         f"{time.perf_counter() - start:.0f} s; outputs in {out}/")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="levyfast", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    _add_train_args(sub.add_parser("train", help="train a neural calibrator, export ONNX"))
+    ev = sub.add_parser("evaluate", help="evaluation report on fresh test surfaces")
+    ev.add_argument("calibrator", help="ONNX file or pretrained name (vg, nig, cgmy)")
+    ev.add_argument("--n", type=int, default=2000)
+    ev.add_argument("--seed", type=int, default=20240601)
+    ev.add_argument("--out-dir", type=Path, default=None)
+    pl = sub.add_parser("pipeline", help="end-to-end demo: data, training, ONNX, evaluation")
+    pl.add_argument("--out-dir", type=Path, default=Path("levyfast-demo"))
+    pl.add_argument("--n-train", type=int, default=32768)
+    pl.add_argument("--n-test", type=int, default=1000)
+    pl.add_argument("--epochs", type=int, default=30)
+    pl.add_argument("--max-minutes", type=float, default=3.0)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "train":
+        _train(args)
+        return 0
+    if args.command == "evaluate":
+        _evaluate(args)
+        return 0
+    return _pipeline(args)

@@ -1,0 +1,112 @@
+"""ONNX export of a trained network with self-describing metadata, verified against TF.
+
+The graph has inputs ``prices`` (float64 ``[n, n_T, n_K]``, call price / spot, NaN = missing)
+and ``market`` (float64 ``[n, 2]``: rate, dividend) and output ``params`` (float32 ``[n, k]``,
+``PARAM_NAMES`` order). ``metadata_props`` carry everything :class:`levyfast.Calibrator` checks
+(format, family, parameter names, bounds, fixed parameters, grid, input kind, missing-quote
+policy, market range, training metrics and configuration, levyfast version).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import tensorflow as tf
+import tf2onnx
+import tf_keras as keras
+
+import levyfast
+
+from .families import DIVIDEND_RANGE, RATE_RANGE
+from .train import TrainConfig, predict
+
+__all__ = ["FORMAT", "to_onnx", "metadata", "verify", "save_atomic", "export"]
+
+FORMAT = "levyfast-neural-calibrator/1"
+OPSET = 17
+#: A surface with more missing quotes than this is rejected by the Calibrator.
+MAX_MISSING = 0.5
+
+
+def to_onnx(model: keras.Model, n_t: int, n_k: int) -> onnx.ModelProto:
+    """Convert ``model`` with a dynamic batch dimension (tf2onnx)."""
+    spec = (tf.TensorSpec((None, n_t, n_k), tf.float64, name="prices"),
+            tf.TensorSpec((None, 2), tf.float64, name="market"))
+
+    @tf.function(input_signature=spec)
+    def graph(prices, market):
+        return {"params": model([prices, market], training=False)}
+
+    proto, _ = tf2onnx.convert.from_function(graph, input_signature=spec, opset=OPSET)
+    return proto
+
+
+def metadata(config: TrainConfig, metrics: dict[str, Any]) -> dict[str, str]:
+    spec = config.spec
+    cls = spec.model_cls
+    return {
+        "format": FORMAT,
+        "family": cls.__name__,
+        "model_id": str(cls.MODEL_ID),
+        "param_names": json.dumps(list(cls.PARAM_NAMES)),
+        "free_params": json.dumps(list(spec.free_names)),
+        "fixed_params": json.dumps(spec.fixed),
+        "bounds": json.dumps({n: [spec.low[n], spec.high[n]] for n in spec.free_names}),
+        "strikes": json.dumps(list(config.strikes)),
+        "maturities": json.dumps(list(config.maturities)),
+        "input_kind": "call_price_over_spot",
+        "missing_policy": "nan",
+        "max_missing_fraction": str(MAX_MISSING),
+        "market_range": json.dumps({"rate": list(RATE_RANGE), "dividend": list(DIVIDEND_RANGE)}),
+        "training_metrics": json.dumps(metrics),
+        "training_config": json.dumps(asdict(config)),
+        "levyfast_version": levyfast.__version__,
+    }
+
+
+def verify(proto: onnx.ModelProto, model: keras.Model, prices: np.ndarray,
+           market: np.ndarray) -> float:
+    """Max |ORT - TF| relative to the parameter scale; raises if above float32 precision."""
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"prices": prices, "market": market})[0]
+    want = predict(model, prices, market)
+    scale = np.maximum(np.abs(want), 1.0)
+    err = float(np.max(np.abs(got - want) / scale))
+    if not err <= 1e-5:
+        raise RuntimeError(f"ONNX export differs from TensorFlow by {err:.3e} (relative to "
+                           "max(|param|, 1)); expected float32 agreement (<= 1e-5)")
+    return err
+
+
+def save_atomic(data: bytes, path: str | os.PathLike) -> Path:
+    """Write bytes to ``path`` through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def export(model: keras.Model, config: TrainConfig, metrics: dict[str, Any], path,
+           verify_prices: np.ndarray, verify_market: np.ndarray) -> tuple[Path, float]:
+    """Convert, attach metadata, verify ORT == TF on the given batch, write atomically."""
+    proto = to_onnx(model, len(config.maturities), len(config.strikes))
+    onnx.helper.set_model_props(proto, metadata(config, metrics))
+    onnx.checker.check_model(proto)
+    err = verify(proto, model, verify_prices, verify_market)
+    return save_atomic(proto.SerializeToString(), path), err

@@ -1,0 +1,181 @@
+"""Training loop: data, network, loss on the box-scaled parameters, schedule, early stopping."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import tensorflow as tf
+import tf_keras as keras
+
+from .architectures import build, build_ensemble
+from .dataset import Surfaces, generate
+from .families import DEFAULT_MATURITIES, DEFAULT_STRIKES, FAMILIES, Family
+from .pipeline import as_arrays, make_dataset
+
+__all__ = ["TrainConfig", "TrainResult", "train", "predict", "parameter_metrics"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on; saved in the model's metadata.
+
+    The learning rate follows a cosine decay from ``learning_rate`` over ``epochs`` (Loshchilov
+    & Hutter 2017, SGDR); early stopping after ``patience`` epochs without improvement of the
+    validation loss restores the best weights; ``max_minutes`` caps the wall time.
+    """
+
+    family: str = "vg"
+    arch: str = "mlp"
+    n_train: int = 65536
+    n_val: int = 4096
+    seed: int = 0
+    epochs: int = 200
+    batch: int = 256
+    learning_rate: float = 2e-3
+    width: int = 256
+    depth: int = 4
+    noise: float = 0.0
+    missing: float = 0.0
+    ensemble: int = 1
+    max_minutes: float = 9.0
+    patience: int = 20
+    strikes: list[float] = field(default_factory=lambda: DEFAULT_STRIKES.tolist())
+    maturities: list[float] = field(default_factory=lambda: DEFAULT_MATURITIES.tolist())
+
+    @property
+    def spec(self) -> Family:
+        if self.family not in FAMILIES:
+            raise ValueError(f"`family` must be one of {tuple(FAMILIES)}; got {self.family!r}")
+        return FAMILIES[self.family]
+
+
+@dataclass
+class TrainResult:
+    model: keras.Model
+    history: dict[str, list[float]]
+    metrics: dict[str, dict[str, float]]
+    seconds: float
+    config: TrainConfig
+
+
+def predict(model: keras.Model, prices: np.ndarray, market: np.ndarray,
+            batch: int = 8192) -> np.ndarray:
+    """Parameters ``[n, k]`` from the TF network on float64 inputs (``Model.predict`` would
+    cast them to float32, losing the digits the parity subtraction needs)."""
+    out = [model([tf.constant(prices[i:i + batch]), tf.constant(market[i:i + batch])],
+                 training=False).numpy() for i in range(0, len(prices), batch)]
+    return np.concatenate(out).astype(np.float64)
+
+
+def parameter_metrics(names, true: np.ndarray, pred: np.ndarray) -> dict[str, dict[str, float]]:
+    """R^2 and mean absolute error per parameter column."""
+    out = {}
+    for j, name in enumerate(names):
+        resid = pred[:, j] - true[:, j]
+        var = float(np.var(true[:, j]))
+        r2 = 1.0 - float(np.mean(resid**2)) / var if var > 0 else float("nan")
+        out[name] = {"r2": r2, "mae": float(np.mean(np.abs(resid)))}
+    return out
+
+
+class _Budget(keras.callbacks.Callback):
+    """Stops after ``seconds`` of wall time and reports progress once per epoch."""
+
+    def __init__(self, seconds: float, progress: Callable[[str], None]):
+        super().__init__()
+        self.seconds, self.progress, self.start = seconds, progress, time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        elapsed = time.perf_counter() - self.start
+        opt = self.model.optimizer
+        lr = float(opt.lr(opt.iterations) if callable(opt.lr) else opt.lr)
+        self.progress(f"epoch {epoch + 1:4d}  loss {logs.get('loss', 0):.3e}  "
+                      f"val_loss {logs.get('val_loss', 0):.3e}  lr {lr:.1e}  {elapsed:6.0f} s")
+        if elapsed > self.seconds:
+            self.progress("time budget reached; stopping")
+            self.model.stop_training = True
+
+
+def _box_loss(family: Family):
+    """Mean squared error of the parameters scaled by the box widths (fixed ones ignored)."""
+    names = family.model_cls.PARAM_NAMES
+    width = dict(zip(family.free_names, family.high_array - family.low_array))
+    w = np.array([1.0 / width[n] if n in width else 0.0 for n in names], np.float32)
+
+    def loss(y_true, y_pred):
+        return tf.reduce_mean(tf.square((y_pred - y_true) * w), axis=-1)
+
+    return loss
+
+
+def _fit_one(config: TrainConfig, train: tuple, val: tuple, seed: int,
+             progress: Callable[[str], None], seconds: float) -> tuple[keras.Model, dict]:
+    keras.utils.set_random_seed(seed)
+    spec = config.spec
+    model = build(config.arch, spec, np.array(config.strikes), np.array(config.maturities),
+                  width=config.width, depth=config.depth, name=f"{config.arch}_{seed}")
+    model.get_layer("features").adapt(train[0], train[1])
+    steps = int(np.ceil(len(train[0]) / config.batch))
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate,
+                                                      decay_steps=config.epochs * steps,
+                                                      alpha=1e-3)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=_box_loss(spec))
+    ds = make_dataset(*train, batch=config.batch, seed=seed, shuffle=True,
+                      noise=config.noise, missing=config.missing)
+    val_ds = make_dataset(*val, batch=4096, seed=seed + 1, shuffle=False,
+                          noise=config.noise, missing=config.missing)
+    callbacks = [
+        keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True),
+        _Budget(seconds, progress),
+    ]
+    hist = model.fit(ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps,
+                     callbacks=callbacks, verbose=0)
+    return model, {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+
+
+def train(config: TrainConfig, data: Surfaces | None = None,
+          progress: Callable[[str], None] = log.info) -> TrainResult:
+    """Train ``config.ensemble`` networks (averaged in one graph when more than one).
+
+    ``data`` defaults to ``config.n_train + config.n_val`` Sobol surfaces drawn with
+    ``config.seed``; the last ``n_val`` rows are the validation set (early stopping and the
+    reported metrics). Deterministic for a seed on a given machine.
+    """
+    start = time.perf_counter()
+    tf.config.experimental.enable_op_determinism()
+    spec = config.spec
+    if data is None:
+        progress(f"generating {config.n_train + config.n_val} {spec.model_cls.__name__} "
+                 f"surfaces (seed {config.seed})")
+        data = generate(spec, config.n_train + config.n_val, seed=config.seed,
+                        strikes=np.array(config.strikes), maturities=np.array(config.maturities))
+        progress(f"  done in {time.perf_counter() - start:.1f} s")
+    prices, market, params = as_arrays(data)
+    n_val = min(config.n_val, len(prices) // 5)
+    train_set = (prices[:-n_val], market[:-n_val], params[:-n_val])
+    val_set = (prices[-n_val:], market[-n_val:], params[-n_val:])
+    members, histories = [], {}
+    per_member = config.max_minutes * 60.0 / config.ensemble
+    for i in range(config.ensemble):
+        progress(f"training {config.arch} member {i + 1}/{config.ensemble}")
+        model, hist = _fit_one(config, train_set, val_set, config.seed + 1000 * i, progress,
+                               per_member)
+        members.append(model)
+        histories.update({f"{k}_{i}" if config.ensemble > 1 else k: v for k, v in hist.items()})
+    model = members[0] if len(members) == 1 else build_ensemble(members)
+    pred = predict(model, val_set[0], val_set[1])
+    names = spec.free_names
+    cols = [spec.model_cls.PARAM_NAMES.index(n) for n in names]
+    metrics = parameter_metrics(names, val_set[2][:, cols].astype(float),
+                                pred[:, cols].astype(float))
+    seconds = time.perf_counter() - start
+    progress("validation: " + ", ".join(f"{n} R2={m['r2']:.5f}" for n, m in metrics.items())
+             + f"  ({seconds:.0f} s)")
+    return TrainResult(model, histories, metrics, seconds, config)
