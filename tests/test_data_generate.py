@@ -178,6 +178,29 @@ def test_user_defined_model_with_pricer() -> None:
         generate_surfaces(_UserVG, 5, param_box=box)
 
 
+def test_user_model_priced_by_numba_kernel() -> None:
+    import numba
+
+    @numba.njit
+    def vg_exponent(u, p):  # type: ignore[no-untyped-def]
+        s, nu, th = p[0], p[1], p[2]
+        return -np.log(1.0 - 1j * u * th * nu + 0.5 * s * s * nu * u * u) / nu
+
+    from levyfast._validation import Interval
+
+    bounds = {"sigma": Interval(0.0), "nu": Interval(0.0), "theta": Interval()}
+    MyVG = lf.user_model("MyVG", ("sigma", "nu", "theta"), bounds, vg_exponent)
+    box = {"sigma": (0.1, 0.4), "nu": (0.1, 0.4), "theta": (-0.3, 0.0)}
+    grid = dict(maturities=[0.5, 1.0, 2.0], strikes=[0.8, 0.9, 1.0, 1.1, 1.2])
+    ds = generate_surfaces(MyVG, 40, seed=3, param_box=box, **grid)
+    ref = generate_surfaces(lf.VarianceGamma, 40, seed=3, param_box=box, **grid)
+    np.testing.assert_array_equal(ds.params, ref.params)
+    np.testing.assert_allclose(ds.prices, ref.prices, rtol=0, atol=1e-6)
+    assert ds.metadata["model"] == {**ref.metadata["model"], "name": "MyVG", "model_id": None,
+                                    "builtin": False}
+    assert not ds.check_flags.any()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [

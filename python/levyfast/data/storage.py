@@ -66,7 +66,7 @@ class DatasetFormatError(ValueError):
     """A file or directory that is not a complete, consistent levyfast surface dataset."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SurfaceDataset:
     """Generated (or loaded) surfaces with their parameters, market inputs and grid.
 
@@ -91,6 +91,12 @@ class SurfaceDataset:
 
     def __len__(self) -> int:
         return int(self.params.shape[0])
+
+    def __repr__(self) -> str:
+        extra = [name for name in ("ivs", "noisy_prices") if getattr(self, name) is not None]
+        return (f"SurfaceDataset({self.model_cls.__name__}, n={len(self)}, "
+                f"grid={self.maturities.size}x{self.strikes.size} {self.moneyness}, "
+                f"seed={self.metadata['seed']}, with={['prices', *extra]})")
 
     @property
     def moneyness(self) -> str:
