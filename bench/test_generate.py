@@ -81,7 +81,8 @@ def test_generate_vs_loop(benchmark, how: str) -> None:  # type: ignore[no-untyp
         prices, ivs = benchmark.pedantic(lambda: _python_loop(LOOP_N), rounds=3, iterations=1)
     reference = generate_surfaces(lf.VarianceGamma, LOOP_N)
     np.testing.assert_allclose(prices, reference.prices, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(ivs, reference.ivs, rtol=0, atol=1e-10)
+    known = ~np.isnan(reference.ivs)  # the dataset leaves IVs below the accuracy undetermined
+    np.testing.assert_allclose(ivs[known], reference.ivs[known], rtol=0, atol=1e-10)
     benchmark.extra_info["surfaces_per_s"] = LOOP_N / benchmark.stats.stats.median
 
 

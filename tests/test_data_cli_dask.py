@@ -53,11 +53,15 @@ def test_dask_local_cluster_matches_single_machine(tmp_path: Path) -> None:
             distributed.Client(cluster) as client:
         report = write_surfaces(lf.Merton, 600, str(tmp_path / "m"), client=client, **kwargs)
         in_memory = generate_surfaces(lf.Merton, 600, client=client, **kwargs)
+        assert main(["generate", "--model", "merton", "--n", "600", "--out", str(tmp_path / "c"),
+                     "--seed", "6", "--shard-size", "150", "--scheduler",
+                     cluster.scheduler_address, "--maturities", "0.1", "0.5", "1.0",
+                     "--strikes", "0.8", "0.9", "1.0", "1.1", "1.2"]) == 0
         ran_on = {w for w in client.run(lambda: __import__("os").getpid()).values()}
     assert report.shards_written == 4 and report.n_failed == 0
     assert len(ran_on) == 2
     stored = load(str(tmp_path / "m"))
-    for ds in (stored, in_memory):
+    for ds in (stored, in_memory, load(str(tmp_path / "c"))):
         np.testing.assert_array_equal(ds.params, reference.params)
         np.testing.assert_array_equal(ds.prices, reference.prices)
         np.testing.assert_array_equal(ds.ivs, reference.ivs)

@@ -98,7 +98,8 @@ def test_log_forward_and_delta_grids() -> None:
             model = lf.NIG.from_array(ds.params[i])
             for it, ti in enumerate(t):
                 expected = lf.price(model, market, grid[i, it], ti)
-                np.testing.assert_allclose(ds.prices[i, it], expected, rtol=0, atol=1e-12)
+                # priced in the forward frame at r = q = 0, so not bit-equal: both within 1e-7
+                np.testing.assert_allclose(ds.prices[i, it], expected, rtol=0, atol=2e-7)
     # the delta grid: Black forward delta at delta_vol of the computed strikes
     from scipy.stats import norm
 
@@ -176,6 +177,29 @@ def test_user_defined_model_with_pricer() -> None:
     assert sum(calls) == 50
     with pytest.raises(TypeError, match="`pricer` of generate_surfaces is required"):
         generate_surfaces(_UserVG, 5, param_box=box)
+
+
+def test_user_model_priced_by_numba_kernel() -> None:
+    import numba
+
+    @numba.njit
+    def vg_exponent(u, p):  # type: ignore[no-untyped-def]
+        s, nu, th = p[0], p[1], p[2]
+        return -np.log(1.0 - 1j * u * th * nu + 0.5 * s * s * nu * u * u) / nu
+
+    from levyfast._validation import Interval
+
+    bounds = {"sigma": Interval(0.0), "nu": Interval(0.0), "theta": Interval()}
+    MyVG = lf.user_model("MyVG", ("sigma", "nu", "theta"), bounds, vg_exponent)
+    box = {"sigma": (0.1, 0.4), "nu": (0.1, 0.4), "theta": (-0.3, 0.0)}
+    grid = dict(maturities=[0.5, 1.0, 2.0], strikes=[0.8, 0.9, 1.0, 1.1, 1.2])
+    ds = generate_surfaces(MyVG, 40, seed=3, param_box=box, **grid)
+    ref = generate_surfaces(lf.VarianceGamma, 40, seed=3, param_box=box, **grid)
+    np.testing.assert_array_equal(ds.params, ref.params)
+    np.testing.assert_allclose(ds.prices, ref.prices, rtol=0, atol=1e-6)
+    assert ds.metadata["model"] == {**ref.metadata["model"], "name": "MyVG", "model_id": None,
+                                    "builtin": False}
+    assert not ds.check_flags.any()
 
 
 @pytest.mark.parametrize(

@@ -225,3 +225,32 @@ def test_noise_invalid_input() -> None:
         noise.parse_noise("gaussian:abc")
     with pytest.raises(TypeError, match="`transforms` of Compose"):
         noise.Compose((1.0,))  # type: ignore[arg-type]
+
+
+def test_fsspec_filesystem_round_trip() -> None:
+    fsspec = pytest.importorskip("fsspec")
+    out = "memory://levyfast-test/vg"
+    try:
+        report = write_surfaces(lf.VarianceGamma, 60, out, seed=2, shard_size=25, **SMALL)
+        assert report.shards_written == 3
+        assert sorted(fsspec.filesystem("memory").ls("/levyfast-test/vg", detail=False)) == [
+            f"/levyfast-test/vg/shard-0000{i}.parquet" for i in range(3)]
+        _same(load(out), generate_surfaces(lf.VarianceGamma, 60, seed=2, **SMALL))
+        again = write_surfaces(lf.VarianceGamma, 60, out, seed=2, shard_size=25, **SMALL)
+        assert again.shards_skipped == 3
+    finally:
+        fsspec.filesystem("memory").rm("/levyfast-test", recursive=True)
+
+
+def test_noise_on_loaded_splits_matches_stored_column(tmp_path: Path) -> None:
+    pipe = noise.parse_noise("relgaussian:0.01,missing:0.1")
+    out = str(tmp_path / "d")
+    write_surfaces(lf.Kou, 400, out, seed=5, noise=pipe, shard_size=150, **SMALL)
+    full = load(out)
+    again = noise.apply_to_dataset(pipe, full, seed=5)
+    np.testing.assert_array_equal(again, full.noisy_prices)  # same seed, same stream
+    val = load(out, split="val")
+    np.testing.assert_array_equal(noise.apply_to_dataset(pipe, val, seed=5),
+                                  full.noisy_prices[val.index])
+    fresh = noise.apply_to_dataset(pipe, val, seed=99)
+    assert not np.array_equal(fresh, full.noisy_prices[val.index], equal_nan=True)

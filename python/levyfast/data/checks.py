@@ -1,5 +1,5 @@
-"""Static-arbitrage and quality checks of call-price surfaces (one Numba kernel, the package's
-JIT policy of :mod:`levyfast._numba.jit`).
+"""Static-arbitrage and quality checks of call-price surfaces (one Numba kernel, threaded over
+surfaces, with the package's JIT policy of :mod:`levyfast._numba.jit`).
 
 For a call price ``C(K, T)`` with spot ``S0``, discount factors ``D_r = exp(-r T)``,
 ``D_q = exp(-q T)`` and forward ``F = S0 exp((r - q) T)``, a surface free of static arbitrage
@@ -31,10 +31,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._numba.jit import kernel
+from .._numba.jit import parallel_kernel
 from .._validation import Interval, check_array, check_choice, check_scalar
 
 __all__ = ["CHECKS", "CheckResult", "check_surface", "FRAMES"]
@@ -142,13 +143,13 @@ def _per_surface(owner: str, name: str, value: ArrayLike, n: int) -> NDArray[np.
     return arr
 
 
-@kernel
+@parallel_kernel
 def _check_kernel(c, base, forward_frame, mats, rates, divs, atol, flags):  # type: ignore[no-untyped-def]
     n, n_t, n_k = c.shape
-    strikes = np.empty(n_k)
-    m_next = np.empty(n_k)
-    c_next = np.empty(n_k)
-    for i in range(n):
+    for i in numba.prange(n):  # surfaces are independent: each writes only its row of flags
+        strikes = np.empty(n_k)
+        m_next = np.empty(n_k)
+        c_next = np.empty(n_k)
         for it in range(n_t):
             g = np.exp((rates[i] - divs[i]) * mats[it])
             dr = np.exp(-rates[i] * mats[it])

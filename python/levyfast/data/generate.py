@@ -39,6 +39,7 @@ from .._validation import Interval, check_array, check_choice, check_scalar
 from ..implied_vol import black_implied_vol
 from ..market import Market
 from ..models import LevyModel
+from ..models.user import UserModel
 from ..pricers import DEFAULT_TOLERANCE, METHODS, price_batch
 from . import storage
 from .checks import CHECKS, check_surface
@@ -251,8 +252,10 @@ def generate_surfaces(
     Parameters
     ----------
     model_cls
-        A built-in model class, or a user-defined :class:`levyfast.LevyModel` subclass together
-        with ``pricer`` (and a full ``param_box``).
+        A built-in model class or one made by :func:`levyfast.user_model` (priced by
+        :func:`levyfast.price_batch`: C++ core, Numba COS kernel), or any other
+        :class:`levyfast.LevyModel` subclass together with ``pricer``. Models without a default
+        box need a full ``param_box``.
     param_box
         ``{name: (low, high)}`` overriding the default box of the model
         (:data:`levyfast.data.sampling.DEFAULT_BOXES`); ``low == high`` fixes a parameter.
@@ -340,15 +343,13 @@ def write_surfaces(
     expected = spec.metadata()
     stats = _Stats.empty(spec)
     done: set[int] = set()
-    for info in storage._listing(fs, directory):
-        if not (info.base_name.startswith("shard-") and info.base_name.endswith(".parquet")):
-            continue
-        meta, shard = storage.read_shard_metadata(fs, info.path)
+    for path in storage.list_shards(fs, directory):
+        meta, shard = storage.read_shard_metadata(fs, path)
         if meta != expected:
             diff = sorted(k for k in set(meta) | set(expected) if meta.get(k) != expected.get(k))
             raise ValueError(f"`out` of {_OWNER} ({out}) holds shards of a different dataset "
                              f"(differing in {diff}); use another directory")
-        stats.merge(_Stats.of_table(spec, _read_columns(fs, info.path, spec)))
+        stats.merge(_Stats.of_table(spec, _read_columns(fs, path, spec)))
         done.add(int(shard["shard"]))
     plan = [s for s in _plan(spec) if s.shard not in done]
     written = _run(spec, plan, (fs, directory), workers, client, progress, stats.merge_table,
@@ -365,9 +366,10 @@ def _make_spec(model_cls, n, seed, param_box, sampler, rate_range, dividend_rang
     if not (isinstance(model_cls, type) and issubclass(model_cls, LevyModel)):
         raise TypeError(f"`model_cls` of {_OWNER} must be a levyfast model class; "
                         f"got {model_cls!r}")
-    if not is_builtin(model_cls) and pricer is None:
-        raise TypeError(f"`pricer` of {_OWNER} is required for the user-defined model "
-                        f"{model_cls.__name__} (the C++ core prices the built-in models only)")
+    if pricer is None and not (is_builtin(model_cls) or issubclass(model_cls, UserModel)):
+        raise TypeError(f"`pricer` of {_OWNER} is required for {model_cls.__name__}: "
+                        "levyfast.price_batch prices the built-in models and those made by "
+                        "levyfast.user_model only")
     if pricer is not None and not callable(pricer):
         raise TypeError(f"`pricer` of {_OWNER} must be callable; got {pricer!r}")
     n = _positive_int("n", n)

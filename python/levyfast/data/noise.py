@@ -7,7 +7,8 @@ All its randomness comes from ``n_draws`` independent uniforms per quote, so
   from any ``numpy.random.Generator``;
 * in a stored dataset: :func:`apply_indexed` draws them from a Philox-4x64 counter-based
   stream keyed by the seed and addressed by the global row index, so row ``i`` gets the same
-  noise whichever shard or worker produces it.
+  noise whichever shard or worker produces it; :func:`apply_to_dataset` does the same at
+  training time for a loaded dataset, split or chunk.
 
 Transforms: :class:`GaussianNoise` (absolute or relative), :class:`BidAskNoise` (a quote
 uniformly inside a spread that widens out of the money and at short maturities),
@@ -27,6 +28,7 @@ from scipy.special import ndtri, stdtrit
 
 from .._validation import Interval, check_scalar
 from .sampling import _key, _open_unit
+from .storage import SurfaceDataset
 
 __all__ = [
     "NoiseTransform",
@@ -36,6 +38,7 @@ __all__ = [
     "MissingQuotes",
     "Compose",
     "apply_indexed",
+    "apply_to_dataset",
     "parse_noise",
 ]
 
@@ -217,6 +220,25 @@ def apply_indexed(
     words = bitgen.random_raw(n * padded).reshape(n, padded)[:, :per_row]
     u = np.moveaxis(_open_unit(words).reshape(n, transform.n_draws, *prices.shape[1:]), 1, 0)
     return transform.apply(prices, u, log_moneyness, maturities)
+
+
+def apply_to_dataset(transform: NoiseTransform, dataset: SurfaceDataset, seed: int) -> NDArray[
+        np.float64]:
+    """Noisy copy of ``dataset.prices``, row ``i`` drawn by global index ``dataset.index[i]``
+    (:func:`apply_indexed`): the same noise for a row whether it comes from the full dataset,
+    a split or a chunk. Use a seed other than the dataset's to get noise independent of a
+    stored ``price_noisy`` column."""
+    index = np.asarray(dataset.index, dtype=np.int64)
+    prices = np.asarray(dataset.prices, dtype=np.float64)
+    grid = np.broadcast_to(dataset.strike_grid(), prices.shape)
+    log_m = np.log(grid) - np.multiply.outer(dataset.rates - dataset.dividends,
+                                             dataset.maturities)[:, :, None]
+    out = np.empty_like(prices)
+    breaks = np.flatnonzero(np.diff(index) != 1) + 1
+    for lo, hi in zip(np.r_[0, breaks], np.r_[breaks, index.size], strict=True):
+        out[lo:hi] = apply_indexed(transform, prices[lo:hi], seed, int(index[lo]), log_m[lo:hi],
+                                   dataset.maturities)
+    return out
 
 
 _NAMES: dict[str, Callable[[float], NoiseTransform]] = {

@@ -47,6 +47,8 @@ __all__ = [
     "open_filesystem",
     "shard_name",
     "write_shard",
+    "list_shards",
+    "remove_stale_temporaries",
     "read_shard_metadata",
     "load",
     "iter_chunks",
@@ -64,7 +66,7 @@ class DatasetFormatError(ValueError):
     """A file or directory that is not a complete, consistent levyfast surface dataset."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SurfaceDataset:
     """Generated (or loaded) surfaces with their parameters, market inputs and grid.
 
@@ -89,6 +91,12 @@ class SurfaceDataset:
 
     def __len__(self) -> int:
         return int(self.params.shape[0])
+
+    def __repr__(self) -> str:
+        extra = [name for name in ("ivs", "noisy_prices") if getattr(self, name) is not None]
+        return (f"SurfaceDataset({self.model_cls.__name__}, n={len(self)}, "
+                f"grid={self.maturities.size}x{self.strikes.size} {self.moneyness}, "
+                f"seed={self.metadata['seed']}, with={['prices', *extra]})")
 
     @property
     def moneyness(self) -> str:
@@ -171,8 +179,11 @@ def write_shard(
     final = f"{directory}/{shard_name(shard)}"
     tmp = f"{directory}/.{shard_name(shard)}.{uuid.uuid4().hex}.tmp"
     try:
+        # byte-stream-split floats compress ~20 % better at about the same speed
         pq.write_table(table, tmp, filesystem=fs, compression=compression,
-                       use_dictionary=False, write_statistics=["index"])
+                       use_dictionary=False, write_statistics=["index"],
+                       use_byte_stream_split=[c for c in table.column_names
+                                              if c not in ("index", "checks")])
         fs.move(tmp, final)
     except BaseException:
         if fs.get_file_info(tmp).type != pafs.FileType.NotFound:
@@ -191,6 +202,12 @@ def _listing(fs: pafs.FileSystem, directory: str) -> list[pafs.FileInfo]:
     if fs.get_file_info(directory).type != pafs.FileType.Directory:
         return []
     return fs.get_file_info(pafs.FileSelector(directory))
+
+
+def list_shards(fs: pafs.FileSystem, directory: str) -> list[str]:
+    """Paths of the complete shard files in ``directory`` (none if it does not exist)."""
+    return sorted(i.path for i in _listing(fs, directory)
+                  if i.base_name.startswith("shard-") and i.base_name.endswith(".parquet"))
 
 
 def read_shard_metadata(fs: pafs.FileSystem, path: str) -> tuple[dict[str, Any], dict[str, int]]:
@@ -229,8 +246,7 @@ def _open_dataset(path: str) -> _Manifest:
     if kind == pafs.FileType.File:
         files = [inner]
     elif kind == pafs.FileType.Directory:
-        files = sorted(i.path for i in _listing(fs, inner)
-                       if i.base_name.startswith("shard-") and i.base_name.endswith(".parquet"))
+        files = list_shards(fs, inner)
         if not files:
             raise DatasetFormatError(f"{path} holds no shard-*.parquet files")
     else:
