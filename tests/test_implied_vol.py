@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import math
 
+import levyfast as lf
 import mpmath
 import numpy as np
 import pytest
-from oracle import black_forward_price
-
-import levyfast as lf
 from levyfast.implied_vol import PARALLEL_THRESHOLD
+from oracle import black_forward_price
 
 EPS = np.finfo(float).eps
 #: Relative accuracy promised where the price carries information (kappa <= 1e3).
@@ -474,7 +473,9 @@ def test_invalid_inputs_raise_naming_the_parameter():
         ValueError, match=r"`prices` of implied_vol must have shape \[\.\.\., n_T, n_K\]"
     ):
         lf.implied_vol(p.T, MARKET, STRIKES, MATURITIES)
-    with pytest.raises(ValueError, match=r"`strikes` of implied_vol must be a scalar or 1-d"):
+    with pytest.raises(
+        ValueError, match=r"`strikes` of implied_vol must be a scalar or a non-empty 1-d array"
+    ):
         lf.implied_vol(p, MARKET, STRIKES[None, :], MATURITIES)
     with pytest.raises(
         TypeError, match=r"`prices` of implied_vol must be an array of real numbers"

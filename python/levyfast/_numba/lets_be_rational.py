@@ -15,8 +15,9 @@ volatility ``s`` with ``b(x, s) = beta``:
 3. Householder iterations of order 3 on an objective function per branch (section 6): on the
    lowest ``g = 1/ln b(s) - 1/ln beta``, on the middle ones ``g = b(s) - beta``, and on the
    highest (where ``beta > b_max/2``) ``g = ln(b_max - beta) - ln(b_max - b(s))``. Two
-   iterations reach machine precision; we stop once a step is below 1e-8 relative, which the
-   quartic convergence turns into an error far below eps, and never take more than 10.
+   iterations reach machine precision; we stop once a step is below 1e-5 relative, which the
+   quartic convergence turns into an error far below eps (often after one iteration), and
+   never take more than 10.
 
 Differences from the paper, all for accuracy at the extremes: ``ln b`` and ``ln(b_max - b)`` are
 computed from the ratios ``b/b'`` and ``(b_max - b)/b'`` of :mod:`.black` without evaluating
@@ -48,8 +49,10 @@ _SQRT_3 = 1.7320508075688772935
 _TWO_PI = 6.2831853071795864769
 _TWO_PI_OVER_SQRT_27 = 1.2091995761561452337
 _MAX_ITERATIONS = 10
-#: A Householder(3) step this small (relative) leaves an error below eps**2.
-_CONVERGED_STEP = 1e-8
+#: Householder(3) converges quartically: after a step of relative size d the error is below
+#: C d^4, with C <= 60 measured over x in [-100, 0], s in [1e-3, 20] (all branches). A step
+#: below 1e-5 therefore leaves an error below 1e-18, far under eps, and ends the iteration.
+_CONVERGED_STEP = 1e-5
 _EPS = 2.220446049250313e-16
 
 
@@ -70,7 +73,7 @@ def _vega_log_derivatives(h: float, s: float) -> tuple[float, float]:
 def _advance(s: float, ds: float, s_left: float, s_right: float) -> tuple[float, bool]:
     """(next iterate, converged) from the step ds and the bracket (s_left, s_right).
 
-    The step is limited to s/2 downwards; a step below 1e-8 relative ends the iteration; a step
+    The step is limited to s/2 downwards; a step below _CONVERGED_STEP ends the iteration; a step
     that is not finite or leaves the bracket is replaced by bisection (doubling while the
     bracket is open to the right).
     """
