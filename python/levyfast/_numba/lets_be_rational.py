@@ -39,12 +39,13 @@ from .black import (
 )
 from .jit import kernel
 from .rational_cubic import control_fit_left, control_fit_right, rational_cubic
-from .special import norm_cdf, norm_pdf, norm_quantile
+from .special import erfcx, norm_cdf, norm_quantile
 
 __all__ = ["normalised_implied_vol_otm", "black_implied_vol_scalar"]
 
 _INV_SQRT_2PI = 0.39894228040143267794
 _SQRT_HALF_PI = 1.2533141373155002512
+_INV_SQRT_2 = 0.70710678118654752440
 _SQRT_3 = 1.7320508075688772935
 _TWO_PI = 6.2831853071795864769
 _TWO_PI_OVER_SQRT_27 = 1.2091995761561452337
@@ -63,10 +64,11 @@ def _householder_step(newton: float, halley: float, hh3: float) -> float:
 
 
 @kernel
-def _vega_log_derivatives(h: float, s: float) -> tuple[float, float]:
-    """(b''/b', b'''/b') = (h^2/s - s/4, (b''/b')^2 - 3 (h/s)^2 - 1/4)."""
-    first = h * h / s - 0.25 * s
-    return first, first * first - 3.0 * (h / s) * (h / s) - 0.25
+def _vega_log_derivatives(h: float, s: float, inv_s: float) -> tuple[float, float]:
+    """(b''/b', b'''/b') = (h^2/s - s/4, (b''/b')^2 - 3 (h/s)^2 - 1/4), given inv_s = 1/s."""
+    h_over_s = h * inv_s
+    first = h * h_over_s - 0.25 * s
+    return first, first * first - 3.0 * h_over_s * h_over_s - 0.25
 
 
 @kernel
@@ -103,7 +105,8 @@ def _iterate_price(beta: float, x: float, s: float, s_left: float, s_right: floa
         if not vega > 0.0:
             ds = math.nan
         else:
-            halley, hh3 = _vega_log_derivatives(x / s, s)
+            inv_s = 1.0 / s
+            halley, hh3 = _vega_log_derivatives(x * inv_s, s, inv_s)
             ds = _householder_step((beta - b) / vega, halley, hh3)
         s, converged = _advance(s, ds, s_left, s_right)
         if converged:
@@ -120,8 +123,10 @@ def _iterate_lower(beta: float, x: float, s: float, s_left: float, s_right: floa
     - 3 (b''/b') rho (1 + 2/L).
     """
     ln_beta = math.log(beta)
+    inv_ln_beta = 1.0 / ln_beta
     for _ in range(_MAX_ITERATIONS):
-        h = x / s
+        inv_s = 1.0 / s
+        h = x * inv_s
         t = 0.5 * s
         ratio = black_ratio(h, t)
         ln_b = math.log(ratio) + log_vega(h, t)
@@ -134,9 +139,9 @@ def _iterate_lower(beta: float, x: float, s: float, s_left: float, s_right: floa
         ds = math.nan
         if math.isfinite(ln_b) and ratio > 0.0:
             rho = 1.0 / ratio
-            b2, b3 = _vega_log_derivatives(h, s)
+            b2, b3 = _vega_log_derivatives(h, s, inv_s)
             inv_l = 1.0 / ln_b
-            newton = (ln_beta - ln_b) * ln_b / ln_beta / rho
+            newton = (ln_beta - ln_b) * ln_b * inv_ln_beta * ratio
             halley = b2 - rho * (1.0 + 2.0 * inv_l)
             hh3 = (
                 b3
@@ -161,7 +166,8 @@ def _iterate_upper(
     """
     ln_gap = math.log(b_max - beta)
     for _ in range(_MAX_ITERATIONS):
-        h = x / s
+        inv_s = 1.0 / s
+        h = x * inv_s
         t = 0.5 * s
         ratio = complement_ratio(h, t)
         ln_c = math.log(ratio) + log_vega(h, t)
@@ -174,9 +180,9 @@ def _iterate_upper(
         ds = math.nan
         if math.isfinite(ln_c) and ratio > 0.0:
             gamma = 1.0 / ratio
-            b2, b3 = _vega_log_derivatives(h, s)
+            b2, b3 = _vega_log_derivatives(h, s, inv_s)
             ds = _householder_step(
-                -(ln_gap - ln_c) / gamma, b2 + gamma, b3 + gamma * (2.0 * gamma + 3.0 * b2)
+                (ln_c - ln_gap) * ratio, b2 + gamma, b3 + gamma * (2.0 * gamma + 3.0 * b2)
             )
         s, converged = _advance(s, ds, s_left, s_right)
         if converged:
@@ -188,23 +194,19 @@ def _iterate_upper(
 def _lower_map(x: float, s: float) -> tuple[float, float, float]:
     """f_lower(s) and its first two derivatives with respect to the price b(x, s).
 
-    f = 2 pi |x| / sqrt(27) Phi(-z)^3 with z = |x|/(sqrt 3 s), y = z^2:
-    df/db = 2 pi y Phi^2 exp(y + s^2/8),
-    d2f/db2 = 2 pi (y/s) Phi exp(2y + s^2/4) [2z - (2 + 2y - s^2/4) Phi/phi(z)].
+    f = 2 pi |x| / sqrt(27) Phi(-z)^3 with z = |x|/(sqrt 3 s), y = z^2, e = exp(y + s^2/8):
+    df/db = 2 pi y Phi^2 e, d2f/db2 = 2 pi (y/s) Phi e^2 [2z - (2 + 2y - s^2/4) Phi/phi(z)],
+    with Phi(-z)/phi(z) = sqrt(pi/2) erfcx(z/sqrt 2) (Mills' ratio, no cancellation).
     """
     ax = abs(x)
     z = ax / (_SQRT_3 * s)
     y = z * z
-    cdf = norm_cdf(-z)
+    mills = _SQRT_HALF_PI * erfcx(z * _INV_SQRT_2)
+    cdf = mills * _INV_SQRT_2PI * math.exp(-0.5 * y)
+    e = math.exp(y + 0.125 * s * s)
     f = _TWO_PI_OVER_SQRT_27 * ax * cdf * cdf * cdf
-    fp = _TWO_PI * y * cdf * cdf * math.exp(y + 0.125 * s * s)
-    fpp = (
-        _TWO_PI
-        * (y / s)
-        * cdf
-        * math.exp(2.0 * y + 0.25 * s * s)
-        * (2.0 * z - (2.0 + 2.0 * y - 0.25 * s * s) * cdf / norm_pdf(z))
-    )
+    fp = _TWO_PI * y * cdf * cdf * e
+    fpp = _TWO_PI * (y / s) * cdf * e * e * (2.0 * z - (2.0 + 2.0 * y - 0.25 * s * s) * mills)
     return f, fp, fpp
 
 
