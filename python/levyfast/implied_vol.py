@@ -201,7 +201,7 @@ def black_price(
     shape, flat = _broadcast(owner, named)
     out = np.empty(flat[0].size)
     run = black_price_parallel if out.size >= PARALLEL_THRESHOLD else black_price_serial
-    run(*flat, theta, out)
+    run(flat[0], flat[1], flat[2], flat[3], flat[4], theta, out)
     return _scalar_or_array(out, shape)
 
 
@@ -253,7 +253,7 @@ def black_implied_vol(
     shape, flat = _broadcast(owner, named)
     out = np.empty(flat[0].size)
     run = black_implied_vol_parallel if out.size >= PARALLEL_THRESHOLD else black_implied_vol_serial
-    run(*flat, theta, out)
+    run(flat[0], flat[1], flat[2], flat[3], flat[4], theta, out)
     if raise_errors:
         bad = np.flatnonzero(np.isnan(out))
         if bad.size:
