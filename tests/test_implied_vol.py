@@ -497,3 +497,22 @@ def test_invalid_inputs_raise_naming_the_parameter():
         lf.black_price(100.0, 100.0, 1.0, 0.2, 1.0, "digital")
     with pytest.raises(ValueError, match=r"`strikes` of black_price must not be empty"):
         lf.black_price(100.0, [], 1.0, 0.2)
+
+
+def test_extreme_scales_where_the_normalised_price_is_subnormal():
+    """F, K ~ 1e97: the price 7e-226 is normal but price/sqrt(F K) ~ 1e-322 is not; both
+    black_price and the inversion keep full precision (no subnormal intermediate)."""
+    forward, strike, maturity, vol, discount = (
+        7.1244825313858975e96,
+        9.200696931585357e96,
+        19.46,
+        0.0015194643683862337,
+        0.5835,
+    )
+    price, _ = mp_black(forward, strike, maturity, vol, discount, "call")
+    assert 1e-300 < price < 1e-200
+    assert lf.black_price(forward, strike, maturity, vol, discount) == pytest.approx(
+        price, rel=1e-13
+    )
+    got = lf.black_implied_vol(price, forward, strike, maturity, discount)
+    assert got == pytest.approx(vol, rel=RTOL)

@@ -6,6 +6,12 @@ their outer loop over threads with ``numba.prange``. Both cache the machine code
 (a division by zero gives inf/nan, it does not raise) and keep IEEE semantics
 (``fastmath=False``: the special-function kernels rely on exact rounding behaviour).
 Compilation is lazy, on the first call with a given type signature.
+
+Known limitation: Numba keys a cached kernel on the modification time and size of the source
+file of the decorated function only, not of the kernels it calls from other files. pip keeps the
+wheel's file times and leaves ``*.nbi``/``*.nbc`` files behind, so after editing (or upgrading)
+a callee in another file, stale machine code can survive: delete ``levyfast/**/__pycache__/*.nb?``
+(or set ``NUMBA_CACHE_DIR`` per version).
 """
 
 from __future__ import annotations

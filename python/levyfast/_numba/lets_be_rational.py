@@ -115,14 +115,13 @@ def _iterate_price(beta: float, x: float, s: float, s_left: float, s_right: floa
 
 
 @kernel
-def _iterate_lower(beta: float, x: float, s: float, s_left: float, s_right: float) -> float:
+def _iterate_lower(ln_beta: float, x: float, s: float, s_left: float, s_right: float) -> float:
     """Householder(3) on g(s) = 1/ln b(s) - 1/ln beta (lowest branch), in logarithms.
 
     With L = ln b and rho = b'/b: -g/g' = (ln beta - L) L / (ln beta rho),
     g''/g' = b''/b' - rho (1 + 2/L), g'''/g' = b'''/b' + 2 rho^2 (1 + 3/L + 3/L^2)
     - 3 (b''/b') rho (1 + 2/L).
     """
-    ln_beta = math.log(beta)
     inv_ln_beta = 1.0 / ln_beta
     for _ in range(_MAX_ITERATIONS):
         inv_s = 1.0 / s
@@ -211,9 +210,10 @@ def _lower_map(x: float, s: float) -> tuple[float, float, float]:
 
 
 @kernel
-def _inverse_lower_map(x: float, f: float) -> float:
-    """s with f_lower(s) = f."""
-    return abs(x / (_SQRT_3 * norm_quantile((f / (_TWO_PI_OVER_SQRT_27 * abs(x))) ** (1.0 / 3.0))))
+def _inverse_lower_map(x: float, ln_f: float) -> float:
+    """s with f_lower(s) = f, from ln f (so that f may lie below the smallest double)."""
+    cube_root = math.exp((ln_f - math.log(_TWO_PI_OVER_SQRT_27 * abs(x))) / 3.0)
+    return abs(x / (_SQRT_3 * norm_quantile(cube_root)))
 
 
 @kernel
@@ -231,8 +231,12 @@ def _upper_map(x: float, s: float) -> tuple[float, float, float]:
 
 
 @kernel
-def normalised_implied_vol_otm(beta: float, x: float, b_max: float) -> float:
-    """Total volatility s > 0 with b(x, s) = beta, for x <= 0 and 0 < beta < b_max = exp(x/2)."""
+def normalised_implied_vol_otm(beta: float, ln_beta: float, x: float, b_max: float) -> float:
+    """Total volatility s > 0 with b(x, s) = beta, for x <= 0 and 0 <= beta < b_max = exp(x/2).
+
+    ``ln_beta`` is ln(beta), passed separately so that a beta below the normal range (or
+    underflowing to 0) keeps its full relative information on the lowest branch.
+    """
     if x == 0.0:
         s_c, b_c, v_c = 0.0, 0.0, _INV_SQRT_2PI
     else:
@@ -248,10 +252,11 @@ def normalised_implied_vol_otm(beta: float, x: float, b_max: float) -> float:
             if not f > 0.0:
                 u = beta / b_l
                 f = (f_l * u + b_l * (1.0 - u)) * u
-            s = _inverse_lower_map(x, f)
+            # f = beta (1 + O(beta)) near 0: below the normal range take ln f = ln beta.
+            s = _inverse_lower_map(x, math.log(f) if f > 1e-290 else ln_beta)
             if not 0.0 < s < s_l:
                 s = 0.5 * s_l
-            return _iterate_lower(beta, x, s, 0.0, s_l)
+            return _iterate_lower(ln_beta, x, s, 0.0, s_l)
         r = control_fit_right(b_l, b_c, s_l, s_c, 1.0 / v_l, 1.0 / v_c, 0.0, False)
         s = rational_cubic(beta, b_l, b_c, s_l, s_c, 1.0 / v_l, 1.0 / v_c, r)
         return _iterate_price(beta, x, s, s_l, s_c)
@@ -294,11 +299,12 @@ def black_implied_vol_scalar(
     if not (0.0 <= time_value < bound):
         return math.nan
     sqrt_fk = math.sqrt(forward) * math.sqrt(strike)
-    beta = time_value / sqrt_fk
-    if beta == 0.0:
+    if time_value == 0.0:
         return 0.0
+    beta = time_value / sqrt_fk
+    ln_beta = math.log(time_value) - 0.5 * (math.log(forward) + math.log(strike))
     b_max = bound / sqrt_fk
     if beta >= b_max:
         return math.nan
     x = otm_log_moneyness(forward, strike)
-    return normalised_implied_vol_otm(beta, x, b_max) / math.sqrt(maturity)
+    return normalised_implied_vol_otm(beta, ln_beta, x, b_max) / math.sqrt(maturity)
