@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import math
 
+import levyfast as lf
 import mpmath
 import numpy as np
 import pytest
-from oracle import black_forward_price
-
-import levyfast as lf
 from levyfast.implied_vol import PARALLEL_THRESHOLD
+from oracle import black_forward_price
 
 EPS = np.finfo(float).eps
 #: Relative accuracy promised where the price carries information (kappa <= 1e3).
@@ -474,7 +473,9 @@ def test_invalid_inputs_raise_naming_the_parameter():
         ValueError, match=r"`prices` of implied_vol must have shape \[\.\.\., n_T, n_K\]"
     ):
         lf.implied_vol(p.T, MARKET, STRIKES, MATURITIES)
-    with pytest.raises(ValueError, match=r"`strikes` of implied_vol must be a scalar or 1-d"):
+    with pytest.raises(
+        ValueError, match=r"`strikes` of implied_vol must be a scalar or a non-empty 1-d array"
+    ):
         lf.implied_vol(p, MARKET, STRIKES[None, :], MATURITIES)
     with pytest.raises(
         TypeError, match=r"`prices` of implied_vol must be an array of real numbers"
@@ -496,3 +497,22 @@ def test_invalid_inputs_raise_naming_the_parameter():
         lf.black_price(100.0, 100.0, 1.0, 0.2, 1.0, "digital")
     with pytest.raises(ValueError, match=r"`strikes` of black_price must not be empty"):
         lf.black_price(100.0, [], 1.0, 0.2)
+
+
+def test_extreme_scales_where_the_normalised_price_is_subnormal():
+    """F, K ~ 1e97: the price 7e-226 is normal but price/sqrt(F K) ~ 1e-322 is not; both
+    black_price and the inversion keep full precision (no subnormal intermediate)."""
+    forward, strike, maturity, vol, discount = (
+        7.1244825313858975e96,
+        9.200696931585357e96,
+        19.46,
+        0.0015194643683862337,
+        0.5835,
+    )
+    price, _ = mp_black(forward, strike, maturity, vol, discount, "call")
+    assert 1e-300 < price < 1e-200
+    assert lf.black_price(forward, strike, maturity, vol, discount) == pytest.approx(
+        price, rel=1e-13
+    )
+    got = lf.black_implied_vol(price, forward, strike, maturity, discount)
+    assert got == pytest.approx(vol, rel=RTOL)

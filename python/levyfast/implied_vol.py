@@ -42,6 +42,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._numba.black_arrays import (
+    BAD_MATURITIES,
+    BAD_PRICES,
+    BAD_STRIKES,
+    SURFACE_OK,
     black_implied_vol_parallel,
     black_implied_vol_serial,
     black_price_parallel,
@@ -197,7 +201,7 @@ def black_price(
     shape, flat = _broadcast(owner, named)
     out = np.empty(flat[0].size)
     run = black_price_parallel if out.size >= PARALLEL_THRESHOLD else black_price_serial
-    run(*flat, theta, out)
+    run(flat[0], flat[1], flat[2], flat[3], flat[4], theta, out)
     return _scalar_or_array(out, shape)
 
 
@@ -249,7 +253,7 @@ def black_implied_vol(
     shape, flat = _broadcast(owner, named)
     out = np.empty(flat[0].size)
     run = black_implied_vol_parallel if out.size >= PARALLEL_THRESHOLD else black_implied_vol_serial
-    run(*flat, theta, out)
+    run(flat[0], flat[1], flat[2], flat[3], flat[4], theta, out)
     if raise_errors:
         bad = np.flatnonzero(np.isnan(out))
         if bad.size:
@@ -302,34 +306,40 @@ def implied_vol(
     raise_errors = _check_errors(owner, errors)
     k = _as_float_array(owner, "strikes", strikes)
     t = _as_float_array(owner, "maturities", maturities)
+    p = _as_float_array(owner, "prices", prices)
     for name, arr in (("strikes", k), ("maturities", t)):
-        if arr.ndim > 1:
-            raise ValueError(f"`{name}` of {owner} must be a scalar or 1-d; got shape {arr.shape}")
-    k = np.ascontiguousarray(_check_values(owner, "strikes", k.reshape(-1), _POSITIVE))
-    t = np.ascontiguousarray(_check_values(owner, "maturities", t.reshape(-1), _POSITIVE))
-    p = _check_values(owner, "prices", _as_float_array(owner, "prices", prices), _REAL)
-    grid = (() if np.ndim(maturities) == 0 else (t.size,)) + (
-        () if np.ndim(strikes) == 0 else (k.size,)
-    )
-    if p.shape[p.ndim - len(grid) :] != grid or p.ndim < len(grid):
+        if arr.ndim > 1 or arr.size == 0:
+            raise ValueError(
+                f"`{name}` of {owner} must be a scalar or a non-empty 1-d array; "
+                f"got shape {arr.shape}"
+            )
+    grid = (() if t.ndim == 0 else (t.size,)) + (() if k.ndim == 0 else (k.size,))
+    if p.ndim < len(grid) or p.shape[p.ndim - len(grid) :] != grid:
         raise ValueError(
             f"`prices` of {owner} must have shape [..., n_T, n_K] = "
             f"[..., {', '.join(map(str, grid))}] (an axis dropped where the maturity or strike is "
             f"a scalar); got shape {p.shape}"
         )
-    surfaces = np.ascontiguousarray(p).reshape(-1, t.size, k.size)
+    k1 = np.ascontiguousarray(k.reshape(-1))
+    t1 = np.ascontiguousarray(t.reshape(-1))
+    surfaces = np.ascontiguousarray(p).reshape(-1, t1.size, k1.size)
     out = np.empty_like(surfaces)
-    run = (
-        surface_implied_vol_parallel
-        if out.size >= PARALLEL_THRESHOLD
-        else surface_implied_vol_serial
-    )
-    run(surfaces, market.spot, market.rate, market.dividend, k, t, theta, out)
+    parallel = out.size >= PARALLEL_THRESHOLD
+    run = surface_implied_vol_parallel if parallel else surface_implied_vol_serial
+    status = run(surfaces, market.spot, market.rate, market.dividend, k1, t1, theta, out)
+    if status != SURFACE_OK:
+        # The kernel checked nothing else: let the declarative check name index and value.
+        name, arr, interval = {
+            BAD_STRIKES: ("strikes", k1, _POSITIVE),
+            BAD_MATURITIES: ("maturities", t1, _POSITIVE),
+            BAD_PRICES: ("prices", p, _REAL),
+        }[status]
+        check_array(owner, name, np.atleast_1d(arr), interval, ndim=max(arr.ndim, 1))
     if raise_errors:
         bad = np.flatnonzero(np.isnan(out))
         if bad.size:
             _, j, m = np.unravel_index(int(bad[0]), out.shape)
-            maturity = float(t[j])
+            maturity = float(t1[j])
             forward = market.spot * math.exp((market.rate - market.dividend) * maturity)
             discount = math.exp(-market.rate * maturity)
             index = np.unravel_index(int(bad[0]), p.shape) if p.ndim else ()
@@ -338,7 +348,7 @@ def implied_vol(
                 tuple(int(i) for i in index),
                 float(surfaces.reshape(-1)[bad[0]]),
                 forward,
-                float(k[m]),
+                float(k1[m]),
                 maturity,
                 discount,
                 theta,

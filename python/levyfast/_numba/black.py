@@ -160,12 +160,21 @@ def black_price_scalar(
 ) -> float:
     """Black (1976) price ``discount * E[(theta (F_T - K))^+]``; theta = 1 call, -1 put.
 
-    The out-of-the-money time value comes from the normalised Black function on ``x = -|ln F/K|``
-    and the intrinsic value is added separately, so neither side loses its time value.
+    The out-of-the-money time value ``sqrt(F K) b(x, s)`` on ``x = -|ln F/K|`` is computed from
+    the ratios (1)/(2) and added to the intrinsic value, so neither side loses its time value;
+    ``sqrt(F K) exp(x/2) = min(F, K)`` exactly.
     """
     intrinsic = max(theta * (forward - strike), 0.0)
     s = vol * math.sqrt(maturity)
     if s == 0.0:
         return discount * intrinsic
-    b, _ = normalised_black_otm(otm_log_moneyness(forward, strike), s)
-    return discount * (intrinsic + math.sqrt(forward) * math.sqrt(strike) * b)
+    h = otm_log_moneyness(forward, strike) / s
+    t = 0.5 * s
+    # sqrt(F K) b' with the scale inside the exponent: no subnormal intermediate when the
+    # normalised price underflows but the price does not.
+    scaled_vega = math.exp(log_vega(h, t) + 0.5 * (math.log(forward) + math.log(strike)))
+    if h + t > COMPLEMENT_H_PLUS_T:
+        time_value = min(forward, strike) - complement_ratio(h, t) * scaled_vega
+    else:
+        time_value = black_ratio(h, t) * scaled_vega
+    return discount * (intrinsic + time_value)

@@ -22,6 +22,10 @@ __all__ = [
     "black_implied_vol_parallel",
     "surface_implied_vol_serial",
     "surface_implied_vol_parallel",
+    "SURFACE_OK",
+    "BAD_STRIKES",
+    "BAD_MATURITIES",
+    "BAD_PRICES",
 ]
 
 
@@ -66,19 +70,48 @@ def _surface_row(prices, spot, rate, dividend, strikes, maturity, theta, out):  
         out[k] = black_implied_vol_scalar(prices[k], forward, strikes[k], maturity, discount, theta)
 
 
+#: Status codes of the surface kernels: which input failed its check (nothing was computed).
+SURFACE_OK, BAD_STRIKES, BAD_MATURITIES, BAD_PRICES = 0, 1, 2, 3
+
+
+@kernel
+def _check_surface(prices, strikes, maturities):  # type: ignore[no-untyped-def]
+    """Status code: strikes and maturities finite and positive, prices finite."""
+    for k in range(strikes.size):
+        if not 0.0 < strikes[k] < math.inf:
+            return BAD_STRIKES
+    for j in range(maturities.size):
+        if not 0.0 < maturities[j] < math.inf:
+            return BAD_MATURITIES
+    flat = prices.reshape(-1)
+    for i in range(flat.size):
+        if not math.isfinite(flat[i]):
+            return BAD_PRICES
+    return SURFACE_OK
+
+
 @kernel
 def surface_implied_vol_serial(prices, spot, rate, dividend, strikes, maturities, theta, out):  # type: ignore[no-untyped-def]
-    """prices/out: [n, n_T, n_K] C-contiguous; strikes [n_K]; maturities [n_T]."""
+    """prices/out: [n, n_T, n_K] C-contiguous; strikes [n_K]; maturities [n_T]. Checks the
+    inputs first and returns a status code (SURFACE_OK, or which input is invalid)."""
+    status = _check_surface(prices, strikes, maturities)
+    if status != SURFACE_OK:
+        return status
     n_t = maturities.size
     for row in range(prices.shape[0] * n_t):
         i, j = divmod(row, n_t)
         _surface_row(prices[i, j], spot, rate, dividend, strikes, maturities[j], theta, out[i, j])
+    return SURFACE_OK
 
 
 @parallel_kernel
 def surface_implied_vol_parallel(prices, spot, rate, dividend, strikes, maturities, theta, out):  # type: ignore[no-untyped-def]
+    status = _check_surface(prices, strikes, maturities)
+    if status != SURFACE_OK:
+        return status
     n_t = maturities.size
     for row in numba.prange(prices.shape[0] * n_t):
         i = row // n_t
         j = row - i * n_t
         _surface_row(prices[i, j], spot, rate, dividend, strikes, maturities[j], theta, out[i, j])
+    return SURFACE_OK

@@ -8,6 +8,12 @@ kernels are cross-checked against the C++ core to 1e-10 * S0) and ``error_model=
 Model callbacks are first-class function types: a kernel whose signature names
 :data:`EXPONENT` accepts *any* ``@numba.njit`` function of that signature (built-in or user
 defined) and is compiled, and cached, once.
+
+Known limitation: Numba keys a cached kernel on the modification time and size of the source
+file of the decorated function only, not of the kernels it calls from other files. pip keeps the
+wheel's file times and leaves ``*.nbi``/``*.nbc`` files behind, so after editing (or upgrading)
+a callee in another file, stale machine code can survive: delete ``levyfast/**/__pycache__/*.nb?``
+(or set ``NUMBA_CACHE_DIR`` per version).
 """
 
 from __future__ import annotations

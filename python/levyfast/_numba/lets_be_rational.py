@@ -15,8 +15,9 @@ volatility ``s`` with ``b(x, s) = beta``:
 3. Householder iterations of order 3 on an objective function per branch (section 6): on the
    lowest ``g = 1/ln b(s) - 1/ln beta``, on the middle ones ``g = b(s) - beta``, and on the
    highest (where ``beta > b_max/2``) ``g = ln(b_max - beta) - ln(b_max - b(s))``. Two
-   iterations reach machine precision; we stop once a step is below 1e-8 relative, which the
-   quartic convergence turns into an error far below eps, and never take more than 10.
+   iterations reach machine precision; we stop once a step is below 1e-5 relative, which the
+   quartic convergence turns into an error far below eps (often after one iteration), and
+   never take more than 10.
 
 Differences from the paper, all for accuracy at the extremes: ``ln b`` and ``ln(b_max - b)`` are
 computed from the ratios ``b/b'`` and ``(b_max - b)/b'`` of :mod:`.black` without evaluating
@@ -38,18 +39,21 @@ from .black import (
 )
 from .jit import kernel
 from .rational_cubic import control_fit_left, control_fit_right, rational_cubic
-from .special import norm_cdf, norm_pdf, norm_quantile
+from .special import erfcx, norm_cdf, norm_quantile
 
 __all__ = ["normalised_implied_vol_otm", "black_implied_vol_scalar"]
 
 _INV_SQRT_2PI = 0.39894228040143267794
 _SQRT_HALF_PI = 1.2533141373155002512
+_INV_SQRT_2 = 0.70710678118654752440
 _SQRT_3 = 1.7320508075688772935
 _TWO_PI = 6.2831853071795864769
 _TWO_PI_OVER_SQRT_27 = 1.2091995761561452337
 _MAX_ITERATIONS = 10
-#: A Householder(3) step this small (relative) leaves an error below eps**2.
-_CONVERGED_STEP = 1e-8
+#: Householder(3) converges quartically: after a step of relative size d the error is below
+#: C d^4, with C <= 60 measured over x in [-100, 0], s in [1e-3, 20] (all branches). A step
+#: below 1e-5 therefore leaves an error below 1e-18, far under eps, and ends the iteration.
+_CONVERGED_STEP = 1e-5
 _EPS = 2.220446049250313e-16
 
 
@@ -60,17 +64,18 @@ def _householder_step(newton: float, halley: float, hh3: float) -> float:
 
 
 @kernel
-def _vega_log_derivatives(h: float, s: float) -> tuple[float, float]:
-    """(b''/b', b'''/b') = (h^2/s - s/4, (b''/b')^2 - 3 (h/s)^2 - 1/4)."""
-    first = h * h / s - 0.25 * s
-    return first, first * first - 3.0 * (h / s) * (h / s) - 0.25
+def _vega_log_derivatives(h: float, s: float, inv_s: float) -> tuple[float, float]:
+    """(b''/b', b'''/b') = (h^2/s - s/4, (b''/b')^2 - 3 (h/s)^2 - 1/4), given inv_s = 1/s."""
+    h_over_s = h * inv_s
+    first = h * h_over_s - 0.25 * s
+    return first, first * first - 3.0 * h_over_s * h_over_s - 0.25
 
 
 @kernel
 def _advance(s: float, ds: float, s_left: float, s_right: float) -> tuple[float, bool]:
     """(next iterate, converged) from the step ds and the bracket (s_left, s_right).
 
-    The step is limited to s/2 downwards; a step below 1e-8 relative ends the iteration; a step
+    The step is limited to s/2 downwards; a step below _CONVERGED_STEP ends the iteration; a step
     that is not finite or leaves the bracket is replaced by bisection (doubling while the
     bracket is open to the right).
     """
@@ -100,7 +105,8 @@ def _iterate_price(beta: float, x: float, s: float, s_left: float, s_right: floa
         if not vega > 0.0:
             ds = math.nan
         else:
-            halley, hh3 = _vega_log_derivatives(x / s, s)
+            inv_s = 1.0 / s
+            halley, hh3 = _vega_log_derivatives(x * inv_s, s, inv_s)
             ds = _householder_step((beta - b) / vega, halley, hh3)
         s, converged = _advance(s, ds, s_left, s_right)
         if converged:
@@ -109,16 +115,17 @@ def _iterate_price(beta: float, x: float, s: float, s_left: float, s_right: floa
 
 
 @kernel
-def _iterate_lower(beta: float, x: float, s: float, s_left: float, s_right: float) -> float:
+def _iterate_lower(ln_beta: float, x: float, s: float, s_left: float, s_right: float) -> float:
     """Householder(3) on g(s) = 1/ln b(s) - 1/ln beta (lowest branch), in logarithms.
 
     With L = ln b and rho = b'/b: -g/g' = (ln beta - L) L / (ln beta rho),
     g''/g' = b''/b' - rho (1 + 2/L), g'''/g' = b'''/b' + 2 rho^2 (1 + 3/L + 3/L^2)
     - 3 (b''/b') rho (1 + 2/L).
     """
-    ln_beta = math.log(beta)
+    inv_ln_beta = 1.0 / ln_beta
     for _ in range(_MAX_ITERATIONS):
-        h = x / s
+        inv_s = 1.0 / s
+        h = x * inv_s
         t = 0.5 * s
         ratio = black_ratio(h, t)
         ln_b = math.log(ratio) + log_vega(h, t)
@@ -131,9 +138,9 @@ def _iterate_lower(beta: float, x: float, s: float, s_left: float, s_right: floa
         ds = math.nan
         if math.isfinite(ln_b) and ratio > 0.0:
             rho = 1.0 / ratio
-            b2, b3 = _vega_log_derivatives(h, s)
+            b2, b3 = _vega_log_derivatives(h, s, inv_s)
             inv_l = 1.0 / ln_b
-            newton = (ln_beta - ln_b) * ln_b / ln_beta / rho
+            newton = (ln_beta - ln_b) * ln_b * inv_ln_beta * ratio
             halley = b2 - rho * (1.0 + 2.0 * inv_l)
             hh3 = (
                 b3
@@ -158,7 +165,8 @@ def _iterate_upper(
     """
     ln_gap = math.log(b_max - beta)
     for _ in range(_MAX_ITERATIONS):
-        h = x / s
+        inv_s = 1.0 / s
+        h = x * inv_s
         t = 0.5 * s
         ratio = complement_ratio(h, t)
         ln_c = math.log(ratio) + log_vega(h, t)
@@ -171,9 +179,9 @@ def _iterate_upper(
         ds = math.nan
         if math.isfinite(ln_c) and ratio > 0.0:
             gamma = 1.0 / ratio
-            b2, b3 = _vega_log_derivatives(h, s)
+            b2, b3 = _vega_log_derivatives(h, s, inv_s)
             ds = _householder_step(
-                -(ln_gap - ln_c) / gamma, b2 + gamma, b3 + gamma * (2.0 * gamma + 3.0 * b2)
+                (ln_c - ln_gap) * ratio, b2 + gamma, b3 + gamma * (2.0 * gamma + 3.0 * b2)
             )
         s, converged = _advance(s, ds, s_left, s_right)
         if converged:
@@ -185,30 +193,27 @@ def _iterate_upper(
 def _lower_map(x: float, s: float) -> tuple[float, float, float]:
     """f_lower(s) and its first two derivatives with respect to the price b(x, s).
 
-    f = 2 pi |x| / sqrt(27) Phi(-z)^3 with z = |x|/(sqrt 3 s), y = z^2:
-    df/db = 2 pi y Phi^2 exp(y + s^2/8),
-    d2f/db2 = 2 pi (y/s) Phi exp(2y + s^2/4) [2z - (2 + 2y - s^2/4) Phi/phi(z)].
+    f = 2 pi |x| / sqrt(27) Phi(-z)^3 with z = |x|/(sqrt 3 s), y = z^2, e = exp(y + s^2/8):
+    df/db = 2 pi y Phi^2 e, d2f/db2 = 2 pi (y/s) Phi e^2 [2z - (2 + 2y - s^2/4) Phi/phi(z)],
+    with Phi(-z)/phi(z) = sqrt(pi/2) erfcx(z/sqrt 2) (Mills' ratio, no cancellation).
     """
     ax = abs(x)
     z = ax / (_SQRT_3 * s)
     y = z * z
-    cdf = norm_cdf(-z)
+    mills = _SQRT_HALF_PI * erfcx(z * _INV_SQRT_2)
+    cdf = mills * _INV_SQRT_2PI * math.exp(-0.5 * y)
+    e = math.exp(y + 0.125 * s * s)
     f = _TWO_PI_OVER_SQRT_27 * ax * cdf * cdf * cdf
-    fp = _TWO_PI * y * cdf * cdf * math.exp(y + 0.125 * s * s)
-    fpp = (
-        _TWO_PI
-        * (y / s)
-        * cdf
-        * math.exp(2.0 * y + 0.25 * s * s)
-        * (2.0 * z - (2.0 + 2.0 * y - 0.25 * s * s) * cdf / norm_pdf(z))
-    )
+    fp = _TWO_PI * y * cdf * cdf * e
+    fpp = _TWO_PI * (y / s) * cdf * e * e * (2.0 * z - (2.0 + 2.0 * y - 0.25 * s * s) * mills)
     return f, fp, fpp
 
 
 @kernel
-def _inverse_lower_map(x: float, f: float) -> float:
-    """s with f_lower(s) = f."""
-    return abs(x / (_SQRT_3 * norm_quantile((f / (_TWO_PI_OVER_SQRT_27 * abs(x))) ** (1.0 / 3.0))))
+def _inverse_lower_map(x: float, ln_f: float) -> float:
+    """s with f_lower(s) = f, from ln f (so that f may lie below the smallest double)."""
+    cube_root = math.exp((ln_f - math.log(_TWO_PI_OVER_SQRT_27 * abs(x))) / 3.0)
+    return abs(x / (_SQRT_3 * norm_quantile(cube_root)))
 
 
 @kernel
@@ -226,8 +231,12 @@ def _upper_map(x: float, s: float) -> tuple[float, float, float]:
 
 
 @kernel
-def normalised_implied_vol_otm(beta: float, x: float, b_max: float) -> float:
-    """Total volatility s > 0 with b(x, s) = beta, for x <= 0 and 0 < beta < b_max = exp(x/2)."""
+def normalised_implied_vol_otm(beta: float, ln_beta: float, x: float, b_max: float) -> float:
+    """Total volatility s > 0 with b(x, s) = beta, for x <= 0 and 0 <= beta < b_max = exp(x/2).
+
+    ``ln_beta`` is ln(beta), passed separately so that a beta below the normal range (or
+    underflowing to 0) keeps its full relative information on the lowest branch.
+    """
     if x == 0.0:
         s_c, b_c, v_c = 0.0, 0.0, _INV_SQRT_2PI
     else:
@@ -243,10 +252,11 @@ def normalised_implied_vol_otm(beta: float, x: float, b_max: float) -> float:
             if not f > 0.0:
                 u = beta / b_l
                 f = (f_l * u + b_l * (1.0 - u)) * u
-            s = _inverse_lower_map(x, f)
+            # f = beta (1 + O(beta)) near 0: below the normal range take ln f = ln beta.
+            s = _inverse_lower_map(x, math.log(f) if f > 1e-290 else ln_beta)
             if not 0.0 < s < s_l:
                 s = 0.5 * s_l
-            return _iterate_lower(beta, x, s, 0.0, s_l)
+            return _iterate_lower(ln_beta, x, s, 0.0, s_l)
         r = control_fit_right(b_l, b_c, s_l, s_c, 1.0 / v_l, 1.0 / v_c, 0.0, False)
         s = rational_cubic(beta, b_l, b_c, s_l, s_c, 1.0 / v_l, 1.0 / v_c, r)
         return _iterate_price(beta, x, s, s_l, s_c)
@@ -289,11 +299,12 @@ def black_implied_vol_scalar(
     if not (0.0 <= time_value < bound):
         return math.nan
     sqrt_fk = math.sqrt(forward) * math.sqrt(strike)
-    beta = time_value / sqrt_fk
-    if beta == 0.0:
+    if time_value == 0.0:
         return 0.0
+    beta = time_value / sqrt_fk
+    ln_beta = math.log(time_value) - 0.5 * (math.log(forward) + math.log(strike))
     b_max = bound / sqrt_fk
     if beta >= b_max:
         return math.nan
     x = otm_log_moneyness(forward, strike)
-    return normalised_implied_vol_otm(beta, x, b_max) / math.sqrt(maturity)
+    return normalised_implied_vol_otm(beta, ln_beta, x, b_max) / math.sqrt(maturity)
