@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import sys
 from pathlib import Path
 
 import numba
@@ -42,6 +43,9 @@ def _load_example():
     path = Path(__file__).resolve().parents[1] / "examples" / "meixner.py"
     spec = importlib.util.spec_from_file_location("levyfast_example_meixner", path)
     module = importlib.util.module_from_spec(spec)
+    # Registered like an imported module, so that Numba can resolve the module of its cached
+    # kernels in a later process (an unregistered module is pickled as '<dynamic>').
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

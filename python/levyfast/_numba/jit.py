@@ -9,20 +9,24 @@ Model callbacks are first-class function types: a kernel whose signature names
 :data:`EXPONENT` accepts *any* ``@numba.njit`` function of that signature (built-in or user
 defined) and is compiled, and cached, once.
 
-Known limitation: Numba keys a cached kernel on the modification time and size of the source
-file of the decorated function only, not of the kernels it calls from other files. pip keeps the
-wheel's file times and leaves ``*.nbi``/``*.nbc`` files behind, so after editing (or upgrading)
-a callee in another file, stale machine code can survive: delete ``levyfast/**/__pycache__/*.nb?``
-(or set ``NUMBA_CACHE_DIR`` per version).
+Cache freshness: Numba stamps a cached kernel with the hash of the decorated function's own
+file, not of the kernels it calls from other files, so after an edit or an upgrade of a callee
+stale machine code could be loaded. Kernels of this package are therefore cached through
+:class:`_PackageCache`, whose stamp also holds the hash of every source file of ``levyfast``
+(the cache location, ``NUMBA_CACHE_DIR`` included, is Numba's usual choice).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numba
 from numba import types
+from numba.core import caching
 
 __all__ = [
     "jit",
@@ -53,6 +57,63 @@ CUMULANTS = types.FunctionType(CUMULANTS_SIGNATURE)
 STRIP = types.FunctionType(STRIP_SIGNATURE)
 
 
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+#: Numba's default locator chain (``CacheImpl`` was ``_CacheImpl`` before Numba 0.61).
+_NUMBA_LOCATORS = tuple(
+    (caching.CacheImpl if hasattr(caching, "CacheImpl")
+     else caching._CacheImpl)._locator_classes)  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=1)
+def _package_digest() -> str:
+    """SHA-256 over the package's Python sources (paths and contents), computed once."""
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class _PackageStampedLocator(caching._CacheLocator):
+    """Numba's own locator for a package file, with the package digest added to its stamp."""
+
+    def __init__(self, inner: caching._CacheLocator) -> None:
+        self._inner = inner
+
+    def get_cache_path(self) -> str:
+        return self._inner.get_cache_path()  # type: ignore[no-any-return]
+
+    def get_source_stamp(self) -> Any:
+        return (self._inner.get_source_stamp(), _package_digest())
+
+    def get_disambiguator(self) -> str:
+        return self._inner.get_disambiguator()  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_function(cls, py_func: Any, py_file: str) -> _PackageStampedLocator | None:
+        for locator_cls in _NUMBA_LOCATORS:
+            inner = locator_cls.from_function(py_func, py_file)
+            if inner is not None:
+                return cls(inner)
+        return None
+
+
+class _PackageCacheImpl(caching.CompileResultCacheImpl):
+    _locator_classes = [_PackageStampedLocator]  # type: ignore[list-item]
+
+
+class _PackageCache(caching.FunctionCache):
+    """Numba's function cache, invalidated when any source file of the package changes."""
+
+    _impl_class = _PackageCacheImpl
+
+
+def _with_package_cache(dispatcher: Any) -> Any:
+    if Path(dispatcher.py_func.__code__.co_filename).resolve().is_relative_to(_PACKAGE_DIR):
+        dispatcher._cache = _PackageCache(dispatcher.py_func)
+    return dispatcher
+
+
 def jit(signature: Any = None, *, parallel: bool = False) -> Any:
     """``numba.njit`` with levyfast's fixed flags (see the module docstring).
 
@@ -68,8 +129,13 @@ def jit(signature: Any = None, *, parallel: bool = False) -> Any:
 
     def decorate(func: F) -> F:
         if signature is None:
-            return numba.njit(**options)(func)  # type: ignore[no-any-return]
-        return numba.njit(signature, **options)(func)  # type: ignore[no-any-return]
+            return _with_package_cache(numba.njit(**options)(func))  # type: ignore[no-any-return]
+        # An eager signature compiles inside njit, before the cache could be swapped: compile
+        # lazily with the package cache, then for the signature.
+        dispatcher = _with_package_cache(numba.njit(**options)(func))
+        dispatcher.compile(signature)
+        dispatcher.disable_compile()
+        return dispatcher  # type: ignore[no-any-return]
 
     if callable(signature) and not isinstance(signature, types.Type):
         func, signature = signature, None
