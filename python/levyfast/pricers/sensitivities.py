@@ -93,6 +93,7 @@ def price_and_grad(
         True,
         False,
     )
+    assert grads is not None  # requested with_grad=True
     return grid.shape_result(prices), np.asarray(grid.shape_result(grads))
 
 
@@ -128,6 +129,7 @@ def greeks(
         False,
         True,
     )
+    assert parts is not None  # requested with_greeks=True
     delta, gamma, theta, rho, dividend_rho = (grid.shape_result(p) for p in parts)
     return Greeks(grid.shape_result(prices), delta, gamma, theta, rho, dividend_rho)
 
