@@ -24,16 +24,15 @@ from __future__ import annotations
 import cmath
 import math
 
+import levyfast as lf
 import numba
 import numpy as np
-
-import levyfast as lf
 from levyfast._validation import Interval
 
 _LN2 = math.log(2.0)
 
 
-@numba.njit(cache=True)
+@numba.njit
 def log_cosh(z: complex) -> complex:
     """ln cosh z without overflow, on the branch continuous from the real axis."""
     if z.real < 0.0:
@@ -41,14 +40,14 @@ def log_cosh(z: complex) -> complex:
     return z + cmath.log(1.0 + cmath.exp(-2.0 * z)) - _LN2
 
 
-@numba.njit(cache=True)
+@numba.njit
 def meixner_exponent(u: complex, p: np.ndarray) -> complex:
     """Raw Meixner exponent; p = (alpha, beta, delta)."""
     alpha, beta, delta = p[0], p[1], p[2]
     return 2.0 * delta * (math.log(math.cos(0.5 * beta)) - log_cosh(0.5 * (alpha * u - 1j * beta)))
 
 
-@numba.njit(cache=True)
+@numba.njit
 def meixner_cumulants(p: np.ndarray) -> tuple[float, float, float]:
     """Raw (c1, c2, c4) per unit time."""
     alpha, beta, delta = p[0], p[1], p[2]

@@ -153,7 +153,8 @@ def merton_exponent(u, p):  # type: ignore[no-untyped-def]
     """psi_raw(u) = -sigma^2 u^2/2 + lam (exp(i u mu_j - sigma_j^2 u^2/2) - 1);
     p = (sigma, lam, mu_j, sigma_j)."""
     sigma, lam, mu, sj = p[0], p[1], p[2], p[3]
-    return -0.5 * sigma * sigma * u * u + lam * (cmath.exp(1j * u * mu - 0.5 * sj * sj * u * u) - 1.0)
+    jump = cmath.exp(1j * u * mu - 0.5 * sj * sj * u * u) - 1.0
+    return -0.5 * sigma * sigma * u * u + lam * jump
 
 
 @jit(CUMULANTS_SIGNATURE)

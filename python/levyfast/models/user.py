@@ -113,7 +113,7 @@ def _compile(role: str, func: object, signature: Any) -> Callback:
             f"`{role}` of user_model must compile for arguments "
             f"({', '.join(str(a) for a in signature.args)}); numba says: {exc}"
         ) from exc
-    returned = func.overloads[signature.args].signature.return_type
+    returned = func.overloads[signature.args].signature.return_type  # type: ignore[attr-defined]
     if returned != signature.return_type:
         raise TypeError(
             f"`{role}` of user_model must return {signature.return_type} ({wanted}); "
@@ -148,7 +148,9 @@ def _check_names(name: object, param_names: object) -> tuple[str, ...]:
 
 def _check_bounds(bounds: object, names: tuple[str, ...]) -> dict[str, Interval]:
     if not isinstance(bounds, Mapping):
-        raise TypeError(f"`bounds` of user_model must be a mapping name -> Interval; got {bounds!r}")
+        raise TypeError(
+            f"`bounds` of user_model must be a mapping name -> Interval; got {bounds!r}"
+        )
     if set(bounds) != set(names):
         raise ValueError(
             f"`bounds` of user_model must have exactly the keys {names}; got {tuple(bounds)}"
