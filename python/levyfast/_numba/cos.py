@@ -26,7 +26,9 @@ generating function ``k(s) = ln E[e^{s X_1}] = Re psi(-i s)``:
     P(X_T > b) <= exp(T k(s) - s b)          (0 < s < 1, always inside the strip),
     E[e^X_T; X_T > b] <= exp(T k(s) - (s - 1) b)   (s > 1),
 
-each minimised over a geometric grid of ``s`` inside the moment strip ``(-s_minus, s_plus)``.
+each minimised over a geometric grid of ``s`` inside the moment strip ``(-s_minus, s_plus)``
+(the plain right mass bound only matters below 0: for ``b >= 0``,
+``P(X > b) <= E[e^X; X > b]``).
 Built-in models know their strip; for a user model it is *estimated* by walking ``s``
 outwards from 0 (left) and from 1 (right) and stopping at the first point where
 ``psi_raw(-i s)`` is non-finite, not real (|Im| > 1e-9 (1 + |Re|)) or breaks the convexity of
@@ -83,7 +85,7 @@ BAD_CUMULANTS = 3
 
 #: L of the cumulant range used for a tail without exponential moments.
 FALLBACK_WIDTH = 12.0
-_CHERNOFF_POINTS = 32
+_CHERNOFF_POINTS = 24
 _S_LOW = 1e-2
 _S_HIGH = 2e3
 _DECAY_POINTS = 80  # u_j = _U0 * 2^(j/2)
@@ -184,13 +186,17 @@ def _cgf_walk(exponent, p, omega, origin, direction, limit, check, s_out, k_out)
 
 
 @jit
-def _decay_table(exponent, p, re_out):  # type: ignore[no-untyped-def]
-    """re_out[j] = Re psi(u_j) = Re psi_raw(u_j), u_j = U0 2^(j/2); False if one is NaN/+inf."""
+def _decay_table(exponent, p, t_min, re_out):  # type: ignore[no-untyped-def]
+    """re_out[j] = Re psi(u_j) = Re psi_raw(u_j), u_j = U0 2^(j/2), up to the first u_j where
+    |phi_T| underflows for every T >= t_min (-inf beyond); False if one is NaN or +inf."""
     for j in range(_DECAY_POINTS):
         r = exponent(complex(_U0 * 2.0 ** (0.5 * j), 0.0), p).real
         if math.isnan(r) or r == math.inf:
             return False
         re_out[j] = r
+        if t_min * r < _EXP_UNDERFLOW:
+            re_out[j:] = -math.inf
+            break
     return True
 
 
@@ -239,7 +245,7 @@ def _plan(exponent, cumulants, strip, p, spot, rate, dividend, strikes, maturiti
         n_tab[2] = _cgf_walk(exponent, p, omega, 1.0, 1.0, s_plus - 1.0, not known, s_tab[2],
                              k_tab[2])
     re_psi = np.empty(_DECAY_POINTS)
-    if n_terms <= 0 and not _decay_table(exponent, p, re_psi):
+    if n_terms <= 0 and not _decay_table(exponent, p, maturities.min(), re_psi):
         return NONFINITE, 0
     k_max = strikes.max()
     abs_tol = tolerance * spot
@@ -265,7 +271,8 @@ def _plan(exponent, cumulants, strip, p, spot, rate, dividend, strikes, maturiti
             for j in range(n_tab[2]):
                 b = min(b, (T * k_tab[2, j] - log_eps) / (s_tab[2, j] - 1.0))
             if b != math.inf:
-                b = max(b, b_mass)
+                # For b >= 0, P(X > b) <= E[e^X; X > b]; below 0 the plain mass bound counts.
+                b = max(b, min(b_mass, 0.0))
             if a == -math.inf:
                 a = mean - FALLBACK_WIDTH * cum_half
             if b == math.inf:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import cmath
 import math
 
-from .jit import CUMULANTS_SIGNATURE, EXPONENT_SIGNATURE, STRIP_SIGNATURE, jit
+from .jit import CUMULANTS_SIGNATURE, EXPONENT_SIGNATURE, STRIP_SIGNATURE, Callback, jit
 
 __all__ = [
     "RAW_EXPONENTS",
@@ -153,7 +153,8 @@ def merton_exponent(u, p):  # type: ignore[no-untyped-def]
     """psi_raw(u) = -sigma^2 u^2/2 + lam (exp(i u mu_j - sigma_j^2 u^2/2) - 1);
     p = (sigma, lam, mu_j, sigma_j)."""
     sigma, lam, mu, sj = p[0], p[1], p[2], p[3]
-    return -0.5 * sigma * sigma * u * u + lam * (cmath.exp(1j * u * mu - 0.5 * sj * sj * u * u) - 1.0)
+    jump = cmath.exp(1j * u * mu - 0.5 * sj * sj * u * u) - 1.0
+    return -0.5 * sigma * sigma * u * u + lam * jump
 
 
 @jit(CUMULANTS_SIGNATURE)
@@ -192,22 +193,34 @@ def kou_strip(p):  # type: ignore[no-untyped-def]
 
 
 # -- tables indexed by MODEL_ID ----------------------------------------------------------------
-RAW_EXPONENTS = (bs_exponent, vg_exponent, cgmy_exponent, nig_exponent, merton_exponent,
-                 kou_exponent)
-RAW_CUMULANTS = (bs_cumulants, vg_cumulants, cgmy_cumulants, nig_cumulants, merton_cumulants,
-                 kou_cumulants)
-MOMENT_STRIPS = (entire_strip, vg_strip, cgmy_strip, nig_strip, entire_strip, kou_strip)
+RAW_EXPONENTS = tuple(
+    Callback(f, EXPONENT_SIGNATURE)
+    for f in (bs_exponent, vg_exponent, cgmy_exponent, nig_exponent, merton_exponent, kou_exponent)
+)
+RAW_CUMULANTS = tuple(
+    Callback(f, CUMULANTS_SIGNATURE)
+    for f in (bs_cumulants, vg_cumulants, cgmy_cumulants, nig_cumulants, merton_cumulants,
+              kou_cumulants)
+)
+MOMENT_STRIPS = tuple(
+    Callback(f, STRIP_SIGNATURE)
+    for f in (entire_strip, vg_strip, cgmy_strip, nig_strip, entire_strip, kou_strip)
+)
 N_BUILTIN_MODELS = len(RAW_EXPONENTS)
 
 
 # -- placeholders for what a user model does not declare -----------------------------------------
 @jit(CUMULANTS_SIGNATURE)
-def unknown_cumulants(p):  # type: ignore[no-untyped-def]
+def _unknown_cumulants(p):  # type: ignore[no-untyped-def]
     """NaN: the kernels then estimate the cumulants from the exponent."""
     return math.nan, math.nan, math.nan
 
 
 @jit(STRIP_SIGNATURE)
-def unknown_strip(p):  # type: ignore[no-untyped-def]
+def _unknown_strip(p):  # type: ignore[no-untyped-def]
     """NaN: the kernels then estimate the moment strip from the exponent."""
     return math.nan, math.nan
+
+
+unknown_cumulants = Callback(_unknown_cumulants, CUMULANTS_SIGNATURE)
+unknown_strip = Callback(_unknown_strip, STRIP_SIGNATURE)

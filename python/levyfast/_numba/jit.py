@@ -7,7 +7,9 @@ kernels are cross-checked against the C++ core to 1e-10 * S0) and ``error_model=
 
 Model callbacks are first-class function types: a kernel whose signature names
 :data:`EXPONENT` accepts *any* ``@numba.njit`` function of that signature (built-in or user
-defined) and is compiled, and cached, once.
+defined) and is compiled, and cached, once. Passing a plain dispatcher costs ~20-50 us per
+call (Numba builds its FunctionType and looks up the compiled address every time), so models
+hand their functions to kernels as :class:`Callback` objects that carry both, computed once.
 
 Cache freshness: Numba stamps a cached kernel with the hash of the decorated function's own
 file, not of the kernels it calls from other files, so after an edit or an upgrade of a callee
@@ -27,6 +29,9 @@ from typing import Any, TypeVar
 import numba
 from numba import types
 from numba.core import caching
+from numba.core.dispatcher import Dispatcher
+from numba.experimental.function_type import _get_wrapper_address
+from numba.extending import typeof_impl
 
 __all__ = [
     "jit",
@@ -39,6 +44,7 @@ __all__ = [
     "EXPONENT",
     "CUMULANTS",
     "STRIP",
+    "Callback",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -151,3 +157,37 @@ def kernel(func: F) -> F:
 def parallel_kernel(func: F) -> F:
     """Like :func:`kernel`, with ``parallel=True`` so that ``numba.prange`` loops use threads."""
     return jit(parallel=True)(func)  # type: ignore[no-any-return]
+
+
+class Callback(types.WrapperAddressProtocol):  # type: ignore[misc]
+    """An ``@njit`` function compiled for one signature, passed to kernels by address.
+
+    Numba's wrapper-address protocol: the kernel receives the address of the compiled C
+    wrapper (computed once here) instead of resolving the dispatcher on every call. Calling
+    the object from Python calls the function.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, signature: Any) -> None:
+        if tuple(signature.args) not in dispatcher.overloads:
+            dispatcher.compile(signature.args)
+        self.dispatcher = dispatcher
+        self._signature = signature
+        self._address = _get_wrapper_address(dispatcher, signature)
+        self.numba_type = types.FunctionType(signature)
+
+    def __wrapper_address__(self) -> int:
+        return int(self._address)
+
+    def signature(self) -> Any:
+        return self._signature
+
+    def __call__(self, *args: Any) -> Any:
+        return self.dispatcher(*args)
+
+    def __repr__(self) -> str:
+        return f"Callback({self.dispatcher.py_func.__qualname__}: {self._signature})"
+
+
+@typeof_impl.register(Callback)
+def _typeof_callback(value: Callback, context: Any) -> Any:
+    return value.numba_type

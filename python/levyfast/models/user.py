@@ -36,7 +36,7 @@ from numba.core.dispatcher import Dispatcher
 from numpy.typing import ArrayLike, NDArray
 
 from .._numba import cos as _cos
-from .._numba.jit import CUMULANTS_SIGNATURE, EXPONENT_SIGNATURE
+from .._numba.jit import CUMULANTS_SIGNATURE, EXPONENT_SIGNATURE, Callback
 from .._numba.exponents import unknown_cumulants, unknown_strip
 from .._validation import Interval
 from .base import LevyModel
@@ -98,8 +98,9 @@ class UserModel(LevyModel):
         return np.asarray(self.LEVY_DENSITY(xx, self.to_array()), dtype=np.float64)
 
 
-def _compile(role: str, func: object, signature: Any) -> Dispatcher:
-    """``func`` compiled for ``signature``, or TypeError naming what is wrong."""
+def _compile(role: str, func: object, signature: Any) -> Callback:
+    """``func`` compiled for ``signature`` (as a kernel Callback), or TypeError naming what is
+    wrong."""
     wanted = f"{signature.return_type}({', '.join(str(a) for a in signature.args)})"
     if not isinstance(func, Dispatcher):
         raise TypeError(
@@ -112,13 +113,13 @@ def _compile(role: str, func: object, signature: Any) -> Dispatcher:
             f"`{role}` of user_model must compile for arguments "
             f"({', '.join(str(a) for a in signature.args)}); numba says: {exc}"
         ) from exc
-    returned = func.overloads[signature.args].signature.return_type
+    returned = func.overloads[signature.args].signature.return_type  # type: ignore[attr-defined]
     if returned != signature.return_type:
         raise TypeError(
             f"`{role}` of user_model must return {signature.return_type} ({wanted}); "
             f"got {returned}"
         )
-    return func
+    return Callback(func, signature)
 
 
 def _check_names(name: object, param_names: object) -> tuple[str, ...]:
@@ -147,7 +148,9 @@ def _check_names(name: object, param_names: object) -> tuple[str, ...]:
 
 def _check_bounds(bounds: object, names: tuple[str, ...]) -> dict[str, Interval]:
     if not isinstance(bounds, Mapping):
-        raise TypeError(f"`bounds` of user_model must be a mapping name -> Interval; got {bounds!r}")
+        raise TypeError(
+            f"`bounds` of user_model must be a mapping name -> Interval; got {bounds!r}"
+        )
     if set(bounds) != set(names):
         raise ValueError(
             f"`bounds` of user_model must have exactly the keys {names}; got {tuple(bounds)}"

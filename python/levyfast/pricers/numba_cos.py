@@ -22,9 +22,9 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .. import _core
 from .._numba import cos as kernels
 from .._numba.exponents import MOMENT_STRIPS, RAW_CUMULANTS, RAW_EXPONENTS
-from .. import _core
 from .._validation import Interval, check_array
 from ..market import Market
 from ..models.base import LevyModel
@@ -187,7 +187,7 @@ def _check_params(owner: str, model_cls: type[LevyModel], params: ArrayLike) -> 
 
 
 def _threads(owner: str, n_threads: int | None) -> int:
-    pool = numba.config.NUMBA_NUM_THREADS
+    pool = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
     if n_threads is None:
         return min(os.cpu_count() or 1, pool)
     if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
