@@ -1,5 +1,7 @@
 #include "levyfast/cos.hpp"
 
+#include "levyfast/fast_math.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -25,6 +27,59 @@ std::vector<double> geomspace(double lo, double hi, int n) {
 }
 
 double finite_or_inf(double x) { return std::isfinite(x) ? x : kInf; }
+
+// Largest |T Im psi - u a| for the vectorised cosine (fast_math::cos_bounded's range).
+constexpr double kMaxFastCosArgument = 5e5;
+
+// Put-coefficient parts of the density coefficients R_n = e^{T Re psi_n} cos(T Im psi_n - u_n a)
+// for n = 1 .. N-1 (see cos_put_slice): cr = -g, ci = g / u, g = R_n / (1 + u^2); returns
+// sum g. Vectorised (fast exp and cos) where every cosine argument is in range.
+LEVYFAST_MULTIVERSION
+double put_coefficients(const cplx* __restrict psi, int N, double T, double a, double width,
+                        double* __restrict cr, double* __restrict ci) {
+  double max_arg = 0.0;
+  for (int n = 1; n < N; ++n)
+    max_arg = std::max(max_arg, std::fabs(T * psi[n].imag() - n * kPi / width * a));
+  const bool fast = max_arg <= kMaxFastCosArgument;
+  double strike_free = 0.0;
+  if (fast) {
+    for (int n = 1; n < N; ++n) {
+      const double un = n * kPi / width;
+      const double decay = fast_math::exp_bounded(std::max(T * psi[n].real(), -700.0));
+      const double g = decay * fast_math::cos_bounded(T * psi[n].imag() - un * a) / (1.0 + un * un);
+      cr[n] = -g;
+      ci[n] = g / un;
+      strike_free += g;
+    }
+  } else {
+    for (int n = 1; n < N; ++n) {
+      const double un = n * kPi / width;
+      const double g = std::exp(T * psi[n].real()) * std::cos(T * psi[n].imag() - un * a) /
+                       (1.0 + un * un);
+      cr[n] = -g;
+      ci[n] = g / un;
+      strike_free += g;
+    }
+  }
+  return strike_free;
+}
+
+// Horner's rule in w_j = e^{-i th_j} over n = N-1 .. 1 for m strikes at once:
+// acc_j <- acc_j w_j + c_n.
+LEVYFAST_MULTIVERSION
+void horner_strikes(const double* __restrict cr, const double* __restrict ci, int N,
+                    std::size_t m, const double* __restrict qr, const double* __restrict qi,
+                    double* __restrict pr, double* __restrict pi) {
+  for (int n = N - 1; n >= 1; --n) {
+    const double c_r = cr[n], c_i = ci[n];
+    for (std::size_t j = 0; j < m; ++j) {
+      const double xr = pr[j] * qr[j] - pi[j] * qi[j] + c_r;
+      const double xi = pr[j] * qi[j] + pi[j] * qr[j] + c_i;
+      pr[j] = xr;
+      pi[j] = xi;
+    }
+  }
+}
 
 }  // namespace
 
@@ -144,15 +199,7 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   //   int_a^k (kappa - e^z) cos(u (z-a)) dz = kappa [sin t/(u(1+u^2)) - cos t/(1+u^2)]
   //                                           + e^a/(1+u^2),  t = u (k - a).
   std::vector<double> cr(N), ci(N);
-  double strike_free = 0.0;
-  for (int n = 1; n < N; ++n) {
-    const double un = n * kPi / width;
-    const double rn = std::exp(T * psi[n].real()) * std::cos(T * psi[n].imag() - un * a);
-    const double g = rn / (1.0 + un * un);
-    cr[n] = -g;
-    ci[n] = g / un;
-    strike_free += g;
-  }
+  double strike_free = put_coefficients(psi, N, T, a, width, cr.data(), ci.data());
   const double ea = std::exp(a);
   strike_free *= ea;
 
@@ -176,19 +223,11 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   const std::size_t m = idx.size();
   ar.assign(m, 0.0);
   ai.assign(m, 0.0);
-  double* __restrict pr = ar.data();
-  double* __restrict pi = ai.data();
-  const double* __restrict qr = wr.data();
-  const double* __restrict qi = wi.data();
-  for (int n = N - 1; n >= 1; --n) {
-    const double c_r = cr[n], c_i = ci[n];
-    for (std::size_t j = 0; j < m; ++j) {
-      const double xr = pr[j] * qr[j] - pi[j] * qi[j] + c_r;
-      const double xi = pr[j] * qi[j] + pi[j] * qr[j] + c_i;
-      pr[j] = xr;
-      pi[j] = xi;
-    }
-  }
+  horner_strikes(cr.data(), ci.data(), N, m, wr.data(), wi.data(), ar.data(), ai.data());
+  const double* pr = ar.data();
+  const double* pi = ai.data();
+  const double* qr = wr.data();
+  const double* qi = wi.data();
   for (std::size_t t = 0; t < m; ++t) {
     const std::size_t j = idx[t];
     const double kappa = sl.strikes[j] / F, k = std::log(kappa);

@@ -118,7 +118,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
       cos_put_slice(psi.data(), plans[i], sl, row);
     } else {
       if (nodes[i].empty()) time_change_nodes(model, omega, sl.T, cs.tolerance, nodes[i]);
-      time_change_put_slice(nodes[i], sl, row);
+      time_change_put_slice(nodes[i], sl, cs.tolerance, row);
     }
     if (kind == OptionKind::Call) {
       // Put–call parity C = P + D (F - K), kept on the call's own bound D (F - K)^+ so that

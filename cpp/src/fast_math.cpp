@@ -2,7 +2,8 @@
 
 namespace levyfast::fast_math {
 
-ErfcxSeries::ErfcxSeries() : L(std::sqrt(kTerms / std::sqrt(2.0))), a{} {
+template <int Terms>
+ErfcxSeries<Terms>::ErfcxSeries() : L(std::sqrt(kTerms / std::sqrt(2.0))), a{} {
   // a_m = (1/4N) sum_{k=-2N+1}^{2N-1} f(t_k) cos(pi k m / (2N)), t_k = L tan(k pi / (4N)),
   // f(t) = (L^2 + t^2) e^{-t^2}: the discrete Fourier transform of Weideman's construction,
   // summed in long double once at start-up.
@@ -18,9 +19,13 @@ ErfcxSeries::ErfcxSeries() : L(std::sqrt(kTerms / std::sqrt(2.0))), a{} {
   }
 }
 
-const ErfcxSeries& erfcx_series() {
-  static const ErfcxSeries series;
+template <int Terms>
+const ErfcxSeries<Terms>& erfcx_series() {
+  static const ErfcxSeries<Terms> series;
   return series;
 }
+
+template const ErfcxSeries<ErfcAccurate::kTerms>& erfcx_series<ErfcAccurate::kTerms>();
+template const ErfcxSeries<ErfcFast::kTerms>& erfcx_series<ErfcFast::kTerms>();
 
 }  // namespace levyfast::fast_math

@@ -22,6 +22,7 @@ struct MixtureNode {
   double variance;   // s^2 V: conditional variance of X_T
   double log_mean;   // ln E[e^{X_T} | V]
   double weight;     // quadrature weight (sums to 1 over the nodes up to `tolerance`)
+  double log_weight; // ln weight (finite where the weight underflows)
   double log_clock;  // ln V (finite where V itself underflows; used by sensitivities.cpp)
 };
 
@@ -36,8 +37,9 @@ double time_change_cost(std::size_t n_nodes, std::size_t nK);
 // least |t| = 1 each way), so that a cheap COS slice need not build nodes to win the choice.
 std::size_t time_change_min_nodes(double tolerance);
 
-// Discounted put prices of one maturity slice into put_out[nK].
+// Discounted put prices of one maturity slice into put_out[nK], accurate to `tolerance`
+// (fraction of the forward) given nodes built for it.
 void time_change_put_slice(const std::vector<MixtureNode>& nodes, const MaturitySlice& slice,
-                           double* put_out);
+                           double tolerance, double* put_out);
 
 }  // namespace levyfast
