@@ -41,25 +41,26 @@ double put_coefficients(const cplx* __restrict psi, int N, double T, double a, d
   for (int n = 1; n < N; ++n)
     max_arg = std::max(max_arg, std::fabs(T * psi[n].imag() - n * kPi / width * a));
   const bool fast = max_arg <= kMaxFastCosArgument;
-  double strike_free = 0.0;
   if (fast) {
     for (int n = 1; n < N; ++n) {
       const double un = n * kPi / width;
       const double decay = fast_math::exp_bounded(std::max(T * psi[n].real(), -700.0));
-      const double g = decay * fast_math::cos_bounded(T * psi[n].imag() - un * a) / (1.0 + un * un);
-      cr[n] = -g;
-      ci[n] = g / un;
-      strike_free += g;
+      cr[n] = decay * fast_math::cos_bounded(T * psi[n].imag() - un * a) / (1.0 + un * un);
     }
   } else {
     for (int n = 1; n < N; ++n) {
       const double un = n * kPi / width;
-      const double g = std::exp(T * psi[n].real()) * std::cos(T * psi[n].imag() - un * a) /
-                       (1.0 + un * un);
-      cr[n] = -g;
-      ci[n] = g / un;
-      strike_free += g;
+      cr[n] = std::exp(T * psi[n].real()) * std::cos(T * psi[n].imag() - un * a) /
+              (1.0 + un * un);
     }
+  }
+  // The sum in order (a floating-point reduction would not vectorise without reassociation).
+  double strike_free = 0.0;
+  for (int n = 1; n < N; ++n) strike_free += cr[n];
+  for (int n = 1; n < N; ++n) {
+    const double g = cr[n];
+    cr[n] = -g;
+    ci[n] = g * width / (n * kPi);
   }
   return strike_free;
 }

@@ -94,7 +94,7 @@ constexpr int kBlock = 8;
 
 // ln(1 + q) for q in [0, 1], branch-free: 2 atanh(s) with s = q / (2 + q) <= 1/3, by its odd
 // series 2 sum s^(2k+1)/(2k+1) to k = 16 (truncation < 1e-17).
-inline double log1p_unit(double q) {
+LEVYFAST_INLINE double log1p_unit(double q) {
   const double s = q / (2.0 + q), s2 = s * s;
   double p = 1.0 / 33.0;
 #pragma GCC unroll 16
@@ -103,25 +103,30 @@ inline double log1p_unit(double q) {
 }
 
 // Nodes j0 .. j0 + kBlock - 1 at t = direction * j * h: ln x, ln w and w (see
-// time_change_nodes), with the vectorised exp.
+// time_change_nodes), with the vectorised exp; kind 0 the gamma law, 1 the inverse Gaussian.
+template <int Kind>
 LEVYFAST_MULTIVERSION
 void node_block(const Mixing& mx, double log_hc, double direction, int j0, double h,
                 double* __restrict t, double* __restrict log_x, double* __restrict log_w,
                 double* __restrict weight) {
-  const double ig_const = mx.kind == 0 ? 0.0 : 0.5 * std::log(mx.shape / (2.0 * kPi));
+  const double shape = mx.shape, log_norm = mx.log_norm, log_center = mx.log_center;
+  const double half_spread = 0.5 * mx.spread;
+  const double ig_const = Kind == 0 ? 0.0 : 0.5 * std::log(shape / (2.0 * kPi));
   for (int b = 0; b < kBlock; ++b) {
-    t[b] = direction * (j0 + b) * h;
-    const double e_pos = fast_math::exp_bounded(std::clamp(t[b], -700.0, 700.0));
-    const double e_neg = fast_math::exp_bounded(std::clamp(-t[b], -700.0, 700.0));
-    log_x[b] = mx.log_center + 0.5 * mx.spread * (e_pos - e_neg);
-    const double x = fast_math::exp_bounded(std::clamp(log_x[b], -700.0, 700.0));
-    const double exponent = mx.kind == 0
-                                ? mx.shape * log_x[b] - x + mx.log_norm
-                                : ig_const - 0.5 * log_x[b] - 0.5 * mx.shape * (x - 2.0 + 1.0 / x);
+    const double tb = direction * (j0 + b) * h;
+    const double e_pos = fast_math::exp_bounded(std::min(std::max(tb, -700.0), 700.0));
+    const double e_neg = fast_math::exp_bounded(std::min(std::max(-tb, -700.0), 700.0));
+    const double lx = log_center + half_spread * (e_pos - e_neg);
+    const double x = fast_math::exp_bounded(std::min(std::max(lx, -700.0), 700.0));
+    const double exponent = Kind == 0 ? shape * lx - x + log_norm
+                                      : ig_const - 0.5 * lx - 0.5 * shape * (x - 2.0 + 1.0 / x);
     // ln cosh t = |t| - ln 2 + ln(1 + q), q = e^{-2|t|} in (0, 1].
-    const double q = e_pos < e_neg ? e_pos * e_pos : e_neg * e_neg;
-    log_w[b] = log_hc + exponent + std::fabs(t[b]) - 0.6931471805599453 + log1p_unit(q);
-    weight[b] = fast_math::exp_bounded(std::max(log_w[b], -700.0));
+    const double q = std::min(e_pos * e_pos, e_neg * e_neg);
+    const double lw = log_hc + exponent + std::fabs(tb) - 0.6931471805599453 + log1p_unit(q);
+    t[b] = tb;
+    log_x[b] = lx;
+    log_w[b] = lw;
+    weight[b] = fast_math::exp_bounded(std::max(lw, -700.0));
   }
 }
 
@@ -151,7 +156,10 @@ void time_change_nodes(const ModelParams& model, double omega, double T, double 
     const int first = direction > 0.0 ? 0 : 1;
     bool done = false;
     for (int j0 = first; j0 < 4000 && !done; j0 += kBlock) {
-      node_block(mx, log_hc, direction, j0, h, t, log_x, log_w, weight);
+      if (mx.kind == 0)
+        node_block<0>(mx, log_hc, direction, j0, h, t, log_x, log_w, weight);
+      else
+        node_block<1>(mx, log_hc, direction, j0, h, t, log_x, log_w, weight);
       for (int b = 0; b < kBlock; ++b) {
         const double v = mx.scale * std::exp(log_x[b]);
         MixtureNode nd{};

@@ -15,35 +15,43 @@
 #else
 #define LEVYFAST_MULTIVERSION
 #endif
+// The elementary kernels below are inlined into the vector loops of every clone.
+#if defined(__GNUC__)
+#define LEVYFAST_INLINE inline __attribute__((always_inline))
+#else
+#define LEVYFAST_INLINE inline
+#endif
 
 namespace levyfast::fast_math {
 
-inline std::uint64_t bits_of(double x) {
+LEVYFAST_INLINE std::uint64_t bits_of(double x) {
   std::uint64_t b;
   std::memcpy(&b, &x, sizeof b);
   return b;
 }
 
-inline double from_bits(std::uint64_t b) {
+LEVYFAST_INLINE double from_bits(std::uint64_t b) {
   double x;
   std::memcpy(&x, &b, sizeof x);
   return x;
 }
 
+// 1/d! for d = 0 .. 12 (namespace-scope constants, so that vectorised loops load them).
+inline constexpr std::array<double, 13> kInvFact = {
+    1.0,         1.0,           0.5,           1.0 / 6.0,      1.0 / 24.0,
+    1.0 / 120.0, 1.0 / 720.0,   1.0 / 5040.0,  1.0 / 40320.0,  1.0 / 362880.0,
+    1.0 / 3628800.0, 1.0 / 39916800.0, 1.0 / 479001600.0};
+
 // exp(y) for y in [-700, 700]: y = k ln2 + r with |r| <= ln2/2 (Cody & Waite split of ln 2),
 // e^r by its Taylor polynomial of degree Degree (truncation (ln2/2)^(D+1)/(D+1)!: 1.7e-16 for
 // the default 12, 7e-12 for 9), 2^k added to the exponent bits.
 template <int Degree = 12>
-inline double exp_bounded(double y) {
+LEVYFAST_INLINE double exp_bounded(double y) {
   static_assert(Degree >= 2 && Degree <= 12, "exp_bounded: degree in [2, 12]");
   constexpr double kLog2e = 1.4426950408889634;
   constexpr double kLn2Hi = 0.6931471803691238;   // ln 2 to 32 bits
   constexpr double kLn2Lo = 1.9082149292705877e-10;
   constexpr double kShift = 6755399441055744.0;     // 1.5 * 2^52: rounds to an integer
-  constexpr std::array<double, 13> kInvFact = {
-      1.0,         1.0,           0.5,           1.0 / 6.0,      1.0 / 24.0,
-      1.0 / 120.0, 1.0 / 720.0,   1.0 / 5040.0,  1.0 / 40320.0,  1.0 / 362880.0,
-      1.0 / 3628800.0, 1.0 / 39916800.0, 1.0 / 479001600.0};
   const double shifted = y * kLog2e + kShift;
   const double k = shifted - kShift;
   const double r = (y - k * kLn2Hi) - k * kLn2Lo;
@@ -54,11 +62,19 @@ inline double exp_bounded(double y) {
   return from_bits(bits_of(p) + (static_cast<std::uint64_t>(ki) << 52));
 }
 
+// Taylor coefficients of cos r (in r^2, degrees 14 .. 0) and sin r / r (degrees 15 .. 1).
+inline constexpr std::array<double, 8> kCosTaylor = {
+    -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0,
+    -1.0 / 720.0,         1.0 / 24.0,        -0.5,             1.0};
+inline constexpr std::array<double, 8> kSinTaylor = {
+    -1.0 / 1307674368000.0, 1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0,
+    -1.0 / 5040.0,          1.0 / 120.0,        -1.0 / 6.0,        1.0};
+
 // cos(x) for |x| <= 2^19 (about 5e5), branch-free: x = k pi/2 + r with |r| <= pi/4 by a
 // Cody & Waite split of pi/2 into 33 bits (k pi/2 exact for such k) and a tail, then
 // the Taylor polynomials of cos r (degree 16) and sin r (degree 17), truncation < 1e-17, and
 // the quadrant k mod 4 selects +-cos r or +-sin r.
-inline double cos_bounded(double x) {
+LEVYFAST_INLINE double cos_bounded(double x) {
   constexpr double k2OverPi = 0.6366197723675814;
   constexpr double kPio2Hi = 1.5707963267341256;      // pi/2 to 33 bits
   constexpr double kPio2Lo = 6.077100506506192e-11;   // pi/2 - kPio2Hi
@@ -69,21 +85,18 @@ inline double cos_bounded(double x) {
   const double r2 = r * r;
   double c = 1.0 / 20922789888000.0;  // 1/16!
   double s = 1.0 / 355687428096000.0; // 1/17!
-  constexpr std::array<double, 8> kCos = {-1.0 / 87178291200.0, 1.0 / 479001600.0,
-                                          -1.0 / 3628800.0, 1.0 / 40320.0, -1.0 / 720.0,
-                                          1.0 / 24.0, -0.5, 1.0};
-  constexpr std::array<double, 8> kSin = {-1.0 / 1307674368000.0, 1.0 / 6227020800.0,
-                                          -1.0 / 39916800.0, 1.0 / 362880.0, -1.0 / 5040.0,
-                                          1.0 / 120.0, -1.0 / 6.0, 1.0};
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) {
-    c = c * r2 + kCos[i];
-    s = s * r2 + kSin[i];
+    c = c * r2 + kCosTaylor[i];
+    s = s * r2 + kSinTaylor[i];
   }
   s *= r;
+  // Quadrant selection by arithmetic (no branch, so that loops vectorise): odd quadrants
+  // take sin r (c + (s - c) is s up to one rounding), quadrants 1 and 2 flip the sign.
   const std::uint64_t quadrant = (bits_of(shifted) - bits_of(kShift)) & 3u;
-  const double mag = (quadrant & 1u) ? s : c;
-  return ((quadrant + 1u) & 2u) ? -mag : mag;
+  const double odd = static_cast<double>(quadrant & 1u);
+  const double sign = 1.0 - static_cast<double>((quadrant + 1u) & 2u);
+  return sign * (c + odd * (s - c));
 }
 
 // Coefficients of Weideman's (1994, SIAM J. Numer. Anal. 31) rational series for the scaled
@@ -110,18 +123,34 @@ struct ErfcFast {
   static constexpr int kTerms = 20, kExpDegree = 9;
 };
 
+// sum_{m<N} c[m] z^m by Estrin's scheme: pairs combined with z, z^2, z^4, ..., a dependency
+// chain of ~log2 N multiply-adds instead of Horner's N (the erfc loops are latency-bound).
+template <std::size_t N>
+LEVYFAST_INLINE double estrin(const std::array<double, N>& c, double z) {
+  std::array<double, N> v = c;
+  std::size_t n = N;
+  double zp = z;
+#pragma GCC unroll 8
+  for (int level = 0; level < 8 && n > 1; ++level) {
+    const std::size_t half = n / 2;
+#pragma GCC unroll 32
+    for (std::size_t i = 0; i < half; ++i) v[i] = v[2 * i] + v[2 * i + 1] * zp;
+    if (n % 2 == 1) v[half] = v[n - 1];
+    n = half + n % 2;
+    zp *= zp;
+  }
+  return v[0];
+}
+
 // erfc(x) for any real x (|x| is clamped at 26, where erfc < 1e-295, so that exp_bounded
 // stays inside its range).
 template <class Accuracy>
-inline double erfc_fast(double x, const ErfcxSeries<Accuracy::kTerms>& s) {
-  constexpr int kTerms = Accuracy::kTerms;
+LEVYFAST_INLINE double erfc_fast(double x, const ErfcxSeries<Accuracy::kTerms>& s) {
   const double abs_x = std::fabs(x);
   const double ax = abs_x < 26.0 ? abs_x : 26.0;
   const double inv = 1.0 / (s.L + ax);
   const double Z = (s.L - ax) * inv;
-  double p = s.a[kTerms - 1];
-#pragma GCC unroll 32
-  for (int m = kTerms - 2; m >= 0; --m) p = p * Z + s.a[m];
+  const double p = estrin(s.a, Z);
   const double erfcx = (0.5641895835477563 + 2.0 * p * inv) * inv;
   const double tail = exp_bounded<Accuracy::kExpDegree>(-ax * ax) * erfcx;
   const double mirrored = 2.0 - tail;
