@@ -66,24 +66,28 @@ class Rollback {
     check();
   }
 
-  // One segment of `steps` steps of size dt: Rannacher damping (pairs of IMEX-Euler half steps
-  // for the first `damping_pairs` steps), then `main`, bootstrapped by one IMEX-Euler step.
-  void segment(const StepCoefficients& main, double dt, int steps, int damping_pairs) {
+  // One segment of steps of sizes `dts`: Rannacher damping (pairs of IMEX-Euler half steps
+  // for the first `damping_pairs` steps), then `scheme` with the coefficients for the ratio of
+  // consecutive steps, bootstrapped by one IMEX-Euler step.
+  void segment(SchemeId scheme, const std::vector<double>& dts, int damping_pairs) {
     const StepCoefficients euler = StepCoefficients::imex_euler();
+    const bool two_step = StepCoefficients::of(scheme).two_step();
+    const std::size_t steps = dts.size();
+    const auto pairs = std::min(static_cast<std::size_t>(std::max(damping_pairs, 0)), steps);
     bool have_prev = false;
-    int done = 0;
-    for (; done < std::min(damping_pairs, steps); ++done) {
-      step(euler, 0.5 * dt, false);
+    std::size_t done = 0;
+    for (; done < pairs; ++done) {
+      step(euler, 0.5 * dts[done], false);
       saved_v_ = v_prev_;  // level tau - dt after the second half step
       saved_e_ = e_prev_;
-      step(euler, 0.5 * dt, false);
+      step(euler, 0.5 * dts[done], false);
       v_prev_.swap(saved_v_);
       e_prev_.swap(saved_e_);
       have_prev = true;
     }
     for (; done < steps; ++done) {
-      if (main.two_step() && !have_prev) step(euler, dt, false);
-      else step(main, dt, true);
+      if (two_step && !have_prev) step(euler, dts[done], false);
+      else step(StepCoefficients::of(scheme, dts[done] / dts[done - 1]), dts[done], true);
       have_prev = true;
     }
   }
@@ -172,19 +176,31 @@ UniformGrid make_grid(const ModelParams& model, const OptionConditions& cond, do
   return g;
 }
 
+// Step sizes of one segment of length `span` in `steps` steps (see TimeGrid).
+std::vector<double> time_steps(double span, int steps, bool quadratic) {
+  std::vector<double> dts(static_cast<std::size_t>(steps));
+  const double n = static_cast<double>(steps);
+  for (int k = 0; k < steps; ++k) {
+    const double a = static_cast<double>(k) / n, b = static_cast<double>(k + 1) / n;
+    dts[static_cast<std::size_t>(k)] = quadratic ? span * (b * b - a * a) : span / n;
+  }
+  return dts;
+}
+
 std::vector<double> roll_back(const ModelParams& model, const Market& market, double T,
                               const OptionConditions& cond, const UniformGrid& grid,
                               const PIDESettings& s) {
-  const StepCoefficients main = StepCoefficients::of(s.scheme);
   const int segments = cond.discrete_barrier() ? cond.monitoring_dates() : 1;
   const int steps = std::max(1, static_cast<int>(std::ceil(static_cast<double>(s.nt) / segments)));
-  const double dt = T / (static_cast<double>(segments) * steps);
+  const bool quadratic = s.time_grid == TimeGrid::Quadratic ||
+                         (s.time_grid == TimeGrid::Auto && cond.american());
+  const std::vector<double> dts = time_steps(T / segments, steps, quadratic);
   LevyOperator op(model, market.rate, market.dividend, grid, s.tail_tolerance, s.implicit_band, T);
   Rollback rb(op, cond, T, steps * segments);
   if (cond.discrete_barrier()) rb.monitor();  // the last monitoring date is the maturity
   for (int seg = 0; seg < segments; ++seg) {
     if (seg > 0) rb.monitor();
-    rb.segment(main, dt, steps, s.damping_steps / 2);
+    rb.segment(s.scheme, dts, s.damping_steps / 2);
   }
   return rb.values();
 }
@@ -208,6 +224,9 @@ void validate_pide_settings(const PIDESettings& s) {
   LF_REQUIRE(s.implicit_band >= 0 && s.implicit_band <= 4096,
              "`implicit_band` of PIDEPricer must be in [0, 4096]; got " +
                  std::to_string(s.implicit_band));
+  LF_REQUIRE(s.time_grid == TimeGrid::Auto || s.time_grid == TimeGrid::Uniform ||
+                 s.time_grid == TimeGrid::Quadratic,
+             "`time_grid` code must be 0 (auto), 1 (uniform) or 2 (quadratic)");
   LF_REQUIRE(s.tail_tolerance > 0.0 && s.tail_tolerance <= 1e-3,
              "`tail_tolerance` of PIDEPricer must be in (0, 0.001]; got " + fmt(s.tail_tolerance));
 }

@@ -35,11 +35,13 @@ from ..models.base import LevyModel
 from ._common import check_market, check_model, kind_code, prepare_grid
 from .barrier import Barrier
 
-__all__ = ["PIDEPricer", "PIDEResult", "SCHEMES", "EXERCISES"]
+__all__ = ["PIDEPricer", "PIDEResult", "SCHEMES", "EXERCISES", "TIME_GRIDS"]
 
 #: Time-stepping schemes, in the core's code order.
 SCHEMES = ("imex_euler", "cnab", "bdf2")
 EXERCISES = ("european", "american")
+#: Time grids, in the core's code order.
+TIME_GRIDS = ("auto", "uniform", "quadratic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,12 @@ class PIDEPricer:
         splitting error is ``C (dt/T)^2`` independently of the grid.
     tail_tolerance
         Lévy measure beyond the jump reach that is dropped (weighted by ``e^y`` on the right).
+    time_grid
+        ``"uniform"`` (``tau_k = T k / nt``), ``"quadratic"`` (``tau_k = T (k / nt)^2``,
+        uniform in ``sqrt(tau)``: the early-exercise boundary moves like ``sqrt(tau)`` near
+        expiry, and this time change restores second order for American options; Reisinger &
+        Whitley 2014, IMA J. Numer. Anal. 34) or ``"auto"`` (quadratic for American options,
+        uniform otherwise).
     """
 
     scheme: str = "cnab"
@@ -86,10 +94,12 @@ class PIDEPricer:
     min_half_width: float = 0.5
     implicit_band: int = 0
     tail_tolerance: float = 1e-12
+    time_grid: str = "auto"
 
     def __post_init__(self) -> None:
         owner = "PIDEPricer"
         check_choice(owner, "scheme", self.scheme, SCHEMES)
+        check_choice(owner, "time_grid", self.time_grid, TIME_GRIDS)
         _check_int("nx", self.nx, 16, 1 << 24)
         _check_int("nt", self.nt, 1, 10_000_000)
         _check_int("damping_steps", self.damping_steps, 0, 10_000)
@@ -119,6 +129,7 @@ class PIDEPricer:
         s.min_half_width = float(self.min_half_width)
         s.implicit_band = int(self.implicit_band)
         s.tail_tolerance = float(self.tail_tolerance)
+        s.time_grid = TIME_GRIDS.index(self.time_grid)
         return s
 
     def solve(
