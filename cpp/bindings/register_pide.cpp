@@ -25,6 +25,7 @@ void register_pide(py::module_& m) {
       .def_readwrite("min_half_width", &PIDESettings::min_half_width)
       .def_readwrite("tail_tolerance", &PIDESettings::tail_tolerance)
       .def_readwrite("implicit_band", &PIDESettings::implicit_band)
+      .def_readwrite("richardson", &PIDESettings::richardson)
       .def_property(
           "time_grid", [](const PIDESettings& s) { return static_cast<int>(s.time_grid); },
           [](PIDESettings& s, int v) {

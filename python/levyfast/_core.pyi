@@ -102,6 +102,7 @@ class PIDESettings:
     tail_tolerance: float
     implicit_band: int
     time_grid: int
+    richardson: bool
     def __init__(self) -> None: ...
 
 def validate_pide_settings(settings: PIDESettings) -> None: ...

@@ -152,12 +152,12 @@ Interpolated interpolate(const UniformGrid& g, const std::vector<double>& v, dou
 // payoff's kink x = 0 is a node (its non-smoothness then costs no order), and so is a
 // continuously monitored barrier, which is the grid's end on its side.
 UniformGrid make_grid(const ModelParams& model, const OptionConditions& cond, double T,
-                      double x_lo, double x_hi, const PIDESettings& s) {
+                      double x_lo, double x_hi, const PIDESettings& s, int nx) {
   const double sd = std::sqrt(cumulants(model).c2 * T);
   const double half = std::max(s.width * sd, s.min_half_width);
-  const double cells = static_cast<double>(s.nx - 1);
+  const double cells = static_cast<double>(nx - 1);
   UniformGrid g;
-  g.n = static_cast<std::size_t>(s.nx);
+  g.n = static_cast<std::size_t>(nx);
   const bool down = cond.continuous_barrier() && cond.barrier_kind() == BarrierKind::DownAndOut;
   const bool up = cond.continuous_barrier() && cond.barrier_kind() == BarrierKind::UpAndOut;
   double lo = down ? cond.barrier_x() : std::min(x_lo - half, -0.5 * half);
@@ -187,11 +187,11 @@ std::vector<double> time_steps(double span, int steps, bool quadratic) {
   return dts;
 }
 
+// Rollback over [0, T] with `steps` steps per monitoring segment; the grid values at tau = T.
 std::vector<double> roll_back(const ModelParams& model, const Market& market, double T,
                               const OptionConditions& cond, const UniformGrid& grid,
-                              const PIDESettings& s) {
+                              const PIDESettings& s, int steps) {
   const int segments = cond.discrete_barrier() ? cond.monitoring_dates() : 1;
-  const int steps = std::max(1, static_cast<int>(std::ceil(static_cast<double>(s.nt) / segments)));
   const bool quadratic = s.time_grid == TimeGrid::Quadratic ||
                          (s.time_grid == TimeGrid::Auto && cond.american());
   const std::vector<double> dts = time_steps(T / segments, steps, quadratic);
@@ -205,6 +205,38 @@ std::vector<double> roll_back(const ModelParams& model, const Market& market, do
   return rb.values();
 }
 
+// Values, x- and xx-derivatives at the points `xs` of one option at maturity T, on a grid
+// covering [x_lo, x_hi]. With `richardson`, two rollbacks, (h, dt) and (2h, 2dt) on nested
+// grids (the fine grid halves every coarse cell and time step), are combined as
+// (4 V_fine - V_coarse) / 3, which removes the O(h^2 + dt^2) error terms of the second-order
+// schemes (Richardson 1911; e.g. Hull & White style grid extrapolation for American options).
+std::vector<Interpolated> solve_at(const ModelParams& model, const Market& market, double T,
+                                   const OptionConditions& cond, double x_lo, double x_hi,
+                                   const std::vector<double>& xs, const PIDESettings& s) {
+  const int segments = cond.discrete_barrier() ? cond.monitoring_dates() : 1;
+  int steps = std::max(1, static_cast<int>(std::ceil(static_cast<double>(s.nt) / segments)));
+  std::vector<Interpolated> out(xs.size());
+  if (!s.richardson) {
+    const UniformGrid grid = make_grid(model, cond, T, x_lo, x_hi, s, s.nx);
+    const std::vector<double> v = roll_back(model, market, T, cond, grid, s, steps);
+    for (std::size_t k = 0; k < xs.size(); ++k) out[k] = interpolate(grid, v, xs[k]);
+    return out;
+  }
+  steps += steps % 2;
+  const UniformGrid coarse = make_grid(model, cond, T, x_lo, x_hi, s, (s.nx + 1) / 2);
+  UniformGrid fine = coarse;
+  fine.h = 0.5 * coarse.h;
+  fine.n = 2 * coarse.n - 1;
+  const std::vector<double> vc = roll_back(model, market, T, cond, coarse, s, steps / 2);
+  const std::vector<double> vf = roll_back(model, market, T, cond, fine, s, steps);
+  for (std::size_t k = 0; k < xs.size(); ++k) {
+    const Interpolated c = interpolate(coarse, vc, xs[k]), f = interpolate(fine, vf, xs[k]);
+    out[k] = {(4.0 * f.value - c.value) / 3.0, (4.0 * f.dx - c.dx) / 3.0,
+              (4.0 * f.dxx - c.dxx) / 3.0};
+  }
+  return out;
+}
+
 }  // namespace
 
 void validate_pide_settings(const PIDESettings& s) {
@@ -212,6 +244,9 @@ void validate_pide_settings(const PIDESettings& s) {
              "`scheme` code must be 0 (imex_euler), 1 (cnab) or 2 (bdf2)");
   LF_REQUIRE(s.nx >= 16 && s.nx <= (1 << 24),
              "`nx` of PIDEPricer must be in [16, 16777216]; got " + std::to_string(s.nx));
+  LF_REQUIRE(!s.richardson || s.nx >= 32,
+             "`nx` of PIDEPricer must be >= 32 with richardson=True (the coarse grid has "
+             "(nx + 1) / 2 points); got " + std::to_string(s.nx));
   LF_REQUIRE(s.nt >= 1 && s.nt <= 10000000,
              "`nt` of PIDEPricer must be in [1, 10000000]; got " + std::to_string(s.nt));
   LF_REQUIRE(s.damping_steps >= 0 && s.damping_steps % 2 == 0,
@@ -267,16 +302,12 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     const double T = maturities[iT];
     if (barrier.kind == BarrierKind::None) {
       // One rollback in strike units serves every strike (homogeneity of degree one).
-      double lo = INFINITY, hi = -INFINITY;
-      for (std::size_t iK = 0; iK < nK; ++iK) {
-        lo = std::min(lo, std::log(S / strikes[iK]));
-        hi = std::max(hi, std::log(S / strikes[iK]));
-      }
+      std::vector<double> xs(nK);
+      for (std::size_t iK = 0; iK < nK; ++iK) xs[iK] = std::log(S / strikes[iK]);
       const OptionConditions cond(solved, exercise, barrier, 1.0, r, q);
-      const UniformGrid grid = make_grid(model, cond, T, lo, hi, settings);
-      const std::vector<double> v = roll_back(model, market, T, cond, grid, settings);
-      for (std::size_t iK = 0; iK < nK; ++iK)
-        store(iT, iK, T, strikes[iK], interpolate(grid, v, std::log(S / strikes[iK])));
+      const auto [lo, hi] = std::minmax_element(xs.begin(), xs.end());
+      const std::vector<Interpolated> v = solve_at(model, market, T, cond, *lo, *hi, xs, settings);
+      for (std::size_t iK = 0; iK < nK; ++iK) store(iT, iK, T, strikes[iK], v[iK]);
       continue;
     }
     for (std::size_t iK = 0; iK < nK; ++iK) {
@@ -286,9 +317,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
         store(iT, iK, T, K, {cond.rebate(), 0.0, 0.0});
         continue;
       }
-      const UniformGrid grid = make_grid(model, cond, T, x0, x0, settings);
-      const std::vector<double> v = roll_back(model, market, T, cond, grid, settings);
-      store(iT, iK, T, K, interpolate(grid, v, x0));
+      store(iT, iK, T, K, solve_at(model, market, T, cond, x0, x0, {x0}, settings)[0]);
     }
   }
 }

@@ -84,6 +84,11 @@ class PIDEPricer:
         expiry, and this time change restores second order for American options; Reisinger &
         Whitley 2014, IMA J. Numer. Anal. 34) or ``"auto"`` (quadratic for American options,
         uniform otherwise).
+    richardson
+        Richardson extrapolation: solve on this grid and on the nested coarse grid
+        (``(nx + 1) // 2`` points, half the time steps, every second node shared) and return
+        ``(4 V_fine - V_coarse) / 3``, which cancels the leading ``O(h^2 + dt^2)`` error of the
+        second-order schemes at 1.5 times the cost of the fine solve alone.
     """
 
     scheme: str = "cnab"
@@ -95,6 +100,7 @@ class PIDEPricer:
     implicit_band: int = 0
     tail_tolerance: float = 1e-12
     time_grid: str = "auto"
+    richardson: bool = False
 
     def __post_init__(self) -> None:
         owner = "PIDEPricer"
@@ -114,6 +120,15 @@ class PIDEPricer:
                 f"`implicit_band` of PIDEPricer must be < nx / 2 = {self.nx // 2}; "
                 f"got {self.implicit_band!r}"
             )
+        if not isinstance(self.richardson, (bool, np.bool_)):
+            raise TypeError(
+                f"`richardson` of PIDEPricer must be a bool; got {self.richardson!r}"
+            )
+        if self.richardson and self.nx < 32:
+            raise ValueError(
+                f"`nx` of PIDEPricer must be >= 32 with richardson=True (the coarse grid has "
+                f"(nx + 1) // 2 points); got {self.nx!r}"
+            )
         check_scalar(owner, "width", self.width, Interval(0.0))
         check_scalar(owner, "min_half_width", self.min_half_width, Interval(0.0))
         check_scalar(owner, "tail_tolerance", self.tail_tolerance,
@@ -130,6 +145,7 @@ class PIDEPricer:
         s.implicit_band = int(self.implicit_band)
         s.tail_tolerance = float(self.tail_tolerance)
         s.time_grid = TIME_GRIDS.index(self.time_grid)
+        s.richardson = bool(self.richardson)
         return s
 
     def solve(

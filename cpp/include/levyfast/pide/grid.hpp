@@ -40,6 +40,9 @@ struct PIDESettings {
   // smallest band whose explicit cells have a total rate <= 10 / T (T the maturity).
   int implicit_band = 0;
   TimeGrid time_grid = TimeGrid::Auto;
+  // Richardson extrapolation: combine the solutions on (nx, nt) and on the nested coarse grid
+  // ((nx + 1) / 2 points, nt / 2 steps) as (4 V_fine - V_coarse) / 3.
+  bool richardson = false;
 };
 
 void validate_pide_settings(const PIDESettings& s);
