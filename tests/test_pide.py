@@ -10,9 +10,8 @@ from pathlib import Path
 import levyfast as lf
 import numpy as np
 import pytest
-from scipy.stats import norm
-
 from oracle.bermudan_cos import american_put_cos, bermudan_put_cos
+from scipy.stats import norm
 
 REFERENCES = json.loads(
     (Path(__file__).parent / "reference" / "pide" / "american.json").read_text()

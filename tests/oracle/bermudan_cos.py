@@ -16,7 +16,8 @@ point ``x*_m`` (the root of ``c = g``, by Brent's method) and ``c`` right of it,
 
     V_k(t_m) = G_k(a, x*_m) + C_k(x*_m, b),
     G_k(a, x2) = 2/(b-a) K [psi_k(a, x2) - chi_k(a, x2)]        (closed form),
-    C_k(x1, b) = 2/(b-a) e^{-r dt} Re sum'_j phi(u_j) V_j int_x1^b e^{i u_j (y-a)} cos(u_k (y-a)) dy.
+    C_k(x1, b) = 2/(b-a) e^{-r dt} Re sum'_j phi(u_j) V_j I_kj,
+    I_kj = int_x1^b e^{i u_j (y-a)} cos(u_k (y-a)) dy.
 
 The integral is ``(F(u_j + u_k) + F(u_j - u_k)) / 2`` with ``F(w) = int_x1^b e^{i w (y-a)} dy =
 ((-1)^{(j +- k)} - e^{i u_j (x1-a)} e^{+-i u_k (x1-a)}) / (i w)``, so ``C`` is two fixed matrices
@@ -74,7 +75,8 @@ def bermudan_put_cos(model: Any, spot: float, strike: float, maturity: float, ra
     x0 = float(np.log(spot / strike))
     c1, c2, c4 = model.cumulants(maturity)
     half = width * float(np.sqrt(c2 + np.sqrt(c4)))
-    a, b = x0 + (rate - dividend) * maturity + c1 - half, x0 + (rate - dividend) * maturity + c1 + half
+    centre = x0 + (rate - dividend) * maturity + c1
+    a, b = centre - half, centre + half
     a, b = min(a, x0 - half / 2), max(b, x0 + half / 2)
     dt = maturity / n_dates
     k = np.arange(n_terms)
