@@ -1,4 +1,5 @@
-"""PIDE solver: error-versus-time of American puts against published values, European PIDE
+"""PIDE solver: error-versus-time of American puts against our converged references with the
+Bermudan COS + Richardson peer (tests/oracle/bermudan_cos.py) in the same groups, European PIDE
 against COS (the peer in the same group), and the observed convergence orders (Richardson).
 
 Run: ``pytest bench/test_pide.py -m bench --benchmark-enable``. The numbers are reported in
@@ -14,6 +15,7 @@ from pathlib import Path
 import levyfast as lf
 import numpy as np
 import pytest
+from oracle.bermudan_cos import american_put_cos
 
 pytestmark = pytest.mark.bench
 
@@ -26,36 +28,79 @@ _REFS = {
 }
 MERTON = _REFS["dHalluinForsythVetzal2005-Merton-American"]
 CGMY = _REFS["AlmendralOosterlee2007-WangWanForsyth2007-CGMY-American"]
+#: Our converged values (PIDE with Richardson and Bermudan COS with Richardson agree); the
+#: errors below are against these, with the published values' errors in extra_info.
+MERTON_REF = _REFS["levyfast-derived-Merton-American"]
+CGMY_REF = _REFS["levyfast-derived-CGMY-American"]
 
-#: (nx, nt) grids of the error-versus-time curves, with the error each must reach (measured,
-#: rounded up; CGMY's is against the published 0.112171, which our converged value 0.112152
-#: does not reproduce — see the reference file).
-MERTON_GRIDS = [(256, 32, 8e-3), (512, 64, 2.5e-3), (1024, 128, 7e-4), (2048, 256, 2e-4)]
-CGMY_GRIDS = [(256, 32, 3e-4), (512, 64, 1e-4), (1024, 128, 5e-5), (2048, 256, 4e-5)]
+#: (nx, nt, richardson, bound): the error-versus-time curves, each point asserting the error it
+#: reached when measured (rounded up).
+MERTON_GRIDS = [
+    (512, 32, False, 1.5e-3), (1024, 64, False, 4e-4), (2048, 128, False, 1.2e-4),
+    (4096, 256, False, 4e-5),
+    (512, 32, True, 4e-5), (1024, 32, True, 2e-5), (2048, 64, True, 6e-6),
+    (4096, 128, True, 3e-6),
+]
+CGMY_GRIDS = [
+    (512, 32, False, 4e-4), (1024, 64, False, 1e-4), (2048, 128, False, 3e-5),
+    (4096, 256, False, 1e-5),
+    (512, 32, True, 2e-4), (1024, 64, True, 1.5e-5), (2048, 128, True, 2e-6),
+    (4096, 256, True, 2e-6),
+]
+#: Bermudan COS peer: 4-point Richardson over 2^d..2^(d+3) dates, N = 1024 terms, width 8.
+COS_DEPTHS = [(1, 2e-4), (2, 5e-5), (3, 1.5e-5)]
 
 
-def _american(benchmark, entry: dict, nx: int, nt: int, bound: float) -> None:
-    cls = getattr(lf, entry["model"])
-    model = cls(**entry["params"])
-    market = lf.Market(entry["spot"], entry["rate"], entry["dividend"])
-    pricer = lf.PIDEPricer(nx=nx, nt=nt)
+def _case(entry: dict) -> tuple:
+    model = getattr(lf, entry["model"])(**entry["params"])
+    return model, lf.Market(entry["spot"], entry["rate"], entry["dividend"])
+
+
+def _american(benchmark, entry: dict, ref: dict, nx: int, nt: int, richardson: bool,
+              bound: float) -> None:
+    model, market = _case(entry)
+    pricer = lf.PIDEPricer(nx=nx, nt=nt, richardson=richardson)
     value = benchmark(pricer.price, model, market, entry["strike"], entry["maturity"],
                       kind="put", exercise="american")
-    error = abs(value - entry["value"])
-    benchmark.extra_info.update(value=value, error=error, nx=nx, nt=nt)
+    error = abs(value - ref["value"])
+    benchmark.extra_info.update(value=value, error=error, error_vs_published=abs(
+        value - entry["value"]), nx=nx, nt=nt, richardson=richardson)
     assert error <= bound, f"{entry['id']} nx={nx} nt={nt}: error {error:.2e} > {bound:.1e}"
 
 
-@pytest.mark.parametrize(("nx", "nt", "bound"), MERTON_GRIDS)
-def test_american_merton(benchmark, nx: int, nt: int, bound: float) -> None:
+def _cos_peer(benchmark, entry: dict, ref: dict, d: int, bound: float) -> None:
+    model, _ = _case(entry)
+    value = benchmark.pedantic(
+        american_put_cos, args=(model, entry["spot"], entry["strike"], entry["maturity"],
+                                entry["rate"], entry["dividend"]),
+        kwargs={"d": d, "n_terms": 1024, "width": 8.0}, rounds=3, iterations=1)
+    error = abs(value - ref["value"])
+    benchmark.extra_info.update(value=value, error=error, d=d)
+    assert error <= bound, f"Bermudan COS d={d}: error {error:.2e} > {bound:.1e}"
+
+
+@pytest.mark.parametrize(("nx", "nt", "richardson", "bound"), MERTON_GRIDS)
+def test_american_merton(benchmark, nx: int, nt: int, richardson: bool, bound: float) -> None:
     benchmark.group = "American put, Merton (d'Halluin et al. 2005)"
-    _american(benchmark, MERTON, nx, nt, bound)
+    _american(benchmark, MERTON, MERTON_REF, nx, nt, richardson, bound)
 
 
-@pytest.mark.parametrize(("nx", "nt", "bound"), CGMY_GRIDS)
-def test_american_cgmy(benchmark, nx: int, nt: int, bound: float) -> None:
+@pytest.mark.parametrize(("d", "bound"), COS_DEPTHS)
+def test_american_merton_cos_peer(benchmark, d: int, bound: float) -> None:
+    benchmark.group = "American put, Merton (d'Halluin et al. 2005)"
+    _cos_peer(benchmark, MERTON, MERTON_REF, d, bound)
+
+
+@pytest.mark.parametrize(("nx", "nt", "richardson", "bound"), CGMY_GRIDS)
+def test_american_cgmy(benchmark, nx: int, nt: int, richardson: bool, bound: float) -> None:
     benchmark.group = "American put, CGMY Y=0.5 (Almendral & Oosterlee 2007)"
-    _american(benchmark, CGMY, nx, nt, bound)
+    _american(benchmark, CGMY, CGMY_REF, nx, nt, richardson, bound)
+
+
+@pytest.mark.parametrize(("d", "bound"), COS_DEPTHS)
+def test_american_cgmy_cos_peer(benchmark, d: int, bound: float) -> None:
+    benchmark.group = "American put, CGMY Y=0.5 (Almendral & Oosterlee 2007)"
+    _cos_peer(benchmark, CGMY, CGMY_REF, d, bound)
 
 
 EUROPEAN_MODELS = {

@@ -24,7 +24,14 @@ void register_pide(py::module_& m) {
       .def_readwrite("width", &PIDESettings::width)
       .def_readwrite("min_half_width", &PIDESettings::min_half_width)
       .def_readwrite("tail_tolerance", &PIDESettings::tail_tolerance)
-      .def_readwrite("implicit_band", &PIDESettings::implicit_band);
+      .def_readwrite("implicit_band", &PIDESettings::implicit_band)
+      .def_readwrite("richardson", &PIDESettings::richardson)
+      .def_property(
+          "time_grid", [](const PIDESettings& s) { return static_cast<int>(s.time_grid); },
+          [](PIDESettings& s, int v) {
+            LF_REQUIRE(v >= 0 && v <= 2, "`time_grid` code must be in [0, 2]");
+            s.time_grid = static_cast<pide::TimeGrid>(v);
+          });
   m.def("validate_pide_settings", &pide::validate_pide_settings, py::arg("settings"));
   m.def(
       "pide_price_surface",

@@ -101,6 +101,8 @@ class PIDESettings:
     min_half_width: float
     tail_tolerance: float
     implicit_band: int
+    time_grid: int
+    richardson: bool
     def __init__(self) -> None: ...
 
 def validate_pide_settings(settings: PIDESettings) -> None: ...

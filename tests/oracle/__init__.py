@@ -9,12 +9,15 @@ checks, their parameter fields), so the oracle checks the package rather than re
 * :func:`lewis_price_grad` — its parameter derivatives, by quadrature of the differentiated integrand.
 * :func:`mixture_price` — VG and NIG as Black prices averaged over their subordinator.
 * :func:`merton_series_price` — Merton (1976) Poisson series.
+* :func:`bermudan_put_cos`, :func:`american_put_cos` — Bermudan COS (Fang & Oosterlee 2009)
+  and its Richardson extrapolation to the American put.
 * :func:`quantlib_vg_price`, :func:`quantlib_merton_price` — QuantLib engines (lazy import).
 * :func:`levy_khintchine_exponent` — exponent rebuilt from the Lévy density.
 * :func:`load_references` — published values in ``tests/reference/*.json``.
 """
 
 from ._quad import OracleAccuracyError
+from .bermudan_cos import american_put_cos, bermudan_put_cos
 from .black_scholes import black_forward_price, bs_price
 from .levy_khintchine import levy_khintchine_exponent
 from .lewis import lewis_integral, lewis_price
@@ -27,6 +30,8 @@ from .references import REFERENCE_DIR, load_references
 __all__ = [
     "OracleAccuracyError",
     "REFERENCE_DIR",
+    "american_put_cos",
+    "bermudan_put_cos",
     "black_forward_price",
     "bs_price",
     "levy_khintchine_exponent",

@@ -66,24 +66,28 @@ class Rollback {
     check();
   }
 
-  // One segment of `steps` steps of size dt: Rannacher damping (pairs of IMEX-Euler half steps
-  // for the first `damping_pairs` steps), then `main`, bootstrapped by one IMEX-Euler step.
-  void segment(const StepCoefficients& main, double dt, int steps, int damping_pairs) {
+  // One segment of steps of sizes `dts`: Rannacher damping (pairs of IMEX-Euler half steps
+  // for the first `damping_pairs` steps), then `scheme` with the coefficients for the ratio of
+  // consecutive steps, bootstrapped by one IMEX-Euler step.
+  void segment(SchemeId scheme, const std::vector<double>& dts, int damping_pairs) {
     const StepCoefficients euler = StepCoefficients::imex_euler();
+    const bool two_step = StepCoefficients::of(scheme).two_step();
+    const std::size_t steps = dts.size();
+    const auto pairs = std::min(static_cast<std::size_t>(std::max(damping_pairs, 0)), steps);
     bool have_prev = false;
-    int done = 0;
-    for (; done < std::min(damping_pairs, steps); ++done) {
-      step(euler, 0.5 * dt, false);
+    std::size_t done = 0;
+    for (; done < pairs; ++done) {
+      step(euler, 0.5 * dts[done], false);
       saved_v_ = v_prev_;  // level tau - dt after the second half step
       saved_e_ = e_prev_;
-      step(euler, 0.5 * dt, false);
+      step(euler, 0.5 * dts[done], false);
       v_prev_.swap(saved_v_);
       e_prev_.swap(saved_e_);
       have_prev = true;
     }
     for (; done < steps; ++done) {
-      if (main.two_step() && !have_prev) step(euler, dt, false);
-      else step(main, dt, true);
+      if (two_step && !have_prev) step(euler, dts[done], false);
+      else step(StepCoefficients::of(scheme, dts[done] / dts[done - 1]), dts[done], true);
       have_prev = true;
     }
   }
@@ -148,12 +152,12 @@ Interpolated interpolate(const UniformGrid& g, const std::vector<double>& v, dou
 // payoff's kink x = 0 is a node (its non-smoothness then costs no order), and so is a
 // continuously monitored barrier, which is the grid's end on its side.
 UniformGrid make_grid(const ModelParams& model, const OptionConditions& cond, double T,
-                      double x_lo, double x_hi, const PIDESettings& s) {
+                      double x_lo, double x_hi, const PIDESettings& s, int nx) {
   const double sd = std::sqrt(cumulants(model).c2 * T);
   const double half = std::max(s.width * sd, s.min_half_width);
-  const double cells = static_cast<double>(s.nx - 1);
+  const double cells = static_cast<double>(nx - 1);
   UniformGrid g;
-  g.n = static_cast<std::size_t>(s.nx);
+  g.n = static_cast<std::size_t>(nx);
   const bool down = cond.continuous_barrier() && cond.barrier_kind() == BarrierKind::DownAndOut;
   const bool up = cond.continuous_barrier() && cond.barrier_kind() == BarrierKind::UpAndOut;
   double lo = down ? cond.barrier_x() : std::min(x_lo - half, -0.5 * half);
@@ -172,21 +176,65 @@ UniformGrid make_grid(const ModelParams& model, const OptionConditions& cond, do
   return g;
 }
 
+// Step sizes of one segment of length `span` in `steps` steps (see TimeGrid).
+std::vector<double> time_steps(double span, int steps, bool quadratic) {
+  std::vector<double> dts(static_cast<std::size_t>(steps));
+  const double n = static_cast<double>(steps);
+  for (int k = 0; k < steps; ++k) {
+    const double a = static_cast<double>(k) / n, b = static_cast<double>(k + 1) / n;
+    dts[static_cast<std::size_t>(k)] = quadratic ? span * (b * b - a * a) : span / n;
+  }
+  return dts;
+}
+
+// Rollback over [0, T] with `steps` steps per monitoring segment; the grid values at tau = T.
 std::vector<double> roll_back(const ModelParams& model, const Market& market, double T,
                               const OptionConditions& cond, const UniformGrid& grid,
-                              const PIDESettings& s) {
-  const StepCoefficients main = StepCoefficients::of(s.scheme);
+                              const PIDESettings& s, int steps) {
   const int segments = cond.discrete_barrier() ? cond.monitoring_dates() : 1;
-  const int steps = std::max(1, static_cast<int>(std::ceil(static_cast<double>(s.nt) / segments)));
-  const double dt = T / (static_cast<double>(segments) * steps);
+  const bool quadratic = s.time_grid == TimeGrid::Quadratic ||
+                         (s.time_grid == TimeGrid::Auto && cond.american());
+  const std::vector<double> dts = time_steps(T / segments, steps, quadratic);
   LevyOperator op(model, market.rate, market.dividend, grid, s.tail_tolerance, s.implicit_band, T);
   Rollback rb(op, cond, T, steps * segments);
   if (cond.discrete_barrier()) rb.monitor();  // the last monitoring date is the maturity
   for (int seg = 0; seg < segments; ++seg) {
     if (seg > 0) rb.monitor();
-    rb.segment(main, dt, steps, s.damping_steps / 2);
+    rb.segment(s.scheme, dts, s.damping_steps / 2);
   }
   return rb.values();
+}
+
+// Values, x- and xx-derivatives at the points `xs` of one option at maturity T, on a grid
+// covering [x_lo, x_hi]. With `richardson`, two rollbacks, (h, dt) and (2h, 2dt) on nested
+// grids (the fine grid halves every coarse cell and time step), are combined as
+// (4 V_fine - V_coarse) / 3, which removes the O(h^2 + dt^2) error terms of the second-order
+// schemes (Richardson 1911; e.g. Hull & White style grid extrapolation for American options).
+std::vector<Interpolated> solve_at(const ModelParams& model, const Market& market, double T,
+                                   const OptionConditions& cond, double x_lo, double x_hi,
+                                   const std::vector<double>& xs, const PIDESettings& s) {
+  const int segments = cond.discrete_barrier() ? cond.monitoring_dates() : 1;
+  int steps = std::max(1, static_cast<int>(std::ceil(static_cast<double>(s.nt) / segments)));
+  std::vector<Interpolated> out(xs.size());
+  if (!s.richardson) {
+    const UniformGrid grid = make_grid(model, cond, T, x_lo, x_hi, s, s.nx);
+    const std::vector<double> v = roll_back(model, market, T, cond, grid, s, steps);
+    for (std::size_t k = 0; k < xs.size(); ++k) out[k] = interpolate(grid, v, xs[k]);
+    return out;
+  }
+  steps += steps % 2;
+  const UniformGrid coarse = make_grid(model, cond, T, x_lo, x_hi, s, (s.nx + 1) / 2);
+  UniformGrid fine = coarse;
+  fine.h = 0.5 * coarse.h;
+  fine.n = 2 * coarse.n - 1;
+  const std::vector<double> vc = roll_back(model, market, T, cond, coarse, s, steps / 2);
+  const std::vector<double> vf = roll_back(model, market, T, cond, fine, s, steps);
+  for (std::size_t k = 0; k < xs.size(); ++k) {
+    const Interpolated c = interpolate(coarse, vc, xs[k]), f = interpolate(fine, vf, xs[k]);
+    out[k] = {(4.0 * f.value - c.value) / 3.0, (4.0 * f.dx - c.dx) / 3.0,
+              (4.0 * f.dxx - c.dxx) / 3.0};
+  }
+  return out;
 }
 
 }  // namespace
@@ -196,6 +244,9 @@ void validate_pide_settings(const PIDESettings& s) {
              "`scheme` code must be 0 (imex_euler), 1 (cnab) or 2 (bdf2)");
   LF_REQUIRE(s.nx >= 16 && s.nx <= (1 << 24),
              "`nx` of PIDEPricer must be in [16, 16777216]; got " + std::to_string(s.nx));
+  LF_REQUIRE(!s.richardson || s.nx >= 32,
+             "`nx` of PIDEPricer must be >= 32 with richardson=True (the coarse grid has "
+             "(nx + 1) / 2 points); got " + std::to_string(s.nx));
   LF_REQUIRE(s.nt >= 1 && s.nt <= 10000000,
              "`nt` of PIDEPricer must be in [1, 10000000]; got " + std::to_string(s.nt));
   LF_REQUIRE(s.damping_steps >= 0 && s.damping_steps % 2 == 0,
@@ -208,6 +259,9 @@ void validate_pide_settings(const PIDESettings& s) {
   LF_REQUIRE(s.implicit_band >= 0 && s.implicit_band <= 4096,
              "`implicit_band` of PIDEPricer must be in [0, 4096]; got " +
                  std::to_string(s.implicit_band));
+  LF_REQUIRE(s.time_grid == TimeGrid::Auto || s.time_grid == TimeGrid::Uniform ||
+                 s.time_grid == TimeGrid::Quadratic,
+             "`time_grid` code must be 0 (auto), 1 (uniform) or 2 (quadratic)");
   LF_REQUIRE(s.tail_tolerance > 0.0 && s.tail_tolerance <= 1e-3,
              "`tail_tolerance` of PIDEPricer must be in (0, 0.001]; got " + fmt(s.tail_tolerance));
 }
@@ -248,16 +302,12 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     const double T = maturities[iT];
     if (barrier.kind == BarrierKind::None) {
       // One rollback in strike units serves every strike (homogeneity of degree one).
-      double lo = INFINITY, hi = -INFINITY;
-      for (std::size_t iK = 0; iK < nK; ++iK) {
-        lo = std::min(lo, std::log(S / strikes[iK]));
-        hi = std::max(hi, std::log(S / strikes[iK]));
-      }
+      std::vector<double> xs(nK);
+      for (std::size_t iK = 0; iK < nK; ++iK) xs[iK] = std::log(S / strikes[iK]);
       const OptionConditions cond(solved, exercise, barrier, 1.0, r, q);
-      const UniformGrid grid = make_grid(model, cond, T, lo, hi, settings);
-      const std::vector<double> v = roll_back(model, market, T, cond, grid, settings);
-      for (std::size_t iK = 0; iK < nK; ++iK)
-        store(iT, iK, T, strikes[iK], interpolate(grid, v, std::log(S / strikes[iK])));
+      const auto [lo, hi] = std::minmax_element(xs.begin(), xs.end());
+      const std::vector<Interpolated> v = solve_at(model, market, T, cond, *lo, *hi, xs, settings);
+      for (std::size_t iK = 0; iK < nK; ++iK) store(iT, iK, T, strikes[iK], v[iK]);
       continue;
     }
     for (std::size_t iK = 0; iK < nK; ++iK) {
@@ -267,9 +317,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
         store(iT, iK, T, K, {cond.rebate(), 0.0, 0.0});
         continue;
       }
-      const UniformGrid grid = make_grid(model, cond, T, x0, x0, settings);
-      const std::vector<double> v = roll_back(model, market, T, cond, grid, settings);
-      store(iT, iK, T, K, interpolate(grid, v, x0));
+      store(iT, iK, T, K, solve_at(model, market, T, cond, x0, x0, {x0}, settings)[0]);
     }
   }
 }

@@ -35,11 +35,13 @@ from ..models.base import LevyModel
 from ._common import check_market, check_model, kind_code, prepare_grid
 from .barrier import Barrier
 
-__all__ = ["PIDEPricer", "PIDEResult", "SCHEMES", "EXERCISES"]
+__all__ = ["PIDEPricer", "PIDEResult", "SCHEMES", "EXERCISES", "TIME_GRIDS"]
 
 #: Time-stepping schemes, in the core's code order.
 SCHEMES = ("imex_euler", "cnab", "bdf2")
 EXERCISES = ("european", "american")
+#: Time grids, in the core's code order.
+TIME_GRIDS = ("auto", "uniform", "quadratic")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,17 @@ class PIDEPricer:
         splitting error is ``C (dt/T)^2`` independently of the grid.
     tail_tolerance
         Lévy measure beyond the jump reach that is dropped (weighted by ``e^y`` on the right).
+    time_grid
+        ``"uniform"`` (``tau_k = T k / nt``), ``"quadratic"`` (``tau_k = T (k / nt)^2``,
+        uniform in ``sqrt(tau)``: the early-exercise boundary moves like ``sqrt(tau)`` near
+        expiry, and this time change restores second order for American options; Reisinger &
+        Whitley 2014, IMA J. Numer. Anal. 34) or ``"auto"`` (quadratic for American options,
+        uniform otherwise).
+    richardson
+        Richardson extrapolation: solve on this grid and on the nested coarse grid
+        (``(nx + 1) // 2`` points, half the time steps, every second node shared) and return
+        ``(4 V_fine - V_coarse) / 3``, which cancels the leading ``O(h^2 + dt^2)`` error of the
+        second-order schemes at 1.5 times the cost of the fine solve alone.
     """
 
     scheme: str = "cnab"
@@ -86,10 +99,13 @@ class PIDEPricer:
     min_half_width: float = 0.5
     implicit_band: int = 0
     tail_tolerance: float = 1e-12
+    time_grid: str = "auto"
+    richardson: bool = False
 
     def __post_init__(self) -> None:
         owner = "PIDEPricer"
         check_choice(owner, "scheme", self.scheme, SCHEMES)
+        check_choice(owner, "time_grid", self.time_grid, TIME_GRIDS)
         _check_int("nx", self.nx, 16, 1 << 24)
         _check_int("nt", self.nt, 1, 10_000_000)
         _check_int("damping_steps", self.damping_steps, 0, 10_000)
@@ -103,6 +119,15 @@ class PIDEPricer:
             raise ValueError(
                 f"`implicit_band` of PIDEPricer must be < nx / 2 = {self.nx // 2}; "
                 f"got {self.implicit_band!r}"
+            )
+        if not isinstance(self.richardson, (bool, np.bool_)):
+            raise TypeError(
+                f"`richardson` of PIDEPricer must be a bool; got {self.richardson!r}"
+            )
+        if self.richardson and self.nx < 32:
+            raise ValueError(
+                f"`nx` of PIDEPricer must be >= 32 with richardson=True (the coarse grid has "
+                f"(nx + 1) // 2 points); got {self.nx!r}"
             )
         check_scalar(owner, "width", self.width, Interval(0.0))
         check_scalar(owner, "min_half_width", self.min_half_width, Interval(0.0))
@@ -119,6 +144,8 @@ class PIDEPricer:
         s.min_half_width = float(self.min_half_width)
         s.implicit_band = int(self.implicit_band)
         s.tail_tolerance = float(self.tail_tolerance)
+        s.time_grid = TIME_GRIDS.index(self.time_grid)
+        s.richardson = bool(self.richardson)
         return s
 
     def solve(

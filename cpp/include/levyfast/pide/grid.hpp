@@ -18,6 +18,16 @@ enum class SchemeId : int {
   BDF2 = 2,       // semi-implicit BDF2 (SBDF2): BDF2 local part, extrapolated jumps
 };
 
+// Time steps of a rollback over [0, T] in time to maturity tau.
+enum class TimeGrid : int {
+  Auto = 0,       // Quadratic for American options, Uniform otherwise
+  Uniform = 1,    // tau_k = T k / nt
+  Quadratic = 2,  // tau_k = T (k / nt)^2: uniform in sqrt(tau), the natural time of the early-
+                  // exercise boundary near expiry, which restores second order of
+                  // Crank–Nicolson for American options (Reisinger & Whitley 2014, IMA J.
+                  // Numer. Anal. 34)
+};
+
 struct PIDESettings {
   SchemeId scheme = SchemeId::CNAB;
   int nx = 2048;            // grid points in log-price
@@ -29,6 +39,10 @@ struct PIDESettings {
   // Jump cells |j| <= implicit_band are treated implicitly (operator.hpp); 0 chooses the
   // smallest band whose explicit cells have a total rate <= 10 / T (T the maturity).
   int implicit_band = 0;
+  TimeGrid time_grid = TimeGrid::Auto;
+  // Richardson extrapolation: combine the solutions on (nx, nt) and on the nested coarse grid
+  // ((nx + 1) / 2 points, nt / 2 steps) as (4 V_fine - V_coarse) / 3.
+  bool richardson = false;
 };
 
 void validate_pide_settings(const PIDESettings& s);
