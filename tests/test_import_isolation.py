@@ -25,3 +25,22 @@ def test_levyfast_does_not_import_tensorflow() -> None:
     out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == ""
+
+
+LAZY = """
+import sys
+import levyfast as lf
+before = "levyfast.data" in sys.modules
+generate = lf.data.generate_surfaces
+print(before, "levyfast.data" in sys.modules, callable(generate))
+try:
+    lf.no_such_thing
+except AttributeError as exc:
+    print("no_such_thing" in str(exc))
+"""
+
+
+def test_data_subpackage_is_imported_on_first_use() -> None:
+    out = subprocess.run([sys.executable, "-c", LAZY], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "True", "True", "True"]

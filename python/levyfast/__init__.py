@@ -28,6 +28,16 @@ from .pricers import (
 )
 from .pricers.numba_cos import price_and_grad_numba, price_batch_numba, price_numba
 
+
+def __getattr__(name: str) -> object:
+    """``levyfast.data`` (datasets: pandas/pyarrow) is imported on first use (PEP 562)."""
+    if name == "data":
+        import importlib
+
+        return importlib.import_module(".data", __name__)
+    raise AttributeError(f"module 'levyfast' has no attribute {name!r}")
+
+
 try:
     __version__ = version("levyfast")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
