@@ -219,7 +219,18 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
   const bool with_params = out.param_grad != nullptr;
   const bool with_maturity = out.theta != nullptr;
   const std::size_t np = static_cast<std::size_t>(n_params(model.id));
-  const std::size_t n_param_dirs = with_params ? np : 0;
+  // Parameter directions, in output order.
+  std::vector<int> param_dirs;
+  if (with_params && out.param_dirs) {
+    param_dirs.assign(out.param_dirs, out.param_dirs + out.n_param_dirs);
+    for (int j : param_dirs)
+      LF_REQUIRE(j >= 0 && static_cast<std::size_t>(j) < np,
+                 "parameter direction " + std::to_string(j) + " out of range [0, " +
+                     std::to_string(np) + ")");
+  } else if (with_params) {
+    for (std::size_t j = 0; j < np; ++j) param_dirs.push_back(static_cast<int>(j));
+  }
+  const std::size_t n_param_dirs = param_dirs.size();
   const std::size_t D = n_param_dirs + (with_maturity ? 1 : 0);
 
   COSSettings cs = settings;
@@ -253,8 +264,9 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
     for (int n = 0; n < n_terms; ++n) u[n] = cplx(n * kPi / width, 0.0);
     char_exponent(model, omega, u.data(), u.size(), psi.data());
     if (with_params) {
-      dpsi.resize(np * n_terms);
-      char_exponent_grad(model, u.data(), u.size(), dpsi.data());
+      dpsi.resize(n_param_dirs * n_terms);
+      char_exponent_grad(model, u.data(), u.size(), param_dirs.data(), n_param_dirs,
+                         dpsi.data());
     }
     grid_terms = n_terms;
   };
@@ -283,7 +295,7 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
       for (std::size_t k = 0; k < nodes.size(); ++k) {
         time_change_node_grad(model, T, nodes[k].log_clock, omega, domega, with_maturity,
                               all.data());
-        for (std::size_t d = 0; d < n_param_dirs; ++d) node_grad[k * D + d] = all[d];
+        for (std::size_t d = 0; d < n_param_dirs; ++d) node_grad[k * D + d] = all[param_dirs[d]];
         if (with_maturity) node_grad[k * D + n_param_dirs] = all[np];
       }
       time_change_slice(nodes, node_grad, D, greeks, ms.forward, strikes, nK, sl);
@@ -332,7 +344,7 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
                                           "; please report the inputs");
   };
   check(out.price, n_out, "price");
-  check(out.param_grad, np * n_out, "gradient");
+  check(out.param_grad, n_param_dirs * n_out, "gradient");
   check(out.delta, n_out, "delta");
   check(out.gamma, n_out, "gamma");
   check(out.theta, n_out, "theta");
