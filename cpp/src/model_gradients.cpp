@@ -201,6 +201,11 @@ void char_exponent_grad(const ModelParams& m, const cplx* u, std::size_t n, cplx
 
 void char_exponent_grad(const ModelParams& m, const cplx* u, std::size_t n, const int* dirs,
                         std::size_t n_dirs, cplx* out) {
+  char_exponent_and_grad(m, convexity_correction(m), u, n, dirs, n_dirs, nullptr, out);
+}
+
+void char_exponent_and_grad(const ModelParams& m, double omega, const cplx* u, std::size_t n,
+                            const int* dirs, std::size_t n_dirs, cplx* psi, cplx* out) {
   double domega[kMaxParams];
   convexity_correction_grad(m, domega);
   const cplx i(0.0, 1.0);
@@ -211,7 +216,8 @@ void char_exponent_grad(const ModelParams& m, const cplx* u, std::size_t n, cons
     // Away from Y = 0 and 1 every derivative is built from ln z and z^Y = exp(Y ln z) of
     // z = M - iu and G + iu (two complex logs and exponentials per point):
     //   d/dC = Gamma(-Y) B,  d/dG = -C Gamma(1-Y) (z_G^(Y-1) - G^(Y-1))  (M alike),
-    //   d/dY = C Gamma(-Y) [B' - digamma(-Y) B],  B = z_M^Y - M^Y + z_G^Y - G^Y.
+    //   d/dY = C Gamma(-Y) [B' - digamma(-Y) B],  B = z_M^Y - M^Y + z_G^Y - G^Y,
+    // and psi itself is linear in C: psi = C d psi_raw/dC - sigma^2 u^2/2 + i u omega.
     const double C = p[0], G = p[1], M = p[2], sigma = p[4];
     const double gm = std::tgamma(-Y), g1 = -C * std::tgamma(1.0 - Y);
     const double lm = std::log(M), lg = std::log(G), mY = std::exp(Y * lm),
@@ -223,6 +229,7 @@ void char_exponent_grad(const ModelParams& m, const cplx* u, std::size_t n, cons
       const cplx zmY = std::exp(Y * lzm), zgY = std::exp(Y * lzg);
       const cplx B = zmY - mY + zgY - gY;
       const cplx drift = i * u[k];
+      if (psi) psi[k] = C * gm * B - 0.5 * sigma * sigma * u[k] * u[k] + drift * omega;
       for (std::size_t d = 0; d < n_dirs; ++d) {
         cplx g;
         switch (dirs[d]) {
@@ -237,6 +244,7 @@ void char_exponent_grad(const ModelParams& m, const cplx* u, std::size_t n, cons
     }
     return;
   }
+  if (psi) char_exponent(m, omega, u, n, psi);
   cplx g[kMaxParams];
   for (std::size_t k = 0; k < n; ++k) {
     raw_exponent_grad(m, u[k], g);

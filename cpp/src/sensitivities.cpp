@@ -213,7 +213,8 @@ void time_change_slice(const std::vector<MixtureNode>& nodes,
 
 void price_sensitivities(const ModelParams& model, const Market& market, const double* strikes,
                          std::size_t nK, const double* maturities, std::size_t nT, OptionKind kind,
-                         const COSSettings& settings, const SensitivityOutput& out) {
+                         const COSSettings& settings, const SensitivityOutput& out,
+                         double derivative_tolerance) {
   LF_REQUIRE(out.price != nullptr, "internal error: price_sensitivities needs a price buffer");
   const bool greeks = out.delta || out.gamma || out.theta || out.rho || out.dividend_rho;
   const bool with_params = out.param_grad != nullptr;
@@ -234,7 +235,9 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
   const std::size_t D = n_param_dirs + (with_maturity ? 1 : 0);
 
   COSSettings cs = settings;
-  cs.tolerance = std::max(kMinTolerance, settings.tolerance * kDerivativeTolFactor);
+  cs.tolerance = derivative_tolerance > 0.0
+                     ? std::max(kMinTolerance, derivative_tolerance)
+                     : std::max(kMinTolerance, settings.tolerance * kDerivativeTolFactor);
   const double omega = convexity_correction(model);
   double domega[kMaxParams] = {0.0, 0.0, 0.0, 0.0, 0.0};
   convexity_correction_grad(model, domega);
@@ -262,11 +265,12 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
     u.resize(n_terms);
     psi.resize(n_terms);
     for (int n = 0; n < n_terms; ++n) u[n] = cplx(n * kPi / width, 0.0);
-    char_exponent(model, omega, u.data(), u.size(), psi.data());
     if (with_params) {
       dpsi.resize(n_param_dirs * n_terms);
-      char_exponent_grad(model, u.data(), u.size(), param_dirs.data(), n_param_dirs,
-                         dpsi.data());
+      char_exponent_and_grad(model, omega, u.data(), u.size(), param_dirs.data(), n_param_dirs,
+                             psi.data(), dpsi.data());
+    } else {
+      char_exponent(model, omega, u.data(), u.size(), psi.data());
     }
     grid_terms = n_terms;
   };
