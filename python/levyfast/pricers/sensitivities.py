@@ -63,7 +63,8 @@ def _require_builtin(owner: str, model: object) -> LevyModel:
     return check_model(owner, model)
 
 
-def _settings(owner: str, tolerance: float) -> _core.COSSettings:
+def cos_settings(owner: str, tolerance: float) -> _core.COSSettings:
+    """Core COS settings with a validated ``tolerance`` (fraction of spot)."""
     s = _core.COSSettings()
     s.tolerance = check_scalar(owner, "tolerance", tolerance, _TOLERANCE)
     return s
@@ -80,7 +81,7 @@ def _surface(
     grid = prepare_grid(owner, strikes, maturities)
     prices, grads, parts = _core.price_sensitivities(
         model.MODEL_ID, model.to_array(), market.spot, market.rate, market.dividend,
-        grid.strikes, grid.maturities, kind_code(owner, kind), _settings(owner, tolerance),
+        grid.strikes, grid.maturities, kind_code(owner, kind), cos_settings(owner, tolerance),
         with_grad, with_greeks,
     )
     return grid, prices, grads, parts
@@ -160,7 +161,7 @@ def price_and_grad_batch(
         grid.strikes,
         grid.maturities,
         kind_code(owner, kind),
-        _settings(owner, tolerance),
+        cos_settings(owner, tolerance),
         threads,
     )
     return prices, grads
