@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import least_squares
+from scipy.optimize import OptimizeResult, least_squares
 from scipy.stats import qmc
 
 from .. import _core
@@ -123,6 +123,11 @@ class LeastSquaresCalibrator:
         is evaluated, and the ``n_starts`` best points start the local fits.
     tolerance
         Pricing tolerance (fraction of spot) of :func:`levyfast.price_and_grad`.
+    max_terms
+        The most COS terms one evaluation may use (per maturity). A trial point that needs more
+        is a rejected step: a step into a slowly decaying region (e.g. CGMY at small ``Y``)
+        would otherwise cost tens of ordinary evaluations. Raise it for surfaces that need
+        more at the solution (the failed fit names the limit).
     max_nfev, xtol, ftol, gtol
         Limits of each local trust-region fit (``scipy.optimize.least_squares``).
     on_arbitrage
@@ -145,6 +150,7 @@ class LeastSquaresCalibrator:
         n_starts: int = 1,
         global_samples: int = 0,
         tolerance: float = DEFAULT_TOLERANCE,
+        max_terms: int = 8192,
         max_nfev: int = 200,
         xtol: float = 1e-10,
         ftol: float = 1e-10,
@@ -161,6 +167,7 @@ class LeastSquaresCalibrator:
         self.n_starts = n_starts
         self.global_samples = global_samples
         self.tolerance = tolerance
+        self.max_terms = max_terms
         self.max_nfev = max_nfev
         self.xtol = xtol
         self.ftol = ftol
@@ -324,6 +331,7 @@ class _Problem:
     settings: _core.COSSettings
     _cache_x: NDArray[np.float64] | None = None
     _cache_jac: NDArray[np.float64] | None = None
+    _cache_r: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         self.kind_code = KINDS.index(self.kind)
@@ -362,6 +370,12 @@ class _Problem:
         )
         market = check_market(owner, market)
         settings = cos_settings("LeastSquaresCalibrator", cal.tolerance)
+        settings.max_terms = _positive_int("max_terms", cal.max_terms)
+        if not 16 <= settings.max_terms <= 1 << 24:
+            raise ValueError(
+                f"`max_terms` of LeastSquaresCalibrator must be in [16, 16777216]; "
+                f"got {cal.max_terms!r}"
+            )
         if np.ndim(strikes) != 1 or np.ndim(maturities) != 1:
             raise ValueError(
                 f"`strikes` and `maturities` of {owner} must be one-dimensional; "
@@ -620,22 +634,21 @@ class _Problem:
         optimiser needs the Jacobian to a few digits, not to the 1e-7 relative that
         :func:`levyfast.price_and_grad` promises); user models to the Numba COS kernel."""
         model_id = self.model_cls.MODEL_ID
-        if model_id is None:
-            try:
-                model = self.model_cls.from_array(x)
-            except ValueError:
-                return None
-            p, g = price_and_grad_numba(
-                model, self.market, self.strikes, self.maturities, self.kind,
-                COSPricer(tolerance=self.tolerance),
-            )
-            return p, g[self.free]
         try:
-            _core.validate_model(model_id, x)
+            if model_id is None:
+                model = self.model_cls.from_array(x)
+            else:
+                _core.validate_model(model_id, x)
         except ValueError:
             return None
         m = self.market
         try:
+            if model_id is None:
+                p, g = price_and_grad_numba(
+                    model, m, self.strikes, self.maturities, self.kind,
+                    COSPricer(tolerance=self.tolerance, max_terms=self.settings.max_terms),
+                )
+                return p, g[self.free]
             p, g, _ = _core.price_sensitivities(
                 model_id, x, m.spot, m.rate, m.dividend, self.strikes, self.maturities,
                 self.kind_code, self.settings, True, False, self.free_list, self.tolerance,
@@ -677,11 +690,14 @@ class _Problem:
         return w * (model_iv - q_iv), (w / vega)[:, None] * jac
 
     def residuals(self, x_free: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self._cache_x is not None and np.array_equal(self._cache_x, x_free):
+            assert self._cache_r is not None
+            return self._cache_r
         out = self._evaluate(x_free)
         if out is None:
             return np.full(int(self.mask.sum()), _OUTSIDE_DOMAIN)
         self._cache_x = np.array(x_free, copy=True)
-        self._cache_jac = out[1]
+        self._cache_r, self._cache_jac = out
         return out[0]
 
     def jacobian_at(self, x_free: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -690,7 +706,7 @@ class _Problem:
             if out is None:
                 raise ValueError("internal error: Jacobian requested outside the model's domain")
             self._cache_x = np.array(x_free, copy=True)
-            self._cache_jac = out[1]
+            self._cache_r, self._cache_jac = out
         assert self._cache_jac is not None
         return self._cache_jac
 
@@ -703,6 +719,10 @@ class _Problem:
         # Start strictly inside the box.
         span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
         x = np.clip(x_start, lo + 1e-10 * span, hi - 1e-10 * span)
+        r = self.residuals(x)  # cached: least_squares' first evaluation reuses the Jacobian
+        if self._cache_x is None or not np.array_equal(self._cache_x, x):  # not priceable
+            return OptimizeResult(x=x, fun=r, cost=0.5 * float(r @ r), nfev=1, njev=0,
+                                  status=0, message="the start could not be priced")
         return least_squares(
             self.residuals,
             x,
