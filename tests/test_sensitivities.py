@@ -354,3 +354,38 @@ def test_cgmy_at_y0_short_maturity_raises_clearly() -> None:
     with pytest.raises(ValueError, match="near Y = 0 at short maturities"):
         lf.price_and_grad(lf.CGMY(2.0, 6.0, 9.0, 0.0), MARKET, K, 0.02,
                           tolerance=lf.HIGH_ACCURACY)
+
+
+# -- the core's options used by the calibrator ------------------------------------------------
+@pytest.mark.parametrize("name", sorted(MODEL_CASES))
+def test_direction_subset_equals_the_matching_rows_of_the_full_gradient(name: str) -> None:
+    """directions=[...] returns exactly those rows (same plan, same arithmetic) in that order."""
+    model = MODEL_CASES[name]
+    mats = _maturities(model)
+    settings = _core.COSSettings()
+    args = (model.MODEL_ID, model.to_array(), MARKET.spot, MARKET.rate, MARKET.dividend, K,
+            mats, 0, settings, True, False)
+    p_all, g_all, _ = _core.price_sensitivities(*args)
+    dirs = list(range(len(model.PARAM_NAMES)))[::-2]
+    p_sub, g_sub, _ = _core.price_sensitivities(*args, directions=dirs)
+    assert g_sub.shape == (len(dirs), mats.size, K.size)
+    np.testing.assert_allclose(p_sub, p_all, rtol=1e-14, atol=1e-14 * MARKET.spot)
+    np.testing.assert_allclose(g_sub, g_all[dirs], rtol=1e-12, atol=1e-13 * MARKET.spot)
+    with pytest.raises(ValueError, match="parameter direction 9 out of range"):
+        _core.price_sensitivities(*args, directions=[9])
+
+
+@pytest.mark.parametrize("name", ["cgmy", "nig", "vg"])
+def test_price_grade_derivative_plan_stays_within_a_loose_tolerance(name: str) -> None:
+    """derivative_tolerance = the price tolerance (the calibrator's plan): prices still meet
+    it and gradients agree with the default (tighter) plan to a few times 1e-4 relative."""
+    model = next(m for k, m in MODEL_CASES.items() if k.startswith(name))
+    mats = _maturities(model)
+    settings = _core.COSSettings()
+    args = (model.MODEL_ID, model.to_array(), MARKET.spot, MARKET.rate, MARKET.dividend, K,
+            mats, 0, settings, True, False)
+    p_tight, g_tight, _ = _core.price_sensitivities(*args)
+    p_loose, g_loose, _ = _core.price_sensitivities(*args, derivative_tolerance=1e-7)
+    ref = lf.price(model, MARKET, K, mats, tolerance=lf.HIGH_ACCURACY)
+    assert np.max(np.abs(p_loose - ref)) < 1e-7 * MARKET.spot
+    assert np.max(np.abs(g_loose - g_tight)) < 1e-4 * max(1.0, np.max(np.abs(g_tight)))

@@ -1,6 +1,8 @@
 #include <pybind11/complex.h>
+#include <pybind11/stl.h>
 
 #include <complex>
+#include <vector>
 
 #include "levyfast/european.hpp"
 #include "levyfast/sensitivities.hpp"
@@ -26,7 +28,8 @@ void register_sensitivities(py::module_& m) {
       "price_sensitivities",
       [](int model_id, const darray& params, double spot, double rate, double dividend,
          const darray& strikes, const darray& maturities, int kind, const COSSettings& settings,
-         bool with_grad, bool with_greeks) {
+         bool with_grad, bool with_greeks, const std::vector<int>& directions,
+         double derivative_tolerance) {
         const ModelParams model = to_model(model_id, params);
         const Market market{spot, rate, dividend};
         validate_market(market);
@@ -34,10 +37,15 @@ void register_sensitivities(py::module_& m) {
         LF_REQUIRE(kind == 0 || kind == 1, "`kind` code must be 0 (call) or 1 (put)");
         const auto nK = static_cast<py::ssize_t>(strikes.size());
         const auto nT = static_cast<py::ssize_t>(maturities.size());
-        const auto np = static_cast<py::ssize_t>(n_params(model.id));
+        const auto np = directions.empty() ? static_cast<py::ssize_t>(n_params(model.id))
+                                           : static_cast<py::ssize_t>(directions.size());
         darray price({nT, nK});
         SensitivityOutput out;
         out.price = price.mutable_data();
+        if (!directions.empty()) {
+          out.param_dirs = directions.data();
+          out.n_param_dirs = directions.size();
+        }
         py::object grad = py::none(), greeks = py::none();
         if (with_grad) {
           darray g({np, nT, nK});
@@ -61,13 +69,14 @@ void register_sensitivities(py::module_& m) {
           validate_grid(pk, static_cast<std::size_t>(nK), pt, static_cast<std::size_t>(nT));
           price_sensitivities(model, market, pk, static_cast<std::size_t>(nK), pt,
                               static_cast<std::size_t>(nT), static_cast<OptionKind>(kind),
-                              settings, out);
+                              settings, out, derivative_tolerance);
         }
         return py::make_tuple(price, grad, greeks);
       },
       py::arg("model_id"), py::arg("params"), py::arg("spot"), py::arg("rate"),
       py::arg("dividend"), py::arg("strikes"), py::arg("maturities"), py::arg("kind"),
-      py::arg("settings"), py::arg("with_grad"), py::arg("with_greeks"));
+      py::arg("settings"), py::arg("with_grad"), py::arg("with_greeks"),
+      py::arg("directions") = std::vector<int>{}, py::arg("derivative_tolerance") = 0.0);
 
   m.def(
       "price_and_grad_batch",

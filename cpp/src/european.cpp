@@ -42,6 +42,62 @@ void validate_grid(const double* strikes, std::size_t nK, const double* maturiti
                    " at index " + std::to_string(i));
 }
 
+void plan_surface(const ModelParams& model, double omega, const Market& market,
+                  const double* strikes, std::size_t nK, const double* maturities,
+                  std::size_t nT, const COSPlanner& planner, const COSSettings& settings,
+                  const SurfacePlanOptions& options, SurfacePlan& plan) {
+  plan.slices.resize(nT);
+  plan.cos.resize(nT);
+  plan.use_cos.assign(nT, 0);
+  plan.nodes.assign(nT, {});
+  const bool has_fallback = options.fallback_planner && options.fallback_settings;
+  double shared_width = 0.0;
+  for (std::size_t i = 0; i < nT; ++i) {
+    const double T = maturities[i];
+    MaturitySlice& slice = plan.slices[i];
+    slice = {T, market.spot * std::exp((market.rate - market.dividend) * T),
+             std::exp(-market.rate * T), strikes, nK};
+    COSPlan& cp = plan.cos[i];
+    char& use_cos = plan.use_cos[i];
+    const bool cos_ok =
+        options.may_cos &&
+        (plan_cos_slice(model, planner, settings, slice, market.spot, cp) ||
+         (has_fallback && plan_cos_slice(model, *options.fallback_planner,
+                                         *options.fallback_settings, slice, market.spot, cp)));
+    if (cos_ok && options.may_tc && options.force_tc) {
+      use_cos = 0;
+    } else if (cos_ok && options.may_tc) {
+      const double cost = cos_cost(cp.n_terms, nK);
+      use_cos = cost <= time_change_cost(time_change_min_nodes(settings.tolerance), nK);
+      if (!use_cos) {
+        time_change_nodes(model, omega, T, settings.tolerance, plan.nodes[i]);
+        use_cos = cost <= time_change_cost(plan.nodes[i].size(), nK);
+      }
+    } else {
+      use_cos = cos_ok;
+    }
+    const COSSettings& last = has_fallback ? *options.fallback_settings : settings;
+    LF_REQUIRE(use_cos || options.may_tc,
+               "COS cannot reach tolerance " + describe(last.tolerance) + " * spot at T = " +
+                   describe(T) + " within max_terms = " + std::to_string(last.max_terms) +
+                   " (the characteristic function decays too slowly); " + options.remedy);
+    if (use_cos) shared_width = std::max(shared_width, cp.width);
+  }
+
+  plan.share = settings.n_terms == 0;
+  plan.shared_width = shared_width;
+  plan.shared_terms = 0;
+  if (!plan.share) return;
+  for (std::size_t i = 0; i < nT; ++i) {
+    if (!plan.use_cos[i]) continue;
+    COSPlan& cp = plan.cos[i];
+    cp.a -= 0.5 * (shared_width - cp.width);
+    cp.n_terms = static_cast<int>(std::ceil(cp.n_terms * shared_width / cp.width));
+    cp.width = shared_width;
+    plan.shared_terms = std::max(plan.shared_terms, cp.n_terms);
+  }
+}
+
 void price_surface(const ModelParams& model, const Market& market, const double* strikes,
                    std::size_t nK, const double* maturities, std::size_t nT, OptionKind kind,
                    const EuropeanSettings& settings, double* out) {
@@ -53,54 +109,15 @@ void price_surface(const ModelParams& model, const Market& market, const double*
              "method 'time_change' needs a VarianceGamma, NIG or CGMY(Y=0, sigma=0) model");
   const double omega = convexity_correction(model);
   const COSSettings& cs = settings.cos;
-  const bool may_cos = settings.method != Method::TimeChange;
-  const bool may_tc = settings.method != Method::COS && has_time_change(model);
   const COSPlanner planner(model, cs);
-
-  // Pass 1: plan every maturity and choose its method (cheaper of COS and time change).
-  std::vector<MaturitySlice> slices(nT);
-  std::vector<COSPlan> plans(nT);
-  std::vector<char> use_cos(nT, 0);
-  std::vector<std::vector<MixtureNode>> nodes(nT);  // time-change nodes, built once
-  double shared_width = 0.0;
-  for (std::size_t i = 0; i < nT; ++i) {
-    const double T = maturities[i];
-    slices[i] = {T, market.spot * std::exp((market.rate - market.dividend) * T),
-                 std::exp(-market.rate * T), strikes, nK};
-    const bool cos_ok =
-        may_cos && plan_cos_slice(model, planner, cs, slices[i], market.spot, plans[i]);
-    if (cos_ok && may_tc) {
-      const double cost = cos_cost(plans[i].n_terms, nK);
-      use_cos[i] = cost <= time_change_cost(time_change_min_nodes(cs.tolerance), nK);
-      if (!use_cos[i]) {
-        time_change_nodes(model, omega, T, cs.tolerance, nodes[i]);
-        use_cos[i] = cost <= time_change_cost(nodes[i].size(), nK);
-      }
-    } else {
-      use_cos[i] = cos_ok;
-    }
-    LF_REQUIRE(use_cos[i] || may_tc,
-               "COS cannot reach tolerance " + describe(cs.tolerance) + " * spot at T = " +
-                   describe(T) + " within max_terms = " + std::to_string(cs.max_terms) +
-                   " (the characteristic function decays too slowly); raise max_terms "
-                   "or tolerance, or use method='auto' or 'time_change' where available");
-    if (use_cos[i]) shared_width = std::max(shared_width, plans[i].width);
-  }
-
-  // Pass 2: with automatic N, COS maturities share one exponent grid u_n = n pi / W on the
-  // widest range W (each range is widened about its centre, N scaled to keep u_N).
-  const bool share = cs.n_terms == 0;
-  int shared_terms = 0;
-  if (share) {
-    for (std::size_t i = 0; i < nT; ++i) {
-      if (!use_cos[i]) continue;
-      COSPlan& pl = plans[i];
-      pl.a -= 0.5 * (shared_width - pl.width);
-      pl.n_terms = static_cast<int>(std::ceil(pl.n_terms * shared_width / pl.width));
-      pl.width = shared_width;
-      shared_terms = std::max(shared_terms, pl.n_terms);
-    }
-  }
+  SurfacePlanOptions options;
+  options.may_cos = settings.method != Method::TimeChange;
+  options.may_tc = settings.method != Method::COS && has_time_change(model);
+  options.remedy = "raise max_terms or tolerance, or use method='auto' or 'time_change' where "
+                   "available";
+  SurfacePlan plan;
+  plan_surface(model, omega, market, strikes, nK, maturities, nT, planner, cs, options, plan);
+  const bool share = plan.share;
   std::vector<cplx> u, psi;
   auto fill_exponent = [&](int n_terms, double width) {
     u.resize(n_terms);
@@ -108,17 +125,18 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     for (int n = 0; n < n_terms; ++n) u[n] = cplx(n * kPi / width, 0.0);
     char_exponent(model, omega, u.data(), u.size(), psi.data());
   };
-  if (share && shared_terms > 0) fill_exponent(shared_terms, shared_width);
+  if (share && plan.shared_terms > 0) fill_exponent(plan.shared_terms, plan.shared_width);
 
   for (std::size_t i = 0; i < nT; ++i) {
     double* row = out + i * nK;
-    const MaturitySlice& sl = slices[i];
-    if (use_cos[i]) {
-      if (!share) fill_exponent(plans[i].n_terms, plans[i].width);
-      cos_put_slice(psi.data(), plans[i], sl, row);
+    const MaturitySlice& sl = plan.slices[i];
+    if (plan.use_cos[i]) {
+      if (!share) fill_exponent(plan.cos[i].n_terms, plan.cos[i].width);
+      cos_put_slice(psi.data(), plan.cos[i], sl, row);
     } else {
-      if (nodes[i].empty()) time_change_nodes(model, omega, sl.T, cs.tolerance, nodes[i]);
-      time_change_put_slice(nodes[i], sl, cs.tolerance, row);
+      std::vector<MixtureNode>& nodes = plan.nodes[i];
+      if (nodes.empty()) time_change_nodes(model, omega, sl.T, cs.tolerance, nodes);
+      time_change_put_slice(nodes, sl, cs.tolerance, row);
     }
     if (kind == OptionKind::Call) {
       // Put–call parity C = P + D (F - K), kept on the call's own bound D (F - K)^+ so that

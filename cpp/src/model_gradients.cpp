@@ -193,14 +193,63 @@ void convexity_correction_grad(const ModelParams& m, double* out) {
 }
 
 void char_exponent_grad(const ModelParams& m, const cplx* u, std::size_t n, cplx* out) {
+  int all[kMaxParams];
   const int np = n_params(m.id);
+  for (int j = 0; j < np; ++j) all[j] = j;
+  char_exponent_grad(m, u, n, all, static_cast<std::size_t>(np), out);
+}
+
+void char_exponent_grad(const ModelParams& m, const cplx* u, std::size_t n, const int* dirs,
+                        std::size_t n_dirs, cplx* out) {
+  char_exponent_and_grad(m, convexity_correction(m), u, n, dirs, n_dirs, nullptr, out);
+}
+
+void char_exponent_and_grad(const ModelParams& m, double omega, const cplx* u, std::size_t n,
+                            const int* dirs, std::size_t n_dirs, cplx* psi, cplx* out) {
   double domega[kMaxParams];
   convexity_correction_grad(m, domega);
-  cplx g[kMaxParams];
   const cplx i(0.0, 1.0);
+  const auto& p = m.p;
+  const double Y = p[3];
+  if (m.id == ModelId::CGMY && std::abs(Y) >= kCgmySeriesBand &&
+      std::abs(Y - 1.0) >= kCgmySeriesBand) {
+    // Away from Y = 0 and 1 every derivative is built from ln z and z^Y = exp(Y ln z) of
+    // z = M - iu and G + iu (two complex logs and exponentials per point):
+    //   d/dC = Gamma(-Y) B,  d/dG = -C Gamma(1-Y) (z_G^(Y-1) - G^(Y-1))  (M alike),
+    //   d/dY = C Gamma(-Y) [B' - digamma(-Y) B],  B = z_M^Y - M^Y + z_G^Y - G^Y,
+    // and psi itself is linear in C: psi = C d psi_raw/dC - sigma^2 u^2/2 + i u omega.
+    const double C = p[0], G = p[1], M = p[2], sigma = p[4];
+    const double gm = std::tgamma(-Y), g1 = -C * std::tgamma(1.0 - Y);
+    const double lm = std::log(M), lg = std::log(G), mY = std::exp(Y * lm),
+                 gY = std::exp(Y * lg);
+    const double dg = digamma(2.0 - Y) - 1.0 / (1.0 - Y) + 1.0 / Y;  // digamma(-Y)
+    for (std::size_t k = 0; k < n; ++k) {
+      const cplx zm = M - i * u[k], zg = G + i * u[k];
+      const cplx lzm = std::log(zm), lzg = std::log(zg);
+      const cplx zmY = std::exp(Y * lzm), zgY = std::exp(Y * lzg);
+      const cplx B = zmY - mY + zgY - gY;
+      const cplx drift = i * u[k];
+      if (psi) psi[k] = C * gm * B - 0.5 * sigma * sigma * u[k] * u[k] + drift * omega;
+      for (std::size_t d = 0; d < n_dirs; ++d) {
+        cplx g;
+        switch (dirs[d]) {
+          case 0: g = gm * B; break;
+          case 1: g = g1 * (zgY / zg - gY / G); break;
+          case 2: g = g1 * (zmY / zm - mY / M); break;
+          case 3: g = C * gm * (zmY * lzm - mY * lm + zgY * lzg - gY * lg - dg * B); break;
+          default: g = -sigma * u[k] * u[k]; break;
+        }
+        out[d * n + k] = g + drift * domega[dirs[d]];
+      }
+    }
+    return;
+  }
+  if (psi) char_exponent(m, omega, u, n, psi);
+  cplx g[kMaxParams];
   for (std::size_t k = 0; k < n; ++k) {
     raw_exponent_grad(m, u[k], g);
-    for (int j = 0; j < np; ++j) out[j * n + k] = g[j] + i * u[k] * domega[j];
+    for (std::size_t d = 0; d < n_dirs; ++d)
+      out[d * n + k] = g[dirs[d]] + i * u[k] * domega[dirs[d]];
   }
 }
 

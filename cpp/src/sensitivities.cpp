@@ -5,15 +5,11 @@
 // fixed k, the distribution function P(X_T < k) and the density f(k); the market Greeks
 // follow from P = S0 e^{-qT} g(ln K - ln S0 - (r-q) T) by the chain rule.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <mutex>
-#include <sstream>
-#include <thread>
 #include <vector>
 
 #include "levyfast/european.hpp"
+#include "levyfast/parallel.hpp"
 #include "levyfast/sensitivities.hpp"
 #include "levyfast/time_change.hpp"
 
@@ -28,13 +24,6 @@ constexpr double kInvSqrt2Pi = 0.3989422804014327;
 // price tolerance.
 constexpr double kDerivativeTolFactor = 1e-2;
 constexpr double kMinTolerance = 1e-14;
-
-std::string describe(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
 
 inline double norm_cdf(double x) { return 0.5 * std::erfc(-x * 0.7071067811865476); }
 inline double norm_pdf(double x) { return kInvSqrt2Pi * std::exp(-0.5 * x * x); }
@@ -224,17 +213,31 @@ void time_change_slice(const std::vector<MixtureNode>& nodes,
 
 void price_sensitivities(const ModelParams& model, const Market& market, const double* strikes,
                          std::size_t nK, const double* maturities, std::size_t nT, OptionKind kind,
-                         const COSSettings& settings, const SensitivityOutput& out) {
+                         const COSSettings& settings, const SensitivityOutput& out,
+                         double derivative_tolerance) {
   LF_REQUIRE(out.price != nullptr, "internal error: price_sensitivities needs a price buffer");
   const bool greeks = out.delta || out.gamma || out.theta || out.rho || out.dividend_rho;
   const bool with_params = out.param_grad != nullptr;
   const bool with_maturity = out.theta != nullptr;
   const std::size_t np = static_cast<std::size_t>(n_params(model.id));
-  const std::size_t n_param_dirs = with_params ? np : 0;
+  // Parameter directions, in output order.
+  std::vector<int> param_dirs;
+  if (with_params && out.param_dirs) {
+    param_dirs.assign(out.param_dirs, out.param_dirs + out.n_param_dirs);
+    for (int j : param_dirs)
+      LF_REQUIRE(j >= 0 && static_cast<std::size_t>(j) < np,
+                 "parameter direction " + std::to_string(j) + " out of range [0, " +
+                     std::to_string(np) + ")");
+  } else if (with_params) {
+    for (std::size_t j = 0; j < np; ++j) param_dirs.push_back(static_cast<int>(j));
+  }
+  const std::size_t n_param_dirs = param_dirs.size();
   const std::size_t D = n_param_dirs + (with_maturity ? 1 : 0);
 
   COSSettings cs = settings;
-  cs.tolerance = std::max(kMinTolerance, settings.tolerance * kDerivativeTolFactor);
+  cs.tolerance = derivative_tolerance > 0.0
+                     ? std::max(kMinTolerance, derivative_tolerance)
+                     : std::max(kMinTolerance, settings.tolerance * kDerivativeTolFactor);
   const double omega = convexity_correction(model);
   double domega[kMaxParams] = {0.0, 0.0, 0.0, 0.0, 0.0};
   convexity_correction_grad(model, domega);
@@ -243,68 +246,35 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
   // which leaves the variance-gamma family.
   const bool may_tc = model.id == ModelId::VarianceGamma || model.id == ModelId::NIG;
 
-  std::vector<MaturitySlice> slices(nT);
-  std::vector<COSPlan> plans(nT);
-  std::vector<char> use_cos(nT, 0);
-  std::vector<MixtureNode> nodes;
-  double shared_width = 0.0;
-  for (std::size_t i = 0; i < nT; ++i) {
-    const double T = maturities[i];
-    slices[i] = {T, market.spot * std::exp((market.rate - market.dividend) * T),
-                 std::exp(-market.rate * T), strikes, nK};
-    // Derivative-grade plan first; where its N would exceed max_terms (slowly decaying
-    // |phi|), the price-grade plan of price_surface.
-    const bool cos_ok =
-        plan_cos_slice(model, planner, cs, slices[i], market.spot, plans[i]) ||
-        plan_cos_slice(model, price_planner, settings, slices[i], market.spot, plans[i]);
-    if (cos_ok && may_tc && greeks && model.id == ModelId::VarianceGamma) {
-      // VG's |phi| decays only like u^(-2T/nu): the COS series of the density (gamma) and of
-      // the distribution function (delta) converge slowly or not at all; the time change is
-      // exact for them.
-      use_cos[i] = 0;
-    } else if (cos_ok && may_tc) {
-      time_change_nodes(model, omega, T, cs.tolerance, nodes);
-      use_cos[i] = cos_cost(plans[i].n_terms, nK) <= time_change_cost(nodes.size(), nK);
-    } else {
-      use_cos[i] = cos_ok;
-    }
-    LF_REQUIRE(use_cos[i] || may_tc,
-               "sensitivities: COS cannot reach tolerance " + describe(settings.tolerance) +
-                   " * spot at T = " + describe(T) + " within max_terms = " +
-                   std::to_string(cs.max_terms) +
-                   " (the characteristic function decays too slowly; for CGMY this happens "
-                   "near Y = 0 at short maturities); raise the tolerance");
-    if (use_cos[i]) shared_width = std::max(shared_width, plans[i].width);
-  }
-
-  // COS maturities share one exponent grid u_n = n pi / W on the widest range (as in
-  // price_surface), so psi and d psi/d p are evaluated once per surface.
-  const bool share = cs.n_terms == 0;
-  int shared_terms = 0;
-  if (share) {
-    for (std::size_t i = 0; i < nT; ++i) {
-      if (!use_cos[i]) continue;
-      COSPlan& pl = plans[i];
-      pl.a -= 0.5 * (shared_width - pl.width);
-      pl.n_terms = static_cast<int>(std::ceil(pl.n_terms * shared_width / pl.width));
-      pl.width = shared_width;
-      shared_terms = std::max(shared_terms, pl.n_terms);
-    }
-  }
+  SurfacePlanOptions options;
+  options.may_tc = may_tc;
+  // VG's |phi| decays only like u^(-2T/nu): the COS series of the density (gamma) and of the
+  // distribution function (delta) converge slowly or not at all; the time change is exact.
+  options.force_tc = greeks && model.id == ModelId::VarianceGamma;
+  // Where the derivative-grade N would exceed max_terms (slowly decaying |phi|), the
+  // price-grade plan of price_surface.
+  options.fallback_planner = &price_planner;
+  options.fallback_settings = &settings;
+  options.remedy = "for CGMY this happens near Y = 0 at short maturities; raise the tolerance";
+  SurfacePlan plan;
+  plan_surface(model, omega, market, strikes, nK, maturities, nT, planner, cs, options, plan);
+  const bool share = plan.share;
   std::vector<cplx> u, psi, dpsi;
   int grid_terms = 0;
   auto fill_exponent = [&](int n_terms, double width) {
     u.resize(n_terms);
     psi.resize(n_terms);
     for (int n = 0; n < n_terms; ++n) u[n] = cplx(n * kPi / width, 0.0);
-    char_exponent(model, omega, u.data(), u.size(), psi.data());
     if (with_params) {
-      dpsi.resize(np * n_terms);
-      char_exponent_grad(model, u.data(), u.size(), dpsi.data());
+      dpsi.resize(n_param_dirs * n_terms);
+      char_exponent_and_grad(model, omega, u.data(), u.size(), param_dirs.data(), n_param_dirs,
+                             psi.data(), dpsi.data());
+    } else {
+      char_exponent(model, omega, u.data(), u.size(), psi.data());
     }
     grid_terms = n_terms;
   };
-  if (share && shared_terms > 0) fill_exponent(shared_terms, shared_width);
+  if (share && plan.shared_terms > 0) fill_exponent(plan.shared_terms, plan.shared_width);
 
   SliceSens sl;
   sl.resize(nK, D);
@@ -313,22 +283,23 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
   const double S0 = market.spot, r = market.rate, q = market.dividend;
   for (std::size_t i = 0; i < nT; ++i) {
     const double T = maturities[i];
-    const MaturitySlice& ms = slices[i];
-    if (use_cos[i]) {
-      if (!share) fill_exponent(plans[i].n_terms, plans[i].width);
+    const MaturitySlice& ms = plan.slices[i];
+    if (plan.use_cos[i]) {
+      if (!share) fill_exponent(plan.cos[i].n_terms, plan.cos[i].width);
       for (std::size_t d = 0; d < n_param_dirs; ++d)
         dirs[d] = {dpsi.data() + d * static_cast<std::size_t>(grid_terms), T};
       if (with_maturity) dirs[n_param_dirs] = {psi.data(), 1.0};
-      cos_slice(psi.data(), dirs, greeks, plans[i], T, ms.forward, strikes, nK, sl);
+      cos_slice(psi.data(), dirs, greeks, plan.cos[i], T, ms.forward, strikes, nK, sl);
     } else {
-      time_change_nodes(model, omega, T, cs.tolerance, nodes);
+      std::vector<MixtureNode>& nodes = plan.nodes[i];
+      if (nodes.empty()) time_change_nodes(model, omega, T, cs.tolerance, nodes);
       const std::size_t full = np + (with_maturity ? 1 : 0);
       std::vector<NodeDerivative> all(full);
       node_grad.resize(nodes.size() * D);
       for (std::size_t k = 0; k < nodes.size(); ++k) {
         time_change_node_grad(model, T, nodes[k].log_clock, omega, domega, with_maturity,
                               all.data());
-        for (std::size_t d = 0; d < n_param_dirs; ++d) node_grad[k * D + d] = all[d];
+        for (std::size_t d = 0; d < n_param_dirs; ++d) node_grad[k * D + d] = all[param_dirs[d]];
         if (with_maturity) node_grad[k * D + n_param_dirs] = all[np];
       }
       time_change_slice(nodes, node_grad, D, greeks, ms.forward, strikes, nK, sl);
@@ -377,7 +348,7 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
                                           "; please report the inputs");
   };
   check(out.price, n_out, "price");
-  check(out.param_grad, np * n_out, "gradient");
+  check(out.param_grad, n_param_dirs * n_out, "gradient");
   check(out.delta, n_out, "delta");
   check(out.gamma, n_out, "gamma");
   check(out.theta, n_out, "theta");
@@ -402,46 +373,13 @@ void price_and_grad_batch(int model_id, const double* params, std::size_t n_sets
       throw std::invalid_argument("`params` row " + std::to_string(r) + ": " + e.what());
     }
   }
-  std::size_t workers = n_threads > 0 ? static_cast<std::size_t>(n_threads)
-                                      : std::max(1u, std::thread::hardware_concurrency());
-  workers = std::min(workers, std::max<std::size_t>(n_sets, 1));
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
   const std::size_t surface = nT * nK;
-  auto work = [&]() {
-    for (;;) {
-      const std::size_t r = next.fetch_add(1);
-      if (r >= n_sets) return;
-      try {
-        SensitivityOutput o;
-        o.price = prices + r * surface;
-        o.param_grad = grads + r * n_par * surface;
-        price_sensitivities(models[r], market, strikes, nK, maturities, nT, kind, settings, o);
-      } catch (const std::invalid_argument& e) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error)
-          error = std::make_exception_ptr(
-              std::invalid_argument("`params` row " + std::to_string(r) + ": " + e.what()));
-        next.store(n_sets);
-        return;
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next.store(n_sets);
-        return;
-      }
-    }
-  };
-  if (workers <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(workers);
-    for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(work);
-    for (auto& t : pool) t.join();
-  }
-  if (error) std::rethrow_exception(error);
+  parallel_rows(n_sets, n_threads, 1, [&](std::size_t r) {
+    SensitivityOutput o;
+    o.price = prices + r * surface;
+    o.param_grad = grads + r * n_par * surface;
+    price_sensitivities(models[r], market, strikes, nK, maturities, nT, kind, settings, o);
+  });
 }
 
 }  // namespace levyfast

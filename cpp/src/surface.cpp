@@ -1,11 +1,8 @@
 #include "levyfast/surface.hpp"
 
-#include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
 #include <vector>
+
+#include "levyfast/parallel.hpp"
 
 namespace levyfast {
 
@@ -32,49 +29,12 @@ void price_batch(int model_id, const double* params, std::size_t n_sets, std::si
       throw std::invalid_argument("`params` row " + std::to_string(r) + ": " + e.what());
     }
   }
-  std::size_t workers = n_threads > 0 ? static_cast<std::size_t>(n_threads)
-                                      : std::max(1u, std::thread::hardware_concurrency());
-  workers = std::min(workers, std::max<std::size_t>(n_sets, 1));
-
-  // Dynamic scheduling in small chunks: hard parameter sets cost more than easy ones.
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  const std::size_t chunk = 16, surface = nT * nK;
-  auto work = [&]() {
-    for (;;) {
-      const std::size_t start = next.fetch_add(chunk);
-      if (start >= n_sets) return;
-      const std::size_t stop = std::min(n_sets, start + chunk);
-      for (std::size_t r = start; r < stop; ++r) {
-        try {
-          price_surface(models[r], markets[r], strikes, nK, maturities, nT, kind, settings,
-                        out + r * surface);
-        } catch (const std::invalid_argument& e) {
-          std::lock_guard<std::mutex> lock(error_mutex);
-          if (!error)
-            error = std::make_exception_ptr(std::invalid_argument(
-                "`params` row " + std::to_string(r) + ": " + e.what()));
-          next.store(n_sets);
-          return;
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(error_mutex);
-          if (!error) error = std::current_exception();
-          next.store(n_sets);
-          return;
-        }
-      }
-    }
-  };
-  if (workers <= 1) {
-    work();
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(workers);
-    for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(work);
-    for (auto& t : pool) t.join();
-  }
-  if (error) std::rethrow_exception(error);
+  // Small chunks: hard parameter sets cost more than easy ones.
+  const std::size_t surface = nT * nK;
+  parallel_rows(n_sets, n_threads, 16, [&](std::size_t r) {
+    price_surface(models[r], markets[r], strikes, nK, maturities, nT, kind, settings,
+                  out + r * surface);
+  });
 }
 
 }  // namespace levyfast

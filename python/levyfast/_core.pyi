@@ -74,6 +74,8 @@ def price_sensitivities(
     settings: COSSettings,
     with_grad: bool,
     with_greeks: bool,
+    directions: list[int] = ...,
+    derivative_tolerance: float = ...,
 ) -> tuple[
     NDArray[np.float64],
     NDArray[np.float64] | None,

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "levyfast/common.hpp"
 #include "levyfast/cos.hpp"
 #include "levyfast/fft.hpp"
 #include "levyfast/models.hpp"
+#include "levyfast/time_change.hpp"
 
 namespace levyfast {
 
@@ -26,6 +28,38 @@ struct EuropeanSettings {
 
 // Validates strikes (finite, > 0) and maturities (finite, > 0); messages name the index.
 void validate_grid(const double* strikes, std::size_t nK, const double* maturities, std::size_t nT);
+
+// Which methods plan_surface may choose per maturity.
+struct SurfacePlanOptions {
+  bool may_cos = true;
+  bool may_tc = false;    // the time change (the model must have one)
+  bool force_tc = false;  // with may_tc: always the time change, no cost comparison
+  // Tried for a maturity whose COS plan from the main planner would exceed max_terms.
+  const COSPlanner* fallback_planner = nullptr;
+  const COSSettings* fallback_settings = nullptr;
+  const char* remedy = "";  // appended to the error when a maturity cannot be planned
+};
+
+// Per-maturity method and COS plan of one surface. With automatic N (settings.n_terms == 0)
+// the COS maturities share one exponent grid u_n = n pi / shared_width, n < shared_terms:
+// each range is widened about its centre to the widest one and N scaled to keep u_N.
+struct SurfacePlan {
+  std::vector<MaturitySlice> slices;
+  std::vector<COSPlan> cos;                      // valid where use_cos
+  std::vector<char> use_cos;
+  std::vector<std::vector<MixtureNode>> nodes;   // time-change nodes, where already built
+  bool share = false;
+  double shared_width = 0.0;
+  int shared_terms = 0;
+};
+
+// Plans every maturity (COS where possible and not dearer than the time change, nodes of the
+// time change built at settings.tolerance), then the shared grid. Throws invalid_argument
+// naming the maturity when neither method is available.
+void plan_surface(const ModelParams& model, double omega, const Market& market,
+                  const double* strikes, std::size_t nK, const double* maturities,
+                  std::size_t nT, const COSPlanner& planner, const COSSettings& settings,
+                  const SurfacePlanOptions& options, SurfacePlan& plan);
 
 // Prices into out[iT * nK + iK]. Model and market must be valid (see validate_model).
 void price_surface(const ModelParams& model, const Market& market, const double* strikes,

@@ -30,6 +30,13 @@ void convexity_correction_grad(const ModelParams& m, double* out);
 // d psi(u) / d p_j of the martingale-normalised exponent psi = psi_raw + i u omega, for `n`
 // points: out[j * n + k] = d psi(u[k]) / d p_j.
 void char_exponent_grad(const ModelParams& m, const cplx* u, std::size_t n, cplx* out);
+// The same along the parameters dirs[0 .. n_dirs) only: out[d * n + k] = d psi(u[k]) / d p_dirs[d].
+void char_exponent_grad(const ModelParams& m, const cplx* u, std::size_t n, const int* dirs,
+                        std::size_t n_dirs, cplx* out);
+// psi(u[k]) (as char_exponent, `omega` its convexity correction) into psi[k] when psi is not
+// null, and the gradient along dirs as above, sharing the work where the model allows.
+void char_exponent_and_grad(const ModelParams& m, double omega, const cplx* u, std::size_t n,
+                            const int* dirs, std::size_t n_dirs, cplx* psi, cplx* out);
 
 // Derivatives of one time-change quadrature node (see time_change.hpp) along one direction:
 // the log-weight (through the mixing density at the fixed clock value V), the conditional
@@ -48,12 +55,15 @@ void time_change_node_grad(const ModelParams& m, double T, double log_v, double 
                            const double* domega, bool with_maturity, NodeDerivative* out);
 
 // Output buffers of one surface [nT x nK] (row-major). `price` is required; `param_grad`
-// ([n_params x nT x nK]) and the Greeks are optional (nullptr: not computed). Theta is
+// ([n_params x nT x nK], or [n_param_dirs x nT x nK] along the parameters param_dirs[..]
+// when param_dirs is set) and the Greeks are optional (nullptr: not computed). Theta is
 // -dV/dT (calendar time passing at fixed spot), rho = dV/dr, dividend_rho = dV/dq, all per
 // unit (per year, per unit rate).
 struct SensitivityOutput {
   double* price = nullptr;
   double* param_grad = nullptr;
+  const int* param_dirs = nullptr;
+  std::size_t n_param_dirs = 0;
   double* delta = nullptr;
   double* gamma = nullptr;
   double* theta = nullptr;
@@ -63,11 +73,14 @@ struct SensitivityOutput {
 
 // Prices and sensitivities of one surface by COS, or by the time-change quadrature for
 // VG/NIG maturities where it is cheaper (as method 'auto' of price_surface). The settings'
-// tolerance is the target for prices and is tightened internally for the derivatives.
-// Throws invalid_argument when a maturity cannot be priced to tolerance within max_terms.
+// tolerance is the target for prices; the plans (range, N, nodes) aim at
+// `derivative_tolerance` (fraction of spot; 0: 1e-2 x the price tolerance, since derivative
+// series converge more slowly). Throws invalid_argument when a maturity cannot be priced to
+// tolerance within max_terms.
 void price_sensitivities(const ModelParams& model, const Market& market, const double* strikes,
                          std::size_t nK, const double* maturities, std::size_t nT, OptionKind kind,
-                         const COSSettings& settings, const SensitivityOutput& out);
+                         const COSSettings& settings, const SensitivityOutput& out,
+                         double derivative_tolerance = 0.0);
 
 // Batched prices and parameter gradients of many parameter sets of one model on worker
 // threads: prices [n_sets x nT x nK], grads [n_sets x n_params x nT x nK].

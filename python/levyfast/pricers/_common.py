@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -9,7 +11,10 @@ from .._validation import Interval, as_real_array, check_array, check_choice
 from ..market import Market
 from ..models.base import LevyModel
 
-__all__ = ["KINDS", "Grid", "prepare_grid", "kind_code", "check_model", "check_market"]
+__all__ = [
+    "KINDS", "Grid", "prepare_grid", "kind_code", "check_model", "check_market",
+    "check_model_class", "param_rows", "thread_count",
+]
 
 KINDS = ("call", "put")
 _POSITIVE = Interval(0.0)
@@ -60,5 +65,46 @@ def check_model(owner: str, model: object) -> LevyModel:
 
 def check_market(owner: str, market: object) -> Market:
     if not isinstance(market, Market):
-        raise TypeError(f"`market` of {owner} must be a levyfast.Market; got {type(market).__name__}")
+        raise TypeError(
+            f"`market` of {owner} must be a levyfast.Market; got {type(market).__name__}"
+        )
     return market
+
+
+def check_model_class(owner: str, model_cls: object, builtin: bool = False) -> type[LevyModel]:
+    """``model_cls`` as a levyfast model class (``builtin``: one with a ``MODEL_ID``)."""
+    if not (isinstance(model_cls, type) and issubclass(model_cls, LevyModel)):
+        raise TypeError(f"`model_cls` of {owner} must be a levyfast model class; got {model_cls!r}")
+    if builtin and model_cls.MODEL_ID is None:
+        raise TypeError(
+            f"`model_cls` of {owner} must be a built-in levyfast model (one with a MODEL_ID); "
+            f"got {model_cls.__name__}"
+        )
+    return model_cls
+
+
+def param_rows(owner: str, model_cls: type[LevyModel], params: ArrayLike, min_rows: int = 0
+               ) -> NDArray[np.float64]:
+    """``params`` as a C-contiguous float64 ``[n, n_params]`` array with ``n >= min_rows``
+    (shape only: the values are checked row by row by the backend)."""
+    try:
+        arr = np.ascontiguousarray(params, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"`params` of {owner} must be a real array; got {params!r}") from exc
+    k = len(model_cls.PARAM_NAMES)
+    if arr.ndim != 2 or arr.shape[1] != k or arr.shape[0] < min_rows:
+        rows = f" with n >= {min_rows}" if min_rows else ""
+        raise ValueError(
+            f"`params` of {owner} must have shape [n, {k}]{rows} for {model_cls.PARAM_NAMES}; "
+            f"got {arr.shape}"
+        )
+    return arr
+
+
+def thread_count(owner: str, n_threads: int | None) -> int:
+    """``n_threads`` as a positive int; ``None`` means all cores."""
+    if n_threads is None:
+        return os.cpu_count() or 1
+    if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
+        raise ValueError(f"`n_threads` of {owner} must be a positive integer; got {n_threads!r}")
+    return int(n_threads)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -12,7 +11,14 @@ from .. import _core
 from .._validation import Interval, check_array, check_choice, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
-from ._common import check_market, kind_code, prepare_grid
+from ._common import (
+    check_market,
+    check_model_class,
+    kind_code,
+    param_rows,
+    prepare_grid,
+    thread_count,
+)
 from .barrier import Barrier
 from .cos import DEFAULT_TOLERANCE, COSPricer, _price_with
 from .fft import FFTPricer
@@ -111,18 +117,8 @@ def price_batch(
     is validated before pricing starts; an invalid row raises ``ValueError`` naming it.
     """
     owner = "price_batch"
-    if not (isinstance(model_cls, type) and issubclass(model_cls, LevyModel)):
-        raise TypeError(f"`model_cls` of {owner} must be a levyfast model class; got {model_cls!r}")
-    try:
-        arr = np.ascontiguousarray(params, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`params` of {owner} must be a real array; got {params!r}") from exc
-    k = len(model_cls.PARAM_NAMES)
-    if arr.ndim != 2 or arr.shape[1] != k:
-        raise ValueError(
-            f"`params` of {owner} must have shape [n, {k}] for {model_cls.PARAM_NAMES}; "
-            f"got {arr.shape}"
-        )
+    model_cls = check_model_class(owner, model_cls)
+    arr = param_rows(owner, model_cls, params)
     if model_cls.MODEL_ID is None:
         from .numba_cos import price_batch_user_model  # user models: the Numba COS kernel
 
@@ -132,12 +128,7 @@ def price_batch(
         )
     market = check_market(owner, market)
     grid = prepare_grid(owner, strikes, maturities)
-    if n_threads is None:
-        threads = os.cpu_count() or 1
-    elif isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
-        raise ValueError(f"`n_threads` of {owner} must be a positive integer; got {n_threads!r}")
-    else:
-        threads = int(n_threads)
+    threads = thread_count(owner, n_threads)
     settings = _settings(owner, method, tolerance)
     per_row = [
         None if column is None else _per_row(owner, name, column, arr.shape[0])

@@ -15,7 +15,6 @@ Numerical settings are a :class:`levyfast.COSPricer` value (``tolerance``, ``n_t
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import numba
@@ -28,7 +27,15 @@ from .._numba.exponents import MOMENT_STRIPS, RAW_CUMULANTS, RAW_EXPONENTS
 from .._validation import Interval, check_array
 from ..market import Market
 from ..models.base import LevyModel
-from ._common import check_market, check_model, kind_code, prepare_grid
+from ._common import (
+    check_market,
+    check_model,
+    check_model_class,
+    kind_code,
+    param_rows,
+    prepare_grid,
+    thread_count,
+)
 from .cos import COSPricer
 
 __all__ = ["price_numba", "price_batch_numba", "price_and_grad_numba", "kernel_functions"]
@@ -147,18 +154,10 @@ def _price_surface(owner: str, model: LevyModel, market: object, strikes: ArrayL
     return grid.shape_result(out)
 
 
-def _check_params(owner: str, model_cls: type[LevyModel], params: ArrayLike) -> NDArray[np.float64]:
+def _check_params(owner: str, model_cls: object, params: ArrayLike) -> NDArray[np.float64]:
     """[n, n_params] float64 rows, each valid for ``model_cls`` (else ValueError naming the row)."""
-    try:
-        arr = np.ascontiguousarray(params, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`params` of {owner} must be a real array; got {params!r}") from exc
-    k = len(model_cls.PARAM_NAMES)
-    if arr.ndim != 2 or arr.shape[1] != k or arr.shape[0] == 0:
-        raise ValueError(
-            f"`params` of {owner} must have shape [n, {k}] with n >= 1 for "
-            f"{model_cls.PARAM_NAMES}; got {arr.shape}"
-        )
+    model_cls = check_model_class(owner, model_cls)
+    arr = param_rows(owner, model_cls, params, min_rows=1)
     if model_cls.MODEL_ID is not None:
         for r in range(arr.shape[0]):  # the C++ core's validation, one row at a time
             try:
@@ -188,11 +187,7 @@ def _check_params(owner: str, model_cls: type[LevyModel], params: ArrayLike) -> 
 
 def _threads(owner: str, n_threads: int | None) -> int:
     pool = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
-    if n_threads is None:
-        return min(os.cpu_count() or 1, pool)
-    if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
-        raise ValueError(f"`n_threads` of {owner} must be a positive integer; got {n_threads!r}")
-    return min(int(n_threads), pool)
+    return min(thread_count(owner, n_threads), pool)
 
 
 def _per_row(owner: str, name: str, values: ArrayLike | None, default: float, n: int
@@ -226,8 +221,6 @@ def price_batch_numba(
     by row. Every row is validated before pricing; an invalid row raises ``ValueError`` naming it.
     """
     owner = "price_batch"
-    if not (isinstance(model_cls, type) and issubclass(model_cls, LevyModel)):
-        raise TypeError(f"`model_cls` of {owner} must be a levyfast model class; got {model_cls!r}")
     arr = _check_params(owner, model_cls, params)
     mkt = check_market(owner, market)
     grid = prepare_grid(owner, strikes, maturities)

@@ -11,7 +11,6 @@ the exact derivative of the computed price.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +20,16 @@ from .. import _core
 from .._validation import Interval, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
-from ._common import check_market, check_model, kind_code, prepare_grid
+from ._common import (
+    Grid,
+    check_market,
+    check_model,
+    check_model_class,
+    kind_code,
+    param_rows,
+    prepare_grid,
+    thread_count,
+)
 from .cos import DEFAULT_TOLERANCE
 
 __all__ = ["Greeks", "price_and_grad", "price_and_grad_batch", "greeks"]
@@ -55,10 +63,28 @@ def _require_builtin(owner: str, model: object) -> LevyModel:
     return check_model(owner, model)
 
 
-def _settings(owner: str, tolerance: float) -> _core.COSSettings:
+def cos_settings(owner: str, tolerance: float) -> _core.COSSettings:
+    """Core COS settings with a validated ``tolerance`` (fraction of spot)."""
     s = _core.COSSettings()
     s.tolerance = check_scalar(owner, "tolerance", tolerance, _TOLERANCE)
     return s
+
+
+def _surface(
+    owner: str, model: LevyModel, market: Market, strikes: ArrayLike, maturities: ArrayLike,
+    kind: str, tolerance: float, with_grad: bool, with_greeks: bool,
+) -> tuple[Grid, NDArray[np.float64], NDArray[np.float64] | None,
+           tuple[NDArray[np.float64], ...] | None]:
+    """Validated call of the core: (grid, prices, gradients or None, Greeks or None)."""
+    model = _require_builtin(owner, model)
+    market = check_market(owner, market)
+    grid = prepare_grid(owner, strikes, maturities)
+    prices, grads, parts = _core.price_sensitivities(
+        model.MODEL_ID, model.to_array(), market.spot, market.rate, market.dividend,
+        grid.strikes, grid.maturities, kind_code(owner, kind), cos_settings(owner, tolerance),
+        with_grad, with_greeks,
+    )
+    return grid, prices, grads, parts
 
 
 def price_and_grad(
@@ -76,23 +102,8 @@ def price_and_grad(
     planned at a tighter internal target. Scalar strike/maturity axes are squeezed as in
     :func:`levyfast.price`.
     """
-    owner = "price_and_grad"
-    model = _require_builtin(owner, model)
-    market = check_market(owner, market)
-    grid = prepare_grid(owner, strikes, maturities)
-    prices, grads, _ = _core.price_sensitivities(
-        model.MODEL_ID,
-        model.to_array(),
-        market.spot,
-        market.rate,
-        market.dividend,
-        grid.strikes,
-        grid.maturities,
-        kind_code(owner, kind),
-        _settings(owner, tolerance),
-        True,
-        False,
-    )
+    grid, prices, grads, _ = _surface("price_and_grad", model, market, strikes, maturities,
+                                      kind, tolerance, True, False)
     assert grads is not None  # requested with_grad=True
     return grid.shape_result(prices), np.asarray(grid.shape_result(grads))
 
@@ -112,23 +123,8 @@ def greeks(
     ``delta_put = e^{-qT} (g - e^k P(X_T < k))`` and ``gamma = e^{-rT} K f_{X_T}(k) / S0^2``;
     calls follow by put–call parity.
     """
-    owner = "greeks"
-    model = _require_builtin(owner, model)
-    market = check_market(owner, market)
-    grid = prepare_grid(owner, strikes, maturities)
-    prices, _, parts = _core.price_sensitivities(
-        model.MODEL_ID,
-        model.to_array(),
-        market.spot,
-        market.rate,
-        market.dividend,
-        grid.strikes,
-        grid.maturities,
-        kind_code(owner, kind),
-        _settings(owner, tolerance),
-        False,
-        True,
-    )
+    grid, prices, _, parts = _surface("greeks", model, market, strikes, maturities, kind,
+                                      tolerance, False, True)
     assert parts is not None  # requested with_greeks=True
     delta, gamma, theta, rho, dividend_rho = (grid.shape_result(p) for p in parts)
     return Greeks(grid.shape_result(prices), delta, gamma, theta, rho, dividend_rho)
@@ -151,33 +147,11 @@ def price_and_grad_batch(
     naming it.
     """
     owner = "price_and_grad_batch"
-    if not (isinstance(model_cls, type) and issubclass(model_cls, LevyModel)):
-        raise TypeError(f"`model_cls` of {owner} must be a levyfast model class; got {model_cls!r}")
-    if getattr(model_cls, "MODEL_ID", None) is None:
-        raise TypeError(
-            f"`model_cls` of {owner} must be a built-in levyfast model (one with a MODEL_ID); "
-            f"got {model_cls.__name__}"
-        )
-    try:
-        arr = np.ascontiguousarray(params, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`params` of {owner} must be a real array; got {params!r}") from exc
-    k = len(model_cls.PARAM_NAMES)
-    if arr.ndim != 2 or arr.shape[1] != k:
-        raise ValueError(
-            f"`params` of {owner} must have shape [n, {k}] for {model_cls.PARAM_NAMES}; "
-            f"got {arr.shape}"
-        )
+    model_cls = check_model_class(owner, model_cls, builtin=True)
+    arr = param_rows(owner, model_cls, params)
     market = check_market(owner, market)
     grid = prepare_grid(owner, strikes, maturities)
-    if n_threads is None:
-        threads = os.cpu_count() or 1
-    elif (
-        isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1
-    ):
-        raise ValueError(f"`n_threads` of {owner} must be a positive integer; got {n_threads!r}")
-    else:
-        threads = int(n_threads)
+    threads = thread_count(owner, n_threads)
     prices, grads = _core.price_and_grad_batch(
         model_cls.MODEL_ID,
         arr,
@@ -187,7 +161,7 @@ def price_and_grad_batch(
         grid.strikes,
         grid.maturities,
         kind_code(owner, kind),
-        _settings(owner, tolerance),
+        cos_settings(owner, tolerance),
         threads,
     )
     return prices, grads
