@@ -1,395 +1,44 @@
-// Black implied volatility by P. Jäckel, "Let's Be Rational", Wilmott (January 2015) 40-53
-// (revised 2016, jaeckel.org), eight options at a time in SIMD lanes.
-//
-// Notation of the paper: x = -|ln(F/K)| (every call and put maps to an out-of-the-money call by
-// put-call parity), total volatility s = sigma sqrt(T), h = x/s, t = s/2, normalised price
-// b(x, s) = exp(x/2) Phi(h + t) - exp(-x/2) Phi(h - t) of the time value over sqrt(F K), vega
-// b'(s) = exp(-(h^2 + t^2)/2)/sqrt(2 pi). The ratios b/b' = Y(h + t) - Y(h - t) (Y Mills'
-// ratio, Jäckel's asymptotic and small-t expansions where erfcx would cancel) and
-// (exp(x/2) - b)/b' = sqrt(pi/2) [erfcx((h+t)/sqrt 2) + erfcx((t-h)/sqrt 2)] carry all the
-// cancellation, and give ln b and ln(exp(x/2) - b) without underflow.
-//
-// The algorithm is the paper's, done in three passes per vector of eight options:
-//  1. normalise (beta, ln beta, x) and evaluate b at the inflection point s_c = sqrt(2|x|) and at
-//     s_l or s_u (where the tangent at s_c meets 0 or exp(x/2)): one evaluation per lane each;
-//  2. initial guesses from Delbourgo–Gregory rational cubics on four price branches, in the
-//     transformed coordinates f_lower / f_upper on the outer two (computed only if a lane of
-//     the vector is on that branch);
-//  3. Householder(3) iterations on the branch's objective (1/ln b, b, or ln(b_max - b)), all
-//     lanes at once, each lane frozen once its step is below 1e-5 relative (quartic convergence
-//     leaves an error below 1e-18), inside a bracket that every evaluation tightens, with
-//     bisection where a step is not finite or leaves it.
-// The independent second implementation is the scalar Numba kernel of
-// python/levyfast/_numba/lets_be_rational.py; tests cross-check the two.
+// Black implied volatility (P. Jäckel, "Let's Be Rational", Wilmott 2015): input checks,
+// threads, and the choice of the SIMD kernel (include/levyfast/implied_vol_simd.hpp) for the
+// instruction set of the CPU.
 
 #include "levyfast/implied_vol.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <exception>
-#include <mutex>
 #include <thread>
 #include <vector>
 
-#include "levyfast/fast_math.hpp"  // LEVYFAST_MULTIVERSION
-#include "levyfast/simd_math.hpp"
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"  // 64-byte vectors by value: all calls are inlined
-#endif
-
 namespace levyfast {
+
+namespace detail {
+// One kernel per instruction set (implied_vol_{avx512,avx2,baseline}.cpp).
+using QuoteSolver = void (*)(std::size_t n, const double* price, const double* forward,
+                             const double* strike, const double* maturity,
+                             const double* discount, double theta, double* out);
+void solve_quotes_baseline(std::size_t, const double*, const double*, const double*,
+                           const double*, const double*, double, double*);
+#if defined(LEVYFAST_IV_X86_KERNELS)
+void solve_quotes_avx2(std::size_t, const double*, const double*, const double*, const double*,
+                       const double*, double, double*);
+void solve_quotes_avx512(std::size_t, const double*, const double*, const double*,
+                         const double*, const double*, double, double*);
+#endif
+}  // namespace detail
+
 namespace {
 
-using namespace simd;
-
-#define LF_INLINE inline __attribute__((always_inline))
-
-constexpr double kSqrtHalfPi = 1.2533141373155002512;
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;
-constexpr double kInvSqrt2 = 0.70710678118654752440;
-constexpr double kLnSqrt2Pi = 0.91893853320467274178;
-constexpr double kSqrt3 = 1.7320508075688772935;
-constexpr double kTwoPi = 6.2831853071795864769;
-constexpr double kTwoPiOverSqrt27 = 1.2091995761561452337;
-constexpr double kEps = 2.220446049250313e-16;
-constexpr double kTiny = 2.2250738585072014e-308;
-constexpr double kInf = __builtin_inf();
-constexpr double kNaN = __builtin_nan("");
-// Jäckel's tau = 2 eps^(1/16): below it the small-t expansion of b/b' is exact to eps.
-constexpr double kSmallT = 0.21022410381342863;
-// Jäckel's eta: the asymptotic expansion of Y reaches eps below h = -10.
-constexpr double kAsymptoticH = -10.0;
-// Above h + t = 0.85 the price is taken from its complement exp(x/2) - b.
-constexpr double kComplementHT = 0.85;
-constexpr int kMaxIterations = 10;
-constexpr double kConvergedStep = 1e-5;
-// Rational cubic control parameter: r > -1 keeps the denominator positive, r_max = "linear".
-constexpr double kRMin = -(1.0 - 1.4901161193847656e-08);
-constexpr double kRMax = 2.0 / (kEps * kEps);
-
-// ---- the normalised Black function ---------------------------------------------------------
-
-// b/b' for h < -10, h + t < -10 + tau: Y(z) ~ sum_n (-1)^(n+1) (2n-1)!! z^-(2n+1) (Abramowitz &
-// Stegun 26.2.12); the difference of the two series summed term by term without cancellation,
-// R = (2t/(ac)) sum_n (-1)^n (2n-1)!! T_(2n+1), T_m = sum_(j<m) a^-j c^-(m-1-j), a = h+t, c = h-t.
-LF_INLINE vd asymptotic_ratio(vd h, vd t, vm lanes) {
-  const vd a = h + t, c = h - t;
-  const vd u = 1.0 / a, w = 1.0 / c;
-  vd t_m = splat(1.0), w_m = w, total = splat(1.0);
-  double coefficient = 1.0;
-  vm active = lanes;
-  for (int n = 1; n < 40 && any(active); ++n) {
-    t_m = u * t_m + w_m;
-    w_m *= w;
-    t_m = u * t_m + w_m;
-    w_m *= w;
-    coefficient *= -(2.0 * n - 1.0);
-    const vd term = coefficient * t_m;
-    total = select(active, total + term, total);
-    active &= ~(vabs(term) <= 1e-17 * total);
-  }
-  return (2.0 * t / (a * c)) * total;
+detail::QuoteSolver pick_solver() {
+#if defined(LEVYFAST_IV_X86_KERNELS)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("x86-64-v4")) return detail::solve_quotes_avx512;
+  if (__builtin_cpu_supports("x86-64-v3")) return detail::solve_quotes_avx2;
+#endif
+  return detail::solve_quotes_baseline;
 }
 
-// b/b' for t < tau by its Taylor series in t to order t^13: R = 2 sum_k Y^(2k+1)(h)
-// t^(2k+1)/(2k+1)!, with Y' = 1 + hY and Y^(n+1) = n Y^(n-1) + h Y^(n) (Jäckel 2015).
-LF_INLINE vd small_t_ratio(vd h, vd t) {
-  const vd w = t * t;
-  vd d_prev = kSqrtHalfPi * erfcx(-h * kInvSqrt2);
-  vd d = 1.0 + h * d_prev;
-  vd total = d, factor = splat(1.0);
-  for (int n = 1; n <= 12; ++n) {
-    const vd next = static_cast<double>(n) * d_prev + h * d;
-    d_prev = d;
-    d = next;
-    if (n % 2 == 0) {
-      factor *= w / (n * (n + 1.0));
-      total += factor * d;
-    }
-  }
-  return 2.0 * t * total;
-}
-
-// h <= 0, t > 0: (exp(x/2) - b)/b' on `complement` lanes, b/b' on the others.
-LF_INLINE vd black_ratio(vd h, vd t, vm complement) {
-  const vd a = h + t;
-  const vd first = erfcx(select(complement, a, -a) * kInvSqrt2);
-  const vd second = erfcx((t - h) * kInvSqrt2);
-  vd r = kSqrtHalfPi * select(complement, first + second, first - second);
-  const vm asymptotic = ~complement & (h < kAsymptoticH) & (a < kAsymptoticH + kSmallT);
-  if (any(asymptotic)) r = select(asymptotic, asymptotic_ratio(h, t, asymptotic), r);
-  const vm small_t = ~complement & ~asymptotic & (t < kSmallT);
-  if (any(small_t)) r = select(small_t, small_t_ratio(h, t), r);
-  return r;
-}
-
-struct PriceAndVega {
-  vd b, vega;
-};
-
-// (b(x, s), b'(s)) for x <= 0, s > 0; e_half_x = exp(x/2).
-LF_INLINE PriceAndVega normalised_black(vd x, vd s, vd e_half_x) {
-  const vd h = x / s, t = 0.5 * s;
-  const vd vega = kInvSqrt2Pi * exp(-0.5 * (h * h + t * t));
-  const vm complement = h + t > kComplementHT;
-  const vd r = black_ratio(h, t, complement);
-  return {select(complement, e_half_x - r * vega, r * vega), vega};
-}
-
-// ---- Delbourgo–Gregory rational cubic (SIAM J. Sci. Stat. Comput. 6 (1985) 967-976) --------
-
-LF_INLINE vd rational_cubic(vd x, vd x_l, vd x_r, vd y_l, vd y_r, vd d_l, vd d_r, vd r) {
-  const vd h = x_r - x_l;
-  const vd u = (x - x_l) / h, v = 1.0 - u;
-  const vd num = y_r * u * u * u + (r * y_r - h * d_r) * u * u * v + (r * y_l + h * d_l) * u * v * v;
-  const vd cubic = (num + y_l * v * v * v) / (1.0 + (r - 3.0) * u * v);
-  const vd linear = y_r * u + y_l * (1.0 - u);
-  return select(vabs(h) <= 0.0, 0.5 * (y_l + y_r), select(r >= kRMax, linear, cubic));
-}
-
-// Smallest r keeping the data's monotonicity (eq. 3.8) and convexity (eq. 3.18).
-LF_INLINE vd shape_preserving_minimum(vd d_l, vd d_r, vd slope, bool prefer_shape) {
-  const vm monotone = (d_l * slope >= 0.0) & (d_r * slope >= 0.0);
-  const vm convex = (d_l <= slope) & (slope <= d_r);
-  const vm concave = (d_l >= slope) & (slope >= d_r);
-  const vd monotone_fit = select(vabs(slope) >= kTiny, (d_r + d_l) / slope,
-                                 splat(prefer_shape ? kRMax : -1e308));
-  const vd r_monotone = select(monotone, monotone_fit, -1e308);
-  const vd above = slope - d_l, below = d_r - slope, spread = d_r - d_l;
-  const vd convex_fit =
-      select((vabs(above) >= kTiny) & (vabs(below) >= kTiny),
-             vmax(vabs(spread / below), vabs(spread / above)), splat(prefer_shape ? kRMax : -1e308));
-  // Not convex/concave but monotone: r_max when the shape is preferred (else r = R_MIN below).
-  const vd r_convex = select(convex | concave, convex_fit, splat(prefer_shape ? kRMax : -1e308));
-  const vd r = vmax(splat(kRMin), vmax(r_monotone, r_convex));
-  return select(monotone | convex | concave, r, kRMin);
-}
-
-LF_INLINE vd control_from(vd numerator, vd denominator) {
-  const vd saturated = select(numerator > 0.0, splat(kRMax), splat(kRMin));
-  return select(vabs(numerator) < kTiny, splat(0.0),
-                select(vabs(denominator) < kTiny, saturated, numerator / denominator));
-}
-
-// Shape-preserving r whose interpolant has second derivative `second` at x_l (left) / x_r.
-LF_INLINE vd control_fit_left(vd x_l, vd x_r, vd y_l, vd y_r, vd d_l, vd d_r, vd second,
-                              bool prefer_shape) {
-  const vd h = x_r - x_l, slope = (y_r - y_l) / h;
-  const vd r = control_from(0.5 * h * second + (d_r - d_l), slope - d_l);
-  return vmax(r, shape_preserving_minimum(d_l, d_r, slope, prefer_shape));
-}
-
-LF_INLINE vd control_fit_right(vd x_l, vd x_r, vd y_l, vd y_r, vd d_l, vd d_r, vd second,
-                               bool prefer_shape) {
-  const vd h = x_r - x_l, slope = (y_r - y_l) / h;
-  const vd r = control_from(0.5 * h * second + (d_r - d_l), d_r - slope);
-  return vmax(r, shape_preserving_minimum(d_l, d_r, slope, prefer_shape));
-}
-
-// ---- transformed coordinates of the outer branches (Jäckel 2015, section 5) -----------------
-
-struct MapAndDerivatives {
-  vd f, fp, fpp;  // f and df/db, d2f/db2
-};
-
-// f_lower(s) = 2 pi |x|/sqrt(27) Phi(-z)^3, z = |x|/(sqrt 3 s), and its derivatives in b.
-LF_INLINE MapAndDerivatives lower_map(vd x, vd s) {
-  const vd ax = vabs(x);
-  const vd z = ax / (kSqrt3 * s), y = z * z;
-  const vd mills = kSqrtHalfPi * erfcx(z * kInvSqrt2);
-  const vd cdf = mills * kInvSqrt2Pi * exp(-0.5 * y);
-  const vd e = exp(y + 0.125 * s * s);
-  return {kTwoPiOverSqrt27 * ax * cdf * cdf * cdf, kTwoPi * y * cdf * cdf * e,
-          kTwoPi * (y / s) * cdf * e * e * (2.0 * z - (2.0 + 2.0 * y - 0.25 * s * s) * mills)};
-}
-
-// s with f_lower(s) = f, from ln f.
-LF_INLINE vd inverse_lower_map(vd x, vd ln_f) {
-  const vd cube_root = exp((ln_f - log(kTwoPiOverSqrt27 * vabs(x))) / 3.0);
-  return vabs(x / (kSqrt3 * norm_quantile(cube_root)));
-}
-
-// f_upper(s) = Phi(-s/2) = erfc(s/sqrt 8)/2 and its derivatives in b.
-LF_INLINE MapAndDerivatives upper_map(vd x, vd s) {
-  const vd w = (x / s) * (x / s);
-  const vd y = s * (0.5 * kInvSqrt2);
-  return {0.5 * exp_neg_square(y) * erfcx(y), -0.5 * exp(0.5 * w),
-          kSqrtHalfPi * (w / s) * exp(w + 0.125 * s * s)};
-}
-
-// ---- iteration ----------------------------------------------------------------------------
-
-LF_INLINE vd householder_step(vd newton, vd halley, vd hh3) {
-  return newton * (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + hh3 * newton / 6.0));
-}
-
-struct Advance {
-  vd s;
-  vm converged;
-};
-
-// Next iterate from step ds inside (s_left, s_right): steps limited to -s/2; a step below
-// 1e-5 s converges; a non-finite step or one leaving the bracket bisects (doubles while the
-// bracket is open to the right).
-LF_INLINE Advance advance(vd s, vd ds, vd s_left, vd s_right) {
-  const vm finite = is_finite(ds);
-  const vd step = vmax(ds, -0.5 * s);
-  const vd next = s + step;
-  const vm small = finite & (vabs(step) <= kConvergedStep * s);
-  const vm take = small | (finite & (s_left < next) & (next < s_right));
-  const vm open = s_right == kInf;
-  const vd mid = 0.5 * (s_left + s_right);
-  const vd bisect = select(open, 2.0 * vmax(s, s_left), mid);
-  const vm bisect_converged = ~open & (s_right - s_left <= 4.0 * kEps * mid);
-  return {select(take, next, bisect), small | (~take & bisect_converged)};
-}
-
-// Implied volatilities of eight quotes (see black_implied_vol in the header for the contract).
-LF_INLINE vd solve_vector(vd price, vd forward, vd strike, vd maturity, vd discount,
-                          double theta) {
-  // 1. Normalise onto an out-of-the-money call.
-  const vd time_value = price / discount - vmax(theta * (forward - strike), splat(0.0));
-  const vd bound = vmin(forward, strike);
-  const vd sqrt_fk = vsqrt(forward) * vsqrt(strike);
-  vd beta = time_value / sqrt_fk, b_max = bound / sqrt_fk;
-  const vm valid = (time_value >= 0.0) & (time_value < bound) & (beta < b_max);
-  const vm zero = valid & (time_value == 0.0);
-  const vm solve = valid & ~zero;
-  vd ln_beta = log(time_value) - 0.5 * (log(forward) + log(strike));
-  const vd ratio = forward / strike;
-  const vm near = (ratio >= 0.5) & (ratio <= 2.0);
-  // ln(F/K) by log1p((F - K)/K) near the money, where F - K is exact (Sterbenz).
-  vd x = -vabs(select(near, log1p((forward - strike) / strike), log(ratio)));
-  // Lanes not solved get a benign at-the-money quote.
-  x = select(solve, x, 0.0);
-  beta = select(solve, beta, 0.2);
-  ln_beta = select(solve, ln_beta, -1.6094379124341003);
-  b_max = select(solve, b_max, 1.0);
-  const vd e_half_x = exp(0.5 * x);
-
-  // Branch points: s_c and, on the lower side s_l, on the upper s_u.
-  const vm atm = x == 0.0;
-  const vd s_c = select(atm, 0.0, vsqrt(-2.0 * x));
-  const PriceAndVega at_c = normalised_black(x, select(atm, 1.0, s_c), e_half_x);
-  const vd b_c = select(atm, 0.0, at_c.b), v_c = select(atm, kInvSqrt2Pi, at_c.vega);
-  const vm lower = beta < b_c;
-  const vd s_2 = select(lower, s_c - b_c / v_c, s_c + (b_max - b_c) / v_c);
-  const PriceAndVega at_2 = normalised_black(x, s_2, e_half_x);
-  const vd b_2 = at_2.b;
-  const vm lowest = lower & (beta < b_2);
-  const vm highest = ~lower & (beta > b_2);
-
-  // 2. Initial guesses. Middle branches: rational cubic in s through (b_l, s_l)-(b_c, s_c)
-  // or (b_c, s_c)-(b_u, s_u) with slopes 1/b', zero second derivative at s_c.
-  const vd inv_v2 = 1.0 / at_2.vega, inv_vc = 1.0 / v_c;
-  const vd x_l = select(lower, b_2, b_c), x_r = select(lower, b_c, b_2);
-  const vd y_l = select(lower, s_2, s_c), y_r = select(lower, s_c, s_2);
-  const vd d_l = select(lower, inv_v2, inv_vc), d_r = select(lower, inv_vc, inv_v2);
-  const vd r_mid = select(lower, control_fit_right(x_l, x_r, y_l, y_r, d_l, d_r, splat(0.0), false),
-                          control_fit_left(x_l, x_r, y_l, y_r, d_l, d_r, splat(0.0), false));
-  vd s = rational_cubic(beta, x_l, x_r, y_l, y_r, d_l, d_r, r_mid);
-  vd s_left = y_l, s_right = y_r;
-  vm lower_objective = lowest;
-  vm upper_objective = all_false();
-  if (any(lowest)) {
-    const MapAndDerivatives m = lower_map(x, s_2);
-    const vd zeros = splat(0.0), ones = splat(1.0);
-    const vd r = control_fit_right(zeros, b_2, zeros, m.f, ones, m.fp, m.fpp, true);
-    vd f = rational_cubic(beta, zeros, b_2, zeros, m.f, ones, m.fp, r);
-    const vd u = beta / b_2;
-    f = select(f > 0.0, f, (m.f * u + b_2 * (1.0 - u)) * u);
-    // f = beta (1 + O(beta)) near 0: below the normal range take ln f = ln beta.
-    vd guess = inverse_lower_map(x, select(f > 1e-290, log(f), ln_beta));
-    guess = select((guess > 0.0) & (guess < s_2), guess, 0.5 * s_2);
-    s = select(lowest, guess, s);
-    s_left = select(lowest, 0.0, s_left);
-    s_right = select(lowest, s_2, s_right);
-  }
-  if (any(highest)) {
-    const MapAndDerivatives m = upper_map(x, s_2);
-    const vd r = control_fit_left(b_2, b_max, m.f, splat(0.0), m.fp, splat(-0.5), m.fpp, true);
-    vd f = rational_cubic(beta, b_2, b_max, m.f, splat(0.0), m.fp, splat(-0.5), r);
-    f = select(is_finite(m.fpp), f, -1.0);
-    const vd gap = b_max - b_2, u = (beta - b_2) / gap;
-    f = select((f > 0.0) & (f < 0.5), f, (m.f * (1.0 - u) + 0.5 * gap * u) * (1.0 - u));
-    vd guess = -2.0 * norm_quantile(f);
-    guess = select(guess > s_2, guess, 2.0 * s_2);
-    s = select(highest, guess, s);
-    s_left = select(highest, s_2, s_left);
-    s_right = select(highest, kInf, s_right);
-    upper_objective = highest & (beta > 0.5 * b_max);
-  }
-
-  // 3. Householder(3) on g = b - beta (price), 1/ln b - 1/ln beta (lower) or
-  // ln(b_max - beta) - ln(b_max - b) (upper).
-  const vm price_objective = ~lower_objective & ~upper_objective;
-  const vd inv_ln_beta = 1.0 / ln_beta;
-  const vd ln_gap = any(upper_objective) ? log(b_max - beta) : splat(0.0);
-  const vd target = select(price_objective, beta, select(lower_objective, ln_beta, ln_gap));
-  vm active = solve;
-  for (int iteration = 0; iteration < kMaxIterations && any(active); ++iteration) {
-    const vd inv_s = 1.0 / s;
-    const vd h = x * inv_s, t = 0.5 * s;
-    const vm complement = upper_objective | (price_objective & (h + t > kComplementHT));
-    const vd r = black_ratio(h, t, complement);
-    const vd h2t2 = h * h + t * t;
-    vd value = splat(0.0), vega = splat(0.0);
-    if (any(active & price_objective)) {
-      vega = kInvSqrt2Pi * exp(-0.5 * h2t2);
-      value = select(complement, e_half_x - r * vega, r * vega);
-    }
-    if (any(active & ~price_objective))  // ln b or ln(b_max - b)
-      value = select(price_objective, value, log(r) + (-0.5 * h2t2 - kLnSqrt2Pi));
-    const vm above = select(upper_objective, target - value, value - target) > 0.0;
-    const vm below = select(upper_objective, value - target, target - value) > 0.0;
-    s_right = select(active & above, vmin(s_right, s), s_right);
-    s_left = select(active & below, vmax(s_left, s), s_left);
-    const vm stepping = active & (above | below);
-
-    const vd h_over_s = h * inv_s;
-    const vd b2 = h * h_over_s - 0.25 * s;  // b''/b'
-    const vd b3 = b2 * b2 - 3.0 * h_over_s * h_over_s - 0.25;  // b'''/b'
-    const vd ds_price = select(vega > 0.0, householder_step((beta - value) / vega, b2, b3), kNaN);
-    const vd rho = 1.0 / r;
-    const vm log_ok = is_finite(value) & (r > 0.0);
-    const vd inv_l = 1.0 / value;
-    const vd ds_lower = householder_step(
-        (ln_beta - value) * value * inv_ln_beta * r, b2 - rho * (1.0 + 2.0 * inv_l),
-        b3 + 2.0 * rho * rho * (1.0 + 3.0 * inv_l * (1.0 + inv_l)) -
-            3.0 * b2 * rho * (1.0 + 2.0 * inv_l));
-    const vd ds_upper = householder_step((value - ln_gap) * r, b2 + rho,
-                                         b3 + rho * (2.0 * rho + 3.0 * b2));
-    const vd ds = select(price_objective, ds_price,
-                         select(log_ok, select(lower_objective, ds_lower, ds_upper), kNaN));
-    const Advance next = advance(s, ds, s_left, s_right);
-    s = select(stepping, next.s, s);
-    active = stepping & ~next.converged;
-  }
-  return select(solve, s / vsqrt(maturity), select(zero, 0.0, kNaN));
-}
-
-// Solves n contiguous quotes, a vector at a time (a short last vector padded with its first).
-LEVYFAST_MULTIVERSION
-void solve_contiguous(std::size_t n, const double* price, const double* forward,
-                      const double* strike, const double* maturity, const double* discount,
-                      double theta, double* out) {
-  for (std::size_t i = 0; i < n; i += kLanes) {
-    const std::size_t m = std::min<std::size_t>(kLanes, n - i);
-    vd p, f, k, t, d;
-    for (int j = 0; j < kLanes; ++j) {
-      const std::size_t src = i + (static_cast<std::size_t>(j) < m ? j : 0);
-      p[j] = price[src];
-      f[j] = forward[src];
-      k[j] = strike[src];
-      t[j] = maturity[src];
-      d[j] = discount[src];
-    }
-    const vd vol = solve_vector(p, f, k, t, d, theta);
-    for (std::size_t j = 0; j < m; ++j) out[i + j] = vol[j];
-  }
-}
+const detail::QuoteSolver solve_quotes = pick_solver();
 
 bool all_finite(std::size_t n, const double* a) {
   bool ok = true;
@@ -438,7 +87,7 @@ IvStatus black_implied_vol(std::size_t n, const double* prices, const double* fo
   if (!all_positive(n, maturities)) return IvStatus::BadMaturities;
   if (!all_positive(n, discounts)) return IvStatus::BadDiscounts;
   run_chunks(n, kChunk, n_threads, [&](std::size_t start, std::size_t stop) {
-    solve_contiguous(stop - start, prices + start, forwards + start, strikes + start,
+    solve_quotes(stop - start, prices + start, forwards + start, strikes + start,
                      maturities + start, discounts + start, theta, out + start);
   });
   return IvStatus::Ok;
@@ -476,7 +125,7 @@ IvStatus implied_vol_surfaces(std::size_t n_surfaces, std::size_t n_t, std::size
           if (++row == n_t) row = 0;
         }
       }
-      solve_contiguous(m, prices + begin, f, k, t, d, theta, out + begin);
+      solve_quotes(m, prices + begin, f, k, t, d, theta, out + begin);
     }
   });
   return IvStatus::Ok;

@@ -1,12 +1,23 @@
-// Eight-lane double vectors (GCC/Clang vector extensions) and the special functions of the
-// implied-volatility kernel on them, accurate to about one ulp: exp, log, log1p, Cody's erfcx
-// and Wichura's normal quantile. Every function is branch-free per lane; a region of a
-// piecewise approximation is evaluated only when some lane of the vector needs it. Include
-// only from translation units whose kernels are LEVYFAST_MULTIVERSION-ed: everything here is
-// always inlined, so that each clone gets its own AVX-512 / AVX2 / SSE2 code.
+// Double vectors of LEVYFAST_SIMD_LANES lanes (GCC/Clang vector extensions) and the special
+// functions of the implied-volatility kernel on them, accurate to about one ulp: exp, log,
+// log1p, Cody's erfcx and Wichura's normal quantile. Every function is branch-free per lane; a
+// region of a piecewise approximation is evaluated only when some lane of the vector needs it.
+//
+// Each including translation unit is compiled for one instruction set (-march) and sets the
+// lane count to its register width (8: AVX-512, 4: AVX2, 2: SSE2); GCC lowers vectors wider
+// than the target's registers lane by lane. Everything is in an anonymous namespace, so that
+// the copies compiled for different instruction sets never meet at link time (ODR).
 #pragma once
 
+#ifndef LEVYFAST_SIMD_LANES
+#error "define LEVYFAST_SIMD_LANES (the vector width in doubles) before including simd_math.hpp"
+#endif
+
 #include <cstdint>
+
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -14,8 +25,9 @@
 #endif
 
 namespace levyfast::simd {
+namespace {  // NOLINT(cert-dcl59-cpp): one copy per instruction set, see above
 
-constexpr int kLanes = 8;
+constexpr int kLanes = LEVYFAST_SIMD_LANES;
 typedef double vd __attribute__((vector_size(8 * kLanes)));
 typedef std::int64_t vi __attribute__((vector_size(8 * kLanes)));
 using vm = decltype(vd{} < vd{});  // lane mask: all bits set where true
@@ -23,18 +35,27 @@ using vm = decltype(vd{} < vd{});  // lane mask: all bits set where true
 #define LF_SIMD_INLINE inline __attribute__((always_inline))
 
 LF_SIMD_INLINE vd splat(double c) { return vd{} + c; }
-LF_SIMD_INLINE vd select(vm m, vd a, vd b) { return m ? a : b; }
-LF_SIMD_INLINE vd select(vm m, vd a, double b) { return m ? a : splat(b); }
-LF_SIMD_INLINE vd select(vm m, double a, vd b) { return m ? splat(a) : b; }
+// m ? a : b lane by lane, as bit operations (GCC lowers the vector `?:` lane by lane).
+LF_SIMD_INLINE vd select(vm m, vd a, vd b) {
+  return reinterpret_cast<vd>((reinterpret_cast<vi>(a) & m) | (reinterpret_cast<vi>(b) & ~m));
+}
+LF_SIMD_INLINE vd select(vm m, vd a, double b) { return select(m, a, splat(b)); }
+LF_SIMD_INLINE vd select(vm m, double a, vd b) { return select(m, splat(a), b); }
 LF_SIMD_INLINE vm all_false() { return vd{} < vd{}; }
 LF_SIMD_INLINE vm all_true() { return vd{} == vd{}; }
 LF_SIMD_INLINE bool any(vm m) {
+#if defined(__AVX512F__) && LEVYFAST_SIMD_LANES == 8
+  return _mm512_test_epi64_mask(reinterpret_cast<__m512i>(m), reinterpret_cast<__m512i>(m)) != 0;
+#elif defined(__AVX__) && LEVYFAST_SIMD_LANES == 4
+  return _mm256_testz_si256(reinterpret_cast<__m256i>(m), reinterpret_cast<__m256i>(m)) == 0;
+#else
   std::int64_t r = 0;
   for (int i = 0; i < kLanes; ++i) r |= m[i];
   return r != 0;
+#endif
 }
-LF_SIMD_INLINE vd vmin(vd a, vd b) { return b < a ? b : a; }
-LF_SIMD_INLINE vd vmax(vd a, vd b) { return a < b ? b : a; }
+LF_SIMD_INLINE vd vmin(vd a, vd b) { return select(b < a, b, a); }
+LF_SIMD_INLINE vd vmax(vd a, vd b) { return select(a < b, b, a); }
 LF_SIMD_INLINE vd vabs(vd a) {
   return reinterpret_cast<vd>(reinterpret_cast<vi>(a) & 0x7fffffffffffffffLL);
 }
@@ -241,6 +262,7 @@ LF_SIMD_INLINE vd norm_quantile(vd p) {
 
 #undef LF_SIMD_INLINE
 
+}  // namespace
 }  // namespace levyfast::simd
 
 #if defined(__GNUC__) && !defined(__clang__)
