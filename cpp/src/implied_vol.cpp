@@ -29,16 +29,29 @@ void solve_quotes_avx512(std::size_t, const double*, const double*, const double
 
 namespace {
 
-detail::QuoteSolver pick_solver() {
+// The kernel for `kernel`, or nullptr where it was not built or the CPU lacks its instructions.
+detail::QuoteSolver solver_for(IvKernel kernel) {
+  switch (kernel) {
+    case IvKernel::Baseline:
+      return detail::solve_quotes_baseline;
 #if defined(LEVYFAST_IV_X86_KERNELS)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("x86-64-v4")) return detail::solve_quotes_avx512;
-  if (__builtin_cpu_supports("x86-64-v3")) return detail::solve_quotes_avx2;
+    case IvKernel::Avx2:
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("x86-64-v3") ? detail::solve_quotes_avx2 : nullptr;
+    case IvKernel::Avx512:
+      __builtin_cpu_init();
+      return __builtin_cpu_supports("x86-64-v4") ? detail::solve_quotes_avx512 : nullptr;
 #endif
-  return detail::solve_quotes_baseline;
+    case IvKernel::Auto:
+      for (IvKernel k : {IvKernel::Avx512, IvKernel::Avx2, IvKernel::Baseline})
+        if (detail::QuoteSolver s = solver_for(k)) return s;
+      return nullptr;
+    default:
+      return nullptr;
+  }
 }
 
-const detail::QuoteSolver solve_quotes = pick_solver();
+const detail::QuoteSolver solve_quotes = solver_for(IvKernel::Auto);
 
 bool all_finite(std::size_t n, const double* a) {
   bool ok = true;
@@ -77,18 +90,23 @@ constexpr std::size_t kChunk = 4096;
 
 }  // namespace
 
+bool iv_kernel_available(IvKernel kernel) { return solver_for(kernel) != nullptr; }
+
 IvStatus black_implied_vol(std::size_t n, const double* prices, const double* forwards,
                            const double* strikes, const double* maturities,
-                           const double* discounts, double theta, int n_threads, double* out) {
+                           const double* discounts, double theta, int n_threads, double* out,
+                           IvKernel kernel) {
   LF_REQUIRE(theta == 1.0 || theta == -1.0, "`theta` must be 1 (call) or -1 (put)");
+  const detail::QuoteSolver solve = solver_for(kernel);
+  LF_REQUIRE(solve != nullptr, "this implied-volatility kernel is not available on this CPU");
   if (!all_finite(n, prices)) return IvStatus::BadPrices;
   if (!all_positive(n, forwards)) return IvStatus::BadForwards;
   if (!all_positive(n, strikes)) return IvStatus::BadStrikes;
   if (!all_positive(n, maturities)) return IvStatus::BadMaturities;
   if (!all_positive(n, discounts)) return IvStatus::BadDiscounts;
   run_chunks(n, kChunk, n_threads, [&](std::size_t start, std::size_t stop) {
-    solve_quotes(stop - start, prices + start, forwards + start, strikes + start,
-                     maturities + start, discounts + start, theta, out + start);
+    solve(stop - start, prices + start, forwards + start, strikes + start, maturities + start,
+          discounts + start, theta, out + start);
   });
   return IvStatus::Ok;
 }

@@ -139,4 +139,6 @@ def black_implied_vol(
     discounts: NDArray[np.float64],
     theta: float,
     n_threads: int,
+    kernel: int = 0,
 ) -> tuple[int, NDArray[np.float64]]: ...
+def iv_kernel_available(kernel: int) -> bool: ...

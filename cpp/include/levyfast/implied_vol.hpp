@@ -12,6 +12,12 @@ namespace levyfast {
 enum class IvStatus : int { Ok = 0, BadStrikes = 1, BadMaturities = 2, BadPrices = 3,
                             BadForwards = 4, BadDiscounts = 5 };
 
+// The SIMD kernels, one per instruction set; Auto picks the widest the CPU supports.
+enum class IvKernel : int { Auto = 0, Baseline = 1, Avx2 = 2, Avx512 = 3 };
+
+// Whether `kernel` was built and runs on this CPU.
+bool iv_kernel_available(IvKernel kernel);
+
 // out[i] = sigma with prices[i] = discounts[i] * Black(forwards[i], strikes[i], sigma,
 // maturities[i]) for theta = +1 (calls) or -1 (puts); NaN where the price lies outside
 // [discount * intrinsic, discount * min(F, K)) and 0.0 at intrinsic. All arrays have n elements.
@@ -19,7 +25,8 @@ enum class IvStatus : int { Ok = 0, BadStrikes = 1, BadMaturities = 2, BadPrices
 // is not (checked before anything is computed). n_threads <= 0: all hardware threads.
 IvStatus black_implied_vol(std::size_t n, const double* prices, const double* forwards,
                            const double* strikes, const double* maturities,
-                           const double* discounts, double theta, int n_threads, double* out);
+                           const double* discounts, double theta, int n_threads, double* out,
+                           IvKernel kernel = IvKernel::Auto);
 
 // Implied volatilities of n_surfaces price surfaces [n_T][n_K] (C order, contiguous) on one
 // strike and maturity grid, with F = S0 exp((r - q) T) and discount exp(-r T) from `market`.

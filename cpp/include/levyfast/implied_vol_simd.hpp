@@ -129,6 +129,16 @@ LF_INLINE vd black_ratio(vd h, vd t, vm complement) {
   return r;
 }
 
+// b/b' at the inflection point s_c = sqrt(2|x|), where h = -t: Y(0) - Y(-2t) =
+// sqrt(pi/2) (1 - erfcx(sqrt(2) t)), or the small-t series (h + t = 0 is never asymptotic).
+LF_INLINE vd inflection_ratio(vd t) {
+  const vm small_t = t < kSmallT;
+  vd r = splat(0.0);
+  if (any(~small_t)) r = kSqrtHalfPi * (1.0 - erfcx(t * 1.4142135623730950488));
+  if (any(small_t)) r = select(small_t, small_t_ratio(-t, t), r);
+  return r;
+}
+
 struct PriceAndVega {
   vd b, vega;
 };
@@ -162,9 +172,10 @@ LF_INLINE vd shape_preserving_minimum(vd d_l, vd d_r, vd slope, bool prefer_shap
                                  splat(prefer_shape ? kRMax : -1e308));
   const vd r_monotone = select(monotone, monotone_fit, -1e308);
   const vd above = slope - d_l, below = d_r - slope, spread = d_r - d_l;
+  // max(|spread/below|, |spread/above|) in one (equally rounded) division.
   const vd convex_fit =
       select((vabs(above) >= kTiny) & (vabs(below) >= kTiny),
-             vmax(vabs(spread / below), vabs(spread / above)), splat(prefer_shape ? kRMax : -1e308));
+             vabs(spread) / vmin(vabs(below), vabs(above)), splat(prefer_shape ? kRMax : -1e308));
   // Not convex/concave but monotone: r_max when the shape is preferred (else r = R_MIN below).
   const vd r_convex = select(convex | concave, convex_fit, splat(prefer_shape ? kRMax : -1e308));
   const vd r = vmax(splat(kRMin), vmax(r_monotone, r_convex));
@@ -276,9 +287,10 @@ LF_INLINE vd solve_vector(vd price, vd forward, vd strike, vd maturity, vd disco
 
   // Branch points: s_c and, on the lower side s_l, on the upper s_u.
   const vm atm = x == 0.0;
+  // At s_c: h = -t, (h^2 + t^2)/2 = -x/2, so b' = exp(x/2)/sqrt(2 pi) and b = b' R.
   const vd s_c = select(atm, 0.0, vsqrt(-2.0 * x));
-  const PriceAndVega at_c = normalised_black(x, select(atm, 1.0, s_c), e_half_x);
-  const vd b_c = select(atm, 0.0, at_c.b), v_c = select(atm, kInvSqrt2Pi, at_c.vega);
+  const vd v_c = kInvSqrt2Pi * e_half_x;
+  const vd b_c = inflection_ratio(0.5 * s_c) * v_c;
   const vm lower = beta < b_c;
   const vd s_2 = s_c + select(lower, -b_c, b_max - b_c) / v_c;
   const PriceAndVega at_2 = normalised_black(x, s_2, e_half_x);
@@ -286,9 +298,6 @@ LF_INLINE vd solve_vector(vd price, vd forward, vd strike, vd maturity, vd disco
   const vm lowest = lower & (beta < b_2);
   const vm highest = ~lower & (beta > b_2);
 
-#ifdef IV_STAGE1
-  return s_2 + b_2 + at_c.b;
-#endif
   // 2. Initial guesses. Middle branches: rational cubic in s through (b_l, s_l)-(b_c, s_c)
   // or (b_c, s_c)-(b_u, s_u) with slopes 1/b', zero second derivative at s_c.
   const vd inv_v2 = 1.0 / at_2.vega, inv_vc = 1.0 / v_c;
@@ -339,9 +348,6 @@ LF_INLINE vd solve_vector(vd price, vd forward, vd strike, vd maturity, vd disco
     upper_objective = highest & (beta > 0.5 * b_max);
   }
 
-#ifdef IV_STAGE2
-  return s;
-#endif
   // 3. Householder(3) on g = b - beta (price), 1/ln b - 1/ln beta (lower) or
   // ln(b_max - beta) - ln(b_max - b) (upper).
   const vm price_objective = ~lower_objective & ~upper_objective;
