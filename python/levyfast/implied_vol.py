@@ -296,6 +296,9 @@ def black_implied_vol(
                 ("discounts", discounts),
             )
         }
+        for name, arr in cpp_named.items():
+            if arr.size == 0:  # let the declarative check name it
+                check_array(owner, name, np.atleast_1d(arr), _INTERVALS[name])
         shape, flat = _broadcast(owner, cpp_named)
         threads = 0 if flat[0].size >= PARALLEL_THRESHOLD else 1
         status, out = _core.black_implied_vol(*flat, theta, threads)

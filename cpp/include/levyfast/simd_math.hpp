@@ -143,11 +143,14 @@ LF_SIMD_INLINE vd log1p(vd u) {
 
 // exp(x^2) for x >= 0 with x^2 = hi^2 + (x - hi)(x + hi), hi = x rounded down to 1/16 (hi^2
 // exact), so that the rounding of x^2 (relative error 2^-53 x^2 in the result) is avoided. Below
-// x = 1 that error is under 2^-53 and a single exp suffices.
+// x = 1 that error is under 2^-53 and a single exp suffices (chosen per lane, so that a lane's
+// result never depends on the other lanes).
 LF_SIMD_INLINE vd exp_square(vd x) {
-  if (!any(x > 1.0)) return exp(x * x);
+  const vd plain = exp(x * x);
+  const vm large = x > 1.0;
+  if (!any(large)) return plain;
   const vd hi = vtrunc(16.0 * x) * 0.0625;
-  return exp(hi * hi) * exp((x - hi) * (x + hi));
+  return select(large, exp(hi * hi) * exp((x - hi) * (x + hi)), plain);
 }
 
 // exp(-x^2), likewise.
