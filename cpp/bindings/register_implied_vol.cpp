@@ -28,8 +28,8 @@ void register_implied_vol(py::module_& m) {
         const darray prices = as_doubles(prices_in), strikes = as_doubles(strikes_in),
                      maturities = as_doubles(maturities_in);
         LF_REQUIRE(prices && strikes && maturities, "the inputs must be arrays of real numbers");
-        LF_REQUIRE(strikes.ndim() == 1 && maturities.ndim() == 1,
-                   "`strikes` and `maturities` must be one-dimensional");
+        LF_REQUIRE(strikes.ndim() <= 1 && maturities.ndim() <= 1,
+                   "`strikes` and `maturities` must be scalars or one-dimensional");
         const auto n_k = static_cast<std::size_t>(strikes.size());
         const auto n_t = static_cast<std::size_t>(maturities.size());
         const auto n = static_cast<std::size_t>(prices.size());

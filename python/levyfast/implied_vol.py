@@ -394,15 +394,15 @@ def implied_vol(
             f"[..., {', '.join(map(str, grid))}] (an axis dropped where the maturity or strike is "
             f"a scalar); got shape {p.shape}"
         )
+    threads = 0 if p.size >= PARALLEL_THRESHOLD else 1
     k1 = k.reshape(-1)
     t1 = t.reshape(-1)
-    surfaces = np.ascontiguousarray(p).reshape(-1, t1.size, k1.size)
-    threads = 0 if surfaces.size >= PARALLEL_THRESHOLD else 1
-    if use_cpp:
+    if use_cpp:  # takes prices of any shape [..., n_T, n_K] and returns that shape
         status, out = _core.implied_vol_surfaces(
-            surfaces, market.spot, market.rate, market.dividend, k1, t1, theta, threads
+            p, market.spot, market.rate, market.dividend, k, t, theta, threads
         )
     else:
+        surfaces = np.ascontiguousarray(p).reshape(-1, t1.size, k1.size)
         out = np.empty_like(surfaces)
         run = surface_implied_vol_serial if threads == 1 else surface_implied_vol_parallel
         status = run(
@@ -426,15 +426,16 @@ def implied_vol(
     if raise_errors:
         bad = np.flatnonzero(np.isnan(out))
         if bad.size:
-            _, j, m = np.unravel_index(int(bad[0]), out.shape)
+            flat = int(bad[0])  # C order: ..., maturity j, strike m
+            m, j = flat % k1.size, (flat // k1.size) % t1.size
             maturity = float(t1[j])
             forward = market.spot * math.exp((market.rate - market.dividend) * maturity)
             discount = math.exp(-market.rate * maturity)
-            index = np.unravel_index(int(bad[0]), p.shape) if p.ndim else ()
+            index = np.unravel_index(flat, p.shape) if p.ndim else ()
             _raise_out_of_bounds(
                 owner,
                 tuple(int(i) for i in index),
-                float(surfaces.reshape(-1)[bad[0]]),
+                float(p.reshape(-1)[flat]),
                 forward,
                 float(k1[m]),
                 maturity,

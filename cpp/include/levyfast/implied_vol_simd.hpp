@@ -262,45 +262,53 @@ LF_INLINE Advance advance(vd s, vd ds, vd s_left, vd s_right) {
   return {select(take, next, bisect), small | (~take & bisect_converged)};
 }
 
-// Implied volatilities of eight quotes (see black_implied_vol in the header for the contract).
-LF_INLINE vd solve_vector(vd price, vd forward, vd strike, vd maturity, vd discount,
-                          double theta) {
-  // 1. Normalise onto an out-of-the-money call.
-  const vd time_value = price / discount - vmax(theta * (forward - strike), splat(0.0));
+// The state of one vector of quotes between the passes of solve_block.
+struct Quotes {
+  vd forward, strike, maturity, time_value;
+  vd x, beta, b_max, e_half_x;      // normalised quote
+  vd s_c, b_c, v_c, s_2, b_2, v_2;  // branch points (s_2 = s_l or s_u)
+  vd s, s_left, s_right, ln_beta, inv_ln_beta, ln_gap, target;  // iteration
+  vm solve, zero, lower, lower_objective, upper_objective, active;
+};
+
+// Pass 1: normalise onto an out-of-the-money call; the inflection point s_c and s_l or s_u.
+LF_INLINE void normalise(Quotes& q, vd price, vd discount, double theta) {
+  const vd forward = q.forward, strike = q.strike;
+  q.time_value = price / discount - vmax(theta * (forward - strike), splat(0.0));
   const vd bound = vmin(forward, strike);
   const vd sqrt_fk = vsqrt(forward) * vsqrt(strike);
-  vd beta = time_value / sqrt_fk, b_max = bound / sqrt_fk;
-  const vm valid = (time_value >= 0.0) & (time_value < bound) & (beta < b_max);
-  const vm zero = valid & (time_value == 0.0);
-  const vm solve = valid & ~zero;
+  const vd beta = q.time_value / sqrt_fk, b_max = bound / sqrt_fk;
+  const vm valid = (q.time_value >= 0.0) & (q.time_value < bound) & (beta < b_max);
+  q.zero = valid & (q.time_value == 0.0);
+  q.solve = valid & ~q.zero;
   // ln(F/K) = ln(1 + u), u = (F - K)/K, by log1p near the money, where F - K is exact
   // (Sterbenz): ln w with w = 1 + u rounded, plus the rounding error (u - (w - 1))/w.
   const vd u = (forward - strike) / strike;
   const vm near = (u >= -0.5) & (u <= 1.0);
   const vd w = select(near, u + 1.0, forward / strike);
-  vd x = -vabs(log(w) + select(near, (u - (w - 1.0)) / w, 0.0));
+  const vd x = -vabs(log(w) + select(near, (u - (w - 1.0)) / w, 0.0));
   // Lanes not solved get a benign at-the-money quote.
-  x = select(solve, x, 0.0);
-  beta = select(solve, beta, 0.2);
-  b_max = select(solve, b_max, 1.0);
-  const vd e_half_x = exp(0.5 * x);
+  q.x = select(q.solve, x, 0.0);
+  q.beta = select(q.solve, beta, 0.2);
+  q.b_max = select(q.solve, b_max, 1.0);
+  q.e_half_x = exp(0.5 * q.x);
+  // At s_c = sqrt(2|x|): h = -t, (h^2 + t^2)/2 = -x/2, so b' = exp(x/2)/sqrt(2 pi), b = b' R.
+  q.s_c = select(q.x == 0.0, 0.0, vsqrt(-2.0 * q.x));
+  q.v_c = kInvSqrt2Pi * q.e_half_x;
+  q.b_c = inflection_ratio(0.5 * q.s_c) * q.v_c;
+  q.lower = q.beta < q.b_c;
+  q.s_2 = q.s_c + select(q.lower, -q.b_c, q.b_max - q.b_c) / q.v_c;
+}
 
-  // Branch points: s_c and, on the lower side s_l, on the upper s_u.
-  const vm atm = x == 0.0;
-  // At s_c: h = -t, (h^2 + t^2)/2 = -x/2, so b' = exp(x/2)/sqrt(2 pi) and b = b' R.
-  const vd s_c = select(atm, 0.0, vsqrt(-2.0 * x));
-  const vd v_c = kInvSqrt2Pi * e_half_x;
-  const vd b_c = inflection_ratio(0.5 * s_c) * v_c;
-  const vm lower = beta < b_c;
-  const vd s_2 = s_c + select(lower, -b_c, b_max - b_c) / v_c;
-  const PriceAndVega at_2 = normalised_black(x, s_2, e_half_x);
-  const vd b_2 = at_2.b;
+// Pass 3: the initial guess and bracket on the quote's branch, and its objective.
+LF_INLINE void initial_guess(Quotes& q) {
+  const vd beta = q.beta, x = q.x, s_2 = q.s_2, b_2 = q.b_2, b_c = q.b_c, s_c = q.s_c;
+  const vm lower = q.lower;
   const vm lowest = lower & (beta < b_2);
   const vm highest = ~lower & (beta > b_2);
-
-  // 2. Initial guesses. Middle branches: rational cubic in s through (b_l, s_l)-(b_c, s_c)
-  // or (b_c, s_c)-(b_u, s_u) with slopes 1/b', zero second derivative at s_c.
-  const vd inv_v2 = 1.0 / at_2.vega, inv_vc = 1.0 / v_c;
+  // Middle branches: rational cubic in s through (b_l, s_l)-(b_c, s_c) or (b_c, s_c)-(b_u, s_u)
+  // with slopes 1/b', zero second derivative at s_c.
+  const vd inv_v2 = 1.0 / q.v_2, inv_vc = 1.0 / q.v_c;
   const vd x_l = select(lower, b_2, b_c), x_r = select(lower, b_c, b_2);
   const vd y_l = select(lower, s_2, s_c), y_r = select(lower, s_c, s_2);
   const vd d_l = select(lower, inv_v2, inv_vc), d_r = select(lower, inv_vc, inv_v2);
@@ -310,16 +318,16 @@ LF_INLINE vd solve_vector(vd price, vd forward, vd strike, vd maturity, vd disco
                         shape_preserving_minimum(d_l, d_r, slope, false));
   vd s = rational_cubic(beta, x_l, x_r, y_l, y_r, d_l, d_r, r_mid);
   vd s_left = y_l, s_right = y_r;
-  vm lower_objective = lowest;
-  vm upper_objective = all_false();
   vd ln_beta = splat(0.0);
+  vm upper_objective = all_false();
   if (any(lowest)) {
     // ln beta without underflow: ln(time value) - ln sqrt(F K) where beta is below the normal
     // range (or 0).
     ln_beta = log(beta);
     const vm tiny = beta < 1e-290;
     if (any(tiny))
-      ln_beta = select(tiny, log(time_value) - 0.5 * (log(forward) + log(strike)), ln_beta);
+      ln_beta =
+          select(tiny, log(q.time_value) - 0.5 * (log(q.forward) + log(q.strike)), ln_beta);
     const MapAndDerivatives m = lower_map(x, s_2);
     const vd zeros = splat(0.0), ones = splat(1.0);
     const vd r = control_fit_right(zeros, b_2, zeros, m.f, ones, m.fp, m.fpp, true);
@@ -334,6 +342,7 @@ LF_INLINE vd solve_vector(vd price, vd forward, vd strike, vd maturity, vd disco
     s_right = select(lowest, s_2, s_right);
   }
   if (any(highest)) {
+    const vd b_max = q.b_max;
     const MapAndDerivatives m = upper_map(x, s_2);
     const vd r = control_fit_left(b_2, b_max, m.f, splat(0.0), m.fp, splat(-0.5), m.fpp, true);
     vd f = rational_cubic(beta, b_2, b_max, m.f, splat(0.0), m.fp, splat(-0.5), r);
@@ -347,85 +356,129 @@ LF_INLINE vd solve_vector(vd price, vd forward, vd strike, vd maturity, vd disco
     s_right = select(highest, kInf, s_right);
     upper_objective = highest & (beta > 0.5 * b_max);
   }
+  q.s = s;
+  q.s_left = s_left;
+  q.s_right = s_right;
+  q.lower_objective = lowest;
+  q.upper_objective = upper_objective;
+  q.ln_beta = ln_beta;
+  q.inv_ln_beta = 1.0 / ln_beta;
+  q.ln_gap = any(upper_objective) ? log(q.b_max - beta) : splat(0.0);
+  const vm price_objective = ~lowest & ~upper_objective;
+  q.target = select(price_objective, beta, select(lowest, ln_beta, q.ln_gap));
+  q.active = q.solve;
+}
 
-  // 3. Householder(3) on g = b - beta (price), 1/ln b - 1/ln beta (lower) or
-  // ln(b_max - beta) - ln(b_max - b) (upper).
+// Pass 4 (repeated): one Householder(3) step on g = b - beta (price), 1/ln b - 1/ln beta
+// (lower) or ln(b_max - beta) - ln(b_max - b) (upper), on the lanes still active.
+LF_INLINE void householder_iteration(Quotes& q) {
+  const vd s = q.s;
+  const vm active = q.active, lower_objective = q.lower_objective;
+  const vm upper_objective = q.upper_objective;
   const vm price_objective = ~lower_objective & ~upper_objective;
-  const vd inv_ln_beta = 1.0 / ln_beta;
-  const vd ln_gap = any(upper_objective) ? log(b_max - beta) : splat(0.0);
-  const vd target = select(price_objective, beta, select(lower_objective, ln_beta, ln_gap));
-  vm active = solve;
-  for (int iteration = 0; iteration < kMaxIterations && any(active); ++iteration) {
-    const vd inv_s = 1.0 / s;
-    const vd h = x * inv_s, t = 0.5 * s;
-    const vm complement = upper_objective | (price_objective & (h + t > kComplementHT));
-    const vd r = black_ratio(h, t, complement);
-    const vd h2t2 = h * h + t * t;
-    vd value = splat(0.0), vega = splat(0.0);
-    if (any(active & price_objective)) {
-      vega = kInvSqrt2Pi * exp(-0.5 * h2t2);
-      value = select(complement, e_half_x - r * vega, r * vega);
-    }
-    if (any(active & ~price_objective))  // ln b or ln(b_max - b)
-      value = select(price_objective, value, log(r) + (-0.5 * h2t2 - kLnSqrt2Pi));
-    const vm above = select(upper_objective, target - value, value - target) > 0.0;
-    const vm below = select(upper_objective, value - target, target - value) > 0.0;
-    s_right = select(active & above, vmin(s_right, s), s_right);
-    s_left = select(active & below, vmax(s_left, s), s_left);
-    const vm stepping = active & (above | below);
-
-    const vd h_over_s = h * inv_s;
-    const vd b2 = h * h_over_s - 0.25 * s;  // b''/b'
-    const vd b3 = b2 * b2 - 3.0 * h_over_s * h_over_s - 0.25;  // b'''/b'
-    // -g/g', g''/g' and g'''/g' of the lane's objective.
-    vd newton = (beta - value) / vega, halley = b2, hh3 = b3;
-    vm finite_step = vega > 0.0;
-    if (any(active & ~price_objective)) {
-      // Lower, with L = ln b and rho = b'/b: -g/g' = (ln beta - L) L / (ln beta rho),
-      // g''/g' = b''/b' - rho (1 + 2/L), g'''/g' = b'''/b' + 2 rho^2 (1 + 3/L + 3/L^2)
-      // - 3 (b''/b') rho (1 + 2/L). Upper, with gamma = b'/(b_max - b): -g/g' = -g/gamma,
-      // g''/g' = b''/b' + gamma, g'''/g' = b'''/b' + gamma (2 gamma + 3 b''/b').
-      const vd rho = 1.0 / r;  // rho or gamma
-      const vd inv_l = 1.0 / value;
-      const vd halley_lower = b2 - rho * (1.0 + 2.0 * inv_l);
-      const vd hh3_lower = b3 + 2.0 * rho * rho * (1.0 + 3.0 * inv_l * (1.0 + inv_l)) -
-                           3.0 * b2 * rho * (1.0 + 2.0 * inv_l);
-      newton = select(price_objective, newton,
-                      select(lower_objective, (ln_beta - value) * value * inv_ln_beta * r,
-                             (value - ln_gap) * r));
-      halley = select(price_objective, halley, select(lower_objective, halley_lower, b2 + rho));
-      hh3 = select(price_objective, hh3,
-                   select(lower_objective, hh3_lower, b3 + rho * (2.0 * rho + 3.0 * b2)));
-      finite_step = (price_objective & finite_step) |
-                    (~price_objective & is_finite(value) & (r > 0.0));
-    }
-    const vd ds = select(finite_step, householder_step(newton, halley, hh3), kNaN);
-    const Advance next = advance(s, ds, s_left, s_right);
-    s = select(stepping, next.s, s);
-    active = stepping & ~next.converged;
+  const vd inv_s = 1.0 / s;
+  const vd h = q.x * inv_s, t = 0.5 * s;
+  const vm complement = upper_objective | (price_objective & (h + t > kComplementHT));
+  const vd r = black_ratio(h, t, complement);
+  const vd h2t2 = h * h + t * t;
+  vd value = splat(0.0), vega = splat(0.0);
+  if (any(active & price_objective)) {
+    vega = kInvSqrt2Pi * exp(-0.5 * h2t2);
+    value = select(complement, q.e_half_x - r * vega, r * vega);
   }
-  return select(solve, s / vsqrt(maturity), select(zero, splat(0.0), kNaN));
+  if (any(active & ~price_objective))  // ln b or ln(b_max - b)
+    value = select(price_objective, value, log(r) + (-0.5 * h2t2 - kLnSqrt2Pi));
+  const vd target = q.target;
+  const vm above = select(upper_objective, target - value, value - target) > 0.0;
+  const vm below = select(upper_objective, value - target, target - value) > 0.0;
+  q.s_right = select(active & above, vmin(q.s_right, s), q.s_right);
+  q.s_left = select(active & below, vmax(q.s_left, s), q.s_left);
+  const vm stepping = active & (above | below);
+
+  const vd h_over_s = h * inv_s;
+  const vd b2 = h * h_over_s - 0.25 * s;                     // b''/b'
+  const vd b3 = b2 * b2 - 3.0 * h_over_s * h_over_s - 0.25;  // b'''/b'
+  // -g/g', g''/g' and g'''/g' of the lane's objective.
+  vd newton = (q.beta - value) / vega, halley = b2, hh3 = b3;
+  vm finite_step = vega > 0.0;
+  if (any(active & ~price_objective)) {
+    // Lower, with L = ln b and rho = b'/b: -g/g' = (ln beta - L) L / (ln beta rho),
+    // g''/g' = b''/b' - rho (1 + 2/L), g'''/g' = b'''/b' + 2 rho^2 (1 + 3/L + 3/L^2)
+    // - 3 (b''/b') rho (1 + 2/L). Upper, with gamma = b'/(b_max - b): -g/g' = -g/gamma,
+    // g''/g' = b''/b' + gamma, g'''/g' = b'''/b' + gamma (2 gamma + 3 b''/b').
+    const vd rho = 1.0 / r;  // rho or gamma
+    const vd inv_l = 1.0 / value;
+    const vd halley_lower = b2 - rho * (1.0 + 2.0 * inv_l);
+    const vd hh3_lower = b3 + 2.0 * rho * rho * (1.0 + 3.0 * inv_l * (1.0 + inv_l)) -
+                         3.0 * b2 * rho * (1.0 + 2.0 * inv_l);
+    newton = select(price_objective, newton,
+                    select(lower_objective, (q.ln_beta - value) * value * q.inv_ln_beta * r,
+                           (value - q.ln_gap) * r));
+    halley = select(price_objective, halley, select(lower_objective, halley_lower, b2 + rho));
+    hh3 = select(price_objective, hh3,
+                 select(lower_objective, hh3_lower, b3 + rho * (2.0 * rho + 3.0 * b2)));
+    finite_step = (price_objective & finite_step) |
+                  (~price_objective & is_finite(value) & (r > 0.0));
+  }
+  const vd ds = select(finite_step, householder_step(newton, halley, hh3), kNaN);
+  const Advance next = advance(s, ds, q.s_left, q.s_right);
+  q.s = select(stepping, next.s, s);
+  q.active = stepping & ~next.converged;
+}
+
+// Up to kBlock vectors of quotes, pass by pass: the vectors of a pass are independent, so that
+// their long dependency chains (the kernel is latency-bound) overlap in the CPU.
+constexpr int kBlock = 4;
+
+LF_INLINE void solve_block(int n_vectors, const vd* price, const vd* discount, double theta,
+                           Quotes* q, vd* out) {
+  for (int v = 0; v < n_vectors; ++v) normalise(q[v], price[v], discount[v], theta);
+  for (int v = 0; v < n_vectors; ++v) {
+    const PriceAndVega at_2 = normalised_black(q[v].x, q[v].s_2, q[v].e_half_x);
+    q[v].b_2 = at_2.b;
+    q[v].v_2 = at_2.vega;
+  }
+  for (int v = 0; v < n_vectors; ++v) initial_guess(q[v]);
+  for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
+    bool running = false;
+    for (int v = 0; v < n_vectors; ++v) {
+      if (!any(q[v].active)) continue;
+      householder_iteration(q[v]);
+      running = true;
+    }
+    if (!running) break;
+  }
+  for (int v = 0; v < n_vectors; ++v)
+    out[v] = select(q[v].solve, q[v].s / vsqrt(q[v].maturity),
+                    select(q[v].zero, splat(0.0), kNaN));
 }
 
 }  // namespace
 
-// Solves n contiguous quotes, a vector at a time (a short last vector padded with its first).
+// Solves n contiguous quotes, kBlock vectors at a time (a short last vector padded with the
+// block's first quote).
 void LEVYFAST_IV_SOLVER(std::size_t n, const double* price, const double* forward,
-                      const double* strike, const double* maturity, const double* discount,
-                      double theta, double* out) {
-  for (std::size_t i = 0; i < n; i += kLanes) {
-    const std::size_t m = n - i < kLanes ? n - i : kLanes;
-    vd p, f, k, t, d;
-    for (int j = 0; j < kLanes; ++j) {
-      const std::size_t src = i + (static_cast<std::size_t>(j) < m ? j : 0);
-      p[j] = price[src];
-      f[j] = forward[src];
-      k[j] = strike[src];
-      t[j] = maturity[src];
-      d[j] = discount[src];
+                        const double* strike, const double* maturity, const double* discount,
+                        double theta, double* out) {
+  constexpr std::size_t kPerBlock = static_cast<std::size_t>(kBlock) * kLanes;
+  Quotes q[kBlock];
+  vd p[kBlock], d[kBlock], vol[kBlock];
+  for (std::size_t i = 0; i < n; i += kPerBlock) {
+    const std::size_t m = n - i < kPerBlock ? n - i : kPerBlock;
+    const int n_vectors = static_cast<int>((m + kLanes - 1) / kLanes);
+    for (int v = 0; v < n_vectors; ++v) {
+      for (int j = 0; j < kLanes; ++j) {
+        const std::size_t lane = static_cast<std::size_t>(v * kLanes + j);
+        const std::size_t src = i + (lane < m ? lane : 0);
+        p[v][j] = price[src];
+        q[v].forward[j] = forward[src];
+        q[v].strike[j] = strike[src];
+        q[v].maturity[j] = maturity[src];
+        d[v][j] = discount[src];
+      }
     }
-    const vd vol = solve_vector(p, f, k, t, d, theta);
-    for (std::size_t j = 0; j < m; ++j) out[i + j] = vol[j];
+    solve_block(n_vectors, p, d, theta, q, vol);
+    for (std::size_t j = 0; j < m; ++j) out[i + j] = vol[j / kLanes][j % kLanes];
   }
 }
 

@@ -84,13 +84,15 @@ LF_SIMD_INLINE vd exp(vd y) {
   const vd shifted = yc * kLog2e + kShift;
   const vd k = shifted - kShift;
   const vd r = (yc - k * kLn2Hi) - k * kLn2Lo;
-  vd p = splat(1.0 / 6227020800.0);
-  constexpr double kInvFact[13] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
-                                   1.0 / 362880.0,    1.0 / 40320.0,    1.0 / 5040.0,
-                                   1.0 / 720.0,       1.0 / 120.0,      1.0 / 24.0,
-                                   1.0 / 6.0,         0.5,              1.0,
-                                   1.0};
-  for (double c : kInvFact) p = p * r + c;
+  // e^r = 1 + (r + r^2 P(r)), P(r) = sum_{j=0}^{11} r^j/(j+2)! by Estrin's scheme (short
+  // dependency chains: the kernel is latency-bound).
+  const vd r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const vd e0 = (1.0 / 6.0) * r + 0.5, e1 = (1.0 / 120.0) * r + 1.0 / 24.0;
+  const vd e2 = (1.0 / 5040.0) * r + 1.0 / 720.0, e3 = (1.0 / 362880.0) * r + 1.0 / 40320.0;
+  const vd e4 = (1.0 / 39916800.0) * r + 1.0 / 3628800.0;
+  const vd e5 = (1.0 / 6227020800.0) * r + 1.0 / 479001600.0;
+  const vd big_p = (e0 + e1 * r2) + (e2 + e3 * r2) * r4 + (e4 + e5 * r2) * r8;
+  const vd p = 1.0 + (r + r2 * big_p);
   const vi ki = reinterpret_cast<vi>(shifted) - reinterpret_cast<vi>(splat(kShift));
   const vi k1 = ki >> 1;
   const vi k2 = ki - k1;
