@@ -1,9 +1,10 @@
 """Implied volatility of the 200-option benchmark surface and of a 10,000 x 200 batch.
 
 levyfast runs its default C++ SIMD kernel (``backend="cpp"``) and, for reference, its scalar
-Numba kernel (``backend="numba"``). Peers in the same run: py_lets_be_rational (Jäckel's algorithm in pure Python), py_vollib
-(the same behind its Black API) and QuantLib's ``blackFormulaImpliedStdDev`` (at its default
-accuracy 1e-6 and at 1e-12), each called once per option. Every benchmark asserts its answer:
+Numba kernel (``backend="numba"``). Peers in the same run: py_lets_be_rational (Jäckel's
+algorithm in pure Python), py_vollib (the same behind its Black API) and QuantLib's
+``blackFormulaImpliedStdDev`` (at its default accuracy 1e-6 and at 1e-12), each called once per
+option. Every benchmark asserts its answer:
 against volatilities solved by mpmath at 40 digits for the surface, against the known
 volatilities for the batch. ``benchmark.group`` puts the peers of one task in one table.
 """
