@@ -108,7 +108,12 @@ def _use_cpp(owner: str, backend: str) -> bool:
     return check_choice(owner, "backend", backend, BACKENDS) == "cpp"
 
 
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _as_float_array(owner: str, name: str, value: ArrayLike) -> NDArray[np.float64]:
+    if type(value) is np.ndarray and value.dtype is _FLOAT64:  # fast path, no conversion
+        return value
     try:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -301,7 +306,9 @@ def black_implied_vol(
                 check_array(owner, name, np.atleast_1d(arr), _INTERVALS[name])
         shape, flat = _broadcast(owner, cpp_named)
         threads = 0 if flat[0].size >= PARALLEL_THRESHOLD else 1
-        status, out = _core.black_implied_vol(*flat, theta, threads)
+        status, out = _core.black_implied_vol(
+            flat[0], flat[1], flat[2], flat[3], flat[4], theta, threads
+        )
         if status:
             name = _CPP_BAD_INPUT[status]
             arr = cpp_named[name]
@@ -395,13 +402,15 @@ def implied_vol(
             f"a scalar); got shape {p.shape}"
         )
     threads = 0 if p.size >= PARALLEL_THRESHOLD else 1
-    k1 = k.reshape(-1)
-    t1 = t.reshape(-1)
     if use_cpp:  # takes prices of any shape [..., n_T, n_K] and returns that shape
         status, out = _core.implied_vol_surfaces(
             p, market.spot, market.rate, market.dividend, k, t, theta, threads
         )
-    else:
+        if status == SURFACE_OK and not raise_errors and p.ndim:
+            return out
+    k1 = k.reshape(-1)
+    t1 = t.reshape(-1)
+    if not use_cpp:
         surfaces = np.ascontiguousarray(p).reshape(-1, t1.size, k1.size)
         out = np.empty_like(surfaces)
         run = surface_implied_vol_serial if threads == 1 else surface_implied_vol_parallel
