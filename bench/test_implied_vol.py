@@ -1,8 +1,10 @@
 """Implied volatility of the 200-option benchmark surface and of a 10,000 x 200 batch.
 
-Peers in the same run: py_lets_be_rational (Jäckel's algorithm in pure Python), py_vollib
-(the same behind its Black API) and QuantLib's ``blackFormulaImpliedStdDev`` (at its default
-accuracy 1e-6 and at 1e-12), each called once per option. Every benchmark asserts its answer:
+levyfast runs its default C++ SIMD kernel (``backend="cpp"``) and, for reference, its scalar
+Numba kernel (``backend="numba"``). Peers in the same run: py_lets_be_rational (Jäckel's
+algorithm in pure Python), py_vollib (the same behind its Black API) and QuantLib's
+``blackFormulaImpliedStdDev`` (at its default accuracy 1e-6 and at 1e-12), each called once per
+option. Every benchmark asserts its answer:
 against volatilities solved by mpmath at 40 digits for the surface, against the known
 volatilities for the batch. ``benchmark.group`` puts the peers of one task in one table.
 """
@@ -27,6 +29,7 @@ DISCOUNTS = np.exp(-RATE * MATURITIES)
 #: Relative accuracy asserted of each method on the surface.
 SURFACE_RTOL = {
     "levyfast": 1e-12,
+    "levyfast_numba": 1e-12,
     "py_lets_be_rational": 1e-12,
     "py_vollib": 1e-12,
     "quantlib_acc1e-12": 1e-10,
@@ -94,6 +97,16 @@ def test_surface_levyfast(benchmark, surface):
     benchmark.group = "implied vol: 200-option surface"
     vols = benchmark(lf.implied_vol, prices, MARKET, STRIKES, MATURITIES, "call")
     _check(benchmark, "levyfast", vols, ref)
+
+
+def test_surface_levyfast_numba(benchmark, surface):
+    prices, ref = surface
+    lf.implied_vol(prices, MARKET, STRIKES, MATURITIES, "call", backend="numba")  # JIT cache
+    benchmark.group = "implied vol: 200-option surface"
+    vols = benchmark(
+        lf.implied_vol, prices, MARKET, STRIKES, MATURITIES, "call", backend="numba"
+    )
+    _check(benchmark, "levyfast_numba", vols, ref)
 
 
 def test_surface_py_lets_be_rational(benchmark, surface):
@@ -182,6 +195,20 @@ def test_batch_levyfast(benchmark, batch):
         rounds=3,
         iterations=1,
         warmup_rounds=1,
+    )
+    _check_batch(benchmark, vols, batch, 1e-12)
+
+
+def test_batch_levyfast_numba(benchmark, batch):
+    prices = batch[0]
+    lf.implied_vol(prices[:1], MARKET, STRIKES, MATURITIES, backend="numba")  # JIT cache
+    benchmark.group = "implied vol: 10,000 x 200 batch"
+    vols = benchmark.pedantic(
+        lf.implied_vol,
+        (prices, MARKET, STRIKES, MATURITIES),
+        {"backend": "numba"},
+        rounds=1,
+        iterations=1,
     )
     _check_batch(benchmark, vols, batch, 1e-12)
 

@@ -16,7 +16,8 @@ import levyfast as lf
 import mpmath
 import numpy as np
 import pytest
-from levyfast.implied_vol import PARALLEL_THRESHOLD
+from levyfast import _core
+from levyfast.implied_vol import BACKENDS, PARALLEL_THRESHOLD
 from oracle import black_forward_price
 
 EPS = np.finfo(float).eps
@@ -145,13 +146,19 @@ def test_implied_vol_of_mpmath_prices():
         price, kap = mp_black(forward, strike, maturity, vol, discount, kind)
         if not price > 0 or kap > 1e10:
             continue
-        got = lf.black_implied_vol(price, forward, strike, maturity, discount, kind)
-        assert abs(got / vol - 1.0) <= allowed_error(kap), (kind, strike, maturity, vol, got, kap)
+        for backend in BACKENDS:
+            got = lf.black_implied_vol(
+                price, forward, strike, maturity, discount, kind, backend=backend
+            )
+            assert abs(got / vol - 1.0) <= allowed_error(kap), (
+                backend, kind, strike, maturity, vol, got, kap
+            )
         cases += 1
     assert cases > 500
 
 
-def test_round_trip_dense_grid():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_round_trip_dense_grid(backend):
     """sigma -> black_price -> implied vol over sigma in [1e-3, 5], T in [1e-4, 30] and
     log-moneyness up to +-12 total standard deviations, calls and puts."""
     vol = np.logspace(-3, math.log10(5), 41)[:, None, None]
@@ -161,7 +168,9 @@ def test_round_trip_dense_grid():
     strike = forward * np.exp(-z * vol * np.sqrt(maturity))
     for kind in ("call", "put"):
         price = lf.black_price(forward, strike, maturity, vol, discount, kind)
-        got = lf.black_implied_vol(price, forward, strike, maturity, discount, kind)
+        got = lf.black_implied_vol(
+            price, forward, strike, maturity, discount, kind, backend=backend
+        )
         kap = kappa_np(forward, strike, maturity, vol, discount, price)
         err = np.abs(got / vol - 1.0)
         informative = kap <= 1e3
@@ -174,7 +183,8 @@ def test_round_trip_dense_grid():
         assert np.all(err[meaningful] <= allowed_error(kap[meaningful]))
 
 
-def test_tiny_out_of_the_money_time_values():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_tiny_out_of_the_money_time_values(backend):
     """Time values from 1e-1 down to 1e-300 of the forward, and below the smallest normal
     double, are inverted to full precision (the lowest branch iterates on ln b)."""
     forward, strike, maturity = 1.0, math.e, 1.0  # x = -1
@@ -182,10 +192,13 @@ def test_tiny_out_of_the_money_time_values():
         price, kap = mp_black(forward, strike, maturity, vol, 1.0, "call")
         if price < 1e-300:
             continue
-        got = lf.black_implied_vol(price, forward, strike, maturity, 1.0, "call")
+        got = lf.black_implied_vol(price, forward, strike, maturity, 1.0, "call", backend=backend)
         assert abs(got / vol - 1.0) <= RTOL, (vol, price, got)
     # A subnormal time value still gives a positive volatility with the right leading digits.
-    vols = [lf.black_implied_vol(p, 1.0, math.e, 1.0) for p in (1e-300, 1e-305, 1e-310, 1e-320)]
+    vols = [
+        lf.black_implied_vol(p, 1.0, math.e, 1.0, backend=backend)
+        for p in (1e-300, 1e-305, 1e-310, 1e-320)
+    ]
     assert all(np.isfinite(vols)) and np.all(np.diff(vols) < 0)
     with mpmath.workdps(60):
         ref = float(
@@ -204,7 +217,8 @@ def mp_black_mp(forward, strike, s):
     return f * mpmath.ncdf(d1) - k * mpmath.ncdf(d1 - s)
 
 
-def test_extreme_moneyness_and_long_maturity():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_extreme_moneyness_and_long_maturity(backend):
     # |ln F/K| up to 50 with prices well above the underflow threshold.
     for x in (-50.0, -20.0, 20.0, 50.0):
         for vol in (0.5, 2.0, 5.0):
@@ -214,16 +228,17 @@ def test_extreme_moneyness_and_long_maturity():
                 price, kap = mp_black(1.0, strike, maturity, vol, 1.0, kind)
                 if not 1e-300 < price or kap > 1e10:
                     continue
-                got = lf.black_implied_vol(price, 1.0, strike, maturity, 1.0, kind)
+                got = lf.black_implied_vol(price, 1.0, strike, maturity, 1.0, kind, backend=backend)
                 assert abs(got / vol - 1.0) <= allowed_error(kap), (x, vol, kind, got)
 
 
-def test_at_the_money_and_short_maturity():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_at_the_money_and_short_maturity(backend):
     vols = np.array([1e-3, 0.01, 0.2, 1.0, 3.0])
     for maturity in (1e-6, 1e-4, 1.0):
         for vol in vols:
             price, kap = mp_black(100.0, 100.0, maturity, vol, 1.0, "call")
-            got = lf.black_implied_vol(price, 100.0, 100.0, maturity)
+            got = lf.black_implied_vol(price, 100.0, 100.0, maturity, backend=backend)
             assert abs(got / vol - 1.0) <= allowed_error(kap)
 
 
@@ -402,7 +417,8 @@ def test_scalar_and_dropped_axes():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_price_at_intrinsic_gives_zero_and_outside_bounds_gives_nan():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_price_at_intrinsic_gives_zero_and_outside_bounds_gives_nan(backend):
     d = 0.9
     # Call F=100, K=80: bounds [d*20, d*100).
     cases = {
@@ -413,15 +429,16 @@ def test_price_at_intrinsic_gives_zero_and_outside_bounds_gives_nan():
         -1.0: math.nan,
     }
     for price, expected in cases.items():
-        got = lf.black_implied_vol(price, 100.0, 80.0, 1.0, d, "call")
+        got = lf.black_implied_vol(price, 100.0, 80.0, 1.0, d, "call", backend=backend)
         if math.isnan(expected):
             assert math.isnan(got), price
         else:
             assert got == expected
     # Put F=100, K=80 (out of the money): bounds [0, d*80).
-    assert lf.black_implied_vol(0.0, 100.0, 80.0, 1.0, d, "put") == 0.0
-    assert math.isnan(lf.black_implied_vol(d * 80.0, 100.0, 80.0, 1.0, d, "put"))
-    assert 0 < lf.black_implied_vol(d * 80.0 * (1 - 1e-9), 100.0, 80.0, 1.0, d, "put") < np.inf
+    assert lf.black_implied_vol(0.0, 100.0, 80.0, 1.0, d, "put", backend=backend) == 0.0
+    assert math.isnan(lf.black_implied_vol(d * 80.0, 100.0, 80.0, 1.0, d, "put", backend=backend))
+    near_bound = d * 80.0 * (1 - 1e-9)
+    assert 0 < lf.black_implied_vol(near_bound, 100.0, 80.0, 1.0, d, "put", backend=backend) < 1e3
 
 
 def test_errors_raise_names_the_offending_quote():
@@ -481,6 +498,15 @@ def test_invalid_inputs_raise_naming_the_parameter():
         TypeError, match=r"`prices` of implied_vol must be an array of real numbers"
     ):
         lf.implied_vol("cheap", MARKET, STRIKES, MATURITIES)
+    with pytest.raises(
+        ValueError, match=r"`backend` of implied_vol must be one of \('cpp', 'numba'\); got 'gpu'"
+    ):
+        lf.implied_vol(p, MARKET, STRIKES, MATURITIES, backend="gpu")
+    with pytest.raises(ValueError, match=r"`backend` of black_implied_vol must be one of"):
+        lf.black_implied_vol(1.0, 100.0, 100.0, 1.0, backend=None)
+    for backend in BACKENDS:
+        with pytest.raises(ValueError, match=r"`strikes` of black_implied_vol must not be empty"):
+            lf.black_implied_vol(1.0, 100.0, [], 1.0, backend=backend)
     with pytest.raises(ValueError, match=r"must broadcast together"):
         lf.black_implied_vol(np.ones(3), 100.0, np.ones(4), 1.0)
     with pytest.raises(
@@ -499,7 +525,8 @@ def test_invalid_inputs_raise_naming_the_parameter():
         lf.black_price(100.0, [], 1.0, 0.2)
 
 
-def test_extreme_scales_where_the_normalised_price_is_subnormal():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_extreme_scales_where_the_normalised_price_is_subnormal(backend):
     """F, K ~ 1e97: the price 7e-226 is normal but price/sqrt(F K) ~ 1e-322 is not; both
     black_price and the inversion keep full precision (no subnormal intermediate)."""
     forward, strike, maturity, vol, discount = (
@@ -514,5 +541,83 @@ def test_extreme_scales_where_the_normalised_price_is_subnormal():
     assert lf.black_price(forward, strike, maturity, vol, discount) == pytest.approx(
         price, rel=1e-13
     )
-    got = lf.black_implied_vol(price, forward, strike, maturity, discount)
+    got = lf.black_implied_vol(price, forward, strike, maturity, discount, backend=backend)
     assert got == pytest.approx(vol, rel=RTOL)
+
+
+# ---------------------------------------------------------------------------------------------
+# the two implementations: C++ SIMD kernels (per instruction set) and the scalar Numba kernel
+# ---------------------------------------------------------------------------------------------
+
+#: levyfast::IvKernel codes of the C++ kernels (0 = the best available).
+SIMD_KERNELS = {"baseline": 1, "avx2": 2, "avx512": 3}
+
+
+def _wide_quotes(n: int, seed: int):
+    """Quotes over |ln F/K| <= 6, T in [1e-4, 30], sigma in [1e-3, 5], calls and puts, with
+    every 37th price perturbed by up to +-50% (many then lie outside the bounds), every 41st at
+    intrinsic value and every 43rd a tiny out-of-the-money time value."""
+    rng = np.random.default_rng(seed)
+    forward = 100.0 * np.exp(rng.uniform(-3, 3, n))
+    strike = 100.0 * np.exp(rng.uniform(-3, 3, n))
+    maturity = np.exp(rng.uniform(math.log(1e-4), math.log(30.0), n))
+    vol = np.exp(rng.uniform(math.log(1e-3), math.log(5.0), n))
+    discount = np.exp(-0.03 * maturity)
+    theta = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    call = lf.black_price(forward, strike, maturity, vol, discount, "call")
+    put = lf.black_price(forward, strike, maturity, vol, discount, "put")
+    price = np.where(theta > 0, call, put)
+    price[::37] *= 1.0 + rng.uniform(-0.5, 0.5, price[::37].size)
+    intrinsic = discount * np.maximum(theta * (forward - strike), 0.0)
+    price[::41] = intrinsic[::41]
+    price[::43] = intrinsic[::43] + discount[::43] * np.minimum(forward, strike)[::43] * 1e-200
+    return price, forward, strike, maturity, discount, theta
+
+
+@pytest.mark.parametrize("name", list(SIMD_KERNELS))
+def test_each_simd_kernel_agrees_with_the_numba_kernel(name):
+    """Every C++ kernel this CPU runs gives the Numba kernel's NaNs and zeros on the same quotes
+    and the same volatilities to 1e-14 * max(1, kappa) (measured: <= 2e-15)."""
+    kernel = SIMD_KERNELS[name]
+    if not _core.iv_kernel_available(kernel):
+        pytest.skip(f"the {name} kernel does not run on this CPU")
+    price, forward, strike, maturity, discount, theta = _wide_quotes(40_000, 5)
+    for sign, kind in ((1.0, "call"), (-1.0, "put")):
+        m = theta == sign
+        args = [a[m] for a in (price, forward, strike, maturity, discount)]
+        numba = lf.black_implied_vol(*args, kind, backend="numba")
+        status, cpp = _core.black_implied_vol(*args, sign, 1, kernel)
+        assert status == 0
+        np.testing.assert_array_equal(np.isnan(cpp), np.isnan(numba))
+        np.testing.assert_array_equal(cpp == 0.0, numba == 0.0)
+        ok = np.isfinite(numba) & (numba > 0)
+        assert ok.sum() > 0.25 * m.sum()  # the others: NaN, or 0.0 at intrinsic
+        p, f, k, t, d = (a[ok] for a in args)
+        kap = kappa_np(f, k, t, numba[ok], d, p)
+        err = np.abs(cpp[ok] / numba[ok] - 1.0)
+        assert np.all(err <= 1e-14 * np.maximum(1.0, kap)), float(err.max())
+
+
+def test_cpp_result_of_a_quote_does_not_depend_on_its_neighbours():
+    """A quote's volatility is the same whichever quotes share its SIMD vector or thread."""
+    price, forward, strike, maturity, discount, theta = _wide_quotes(3_000, 6)
+    call = theta > 0
+    args = [a[call] for a in (price, forward, strike, maturity, discount)]
+    vols = lf.black_implied_vol(*args)
+    order = np.random.default_rng(7).permutation(vols.size)
+    permuted = lf.black_implied_vol(*(a[order] for a in args))
+    np.testing.assert_array_equal(permuted, vols[order])
+    singles = [lf.black_implied_vol(*(float(a[i]) for a in args)) for i in range(0, vols.size, 97)]
+    np.testing.assert_array_equal(singles, vols[::97])
+
+
+@pytest.mark.parametrize("kind", ["call", "put"])
+def test_backends_agree_on_surfaces_and_batches(kind):
+    model = lf.VarianceGamma(0.2, 0.3, -0.15)
+    prices = lf.price(model, MARKET, STRIKES, MATURITIES, kind)
+    batch = np.stack([prices * (1.0 + 0.01 * i) for i in range(5)])
+    for surface in (prices, batch):
+        cpp = lf.implied_vol(surface, MARKET, STRIKES, MATURITIES, kind)
+        numba = lf.implied_vol(surface, MARKET, STRIKES, MATURITIES, kind, backend="numba")
+        np.testing.assert_array_equal(np.isnan(cpp), np.isnan(numba))
+        np.testing.assert_allclose(cpp, numba, rtol=1e-13)

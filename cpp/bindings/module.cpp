@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
   levyfast::bindings::register_surface(m);
   levyfast::bindings::register_sensitivities(m);
   levyfast::bindings::register_pide(m);
+  levyfast::bindings::register_implied_vol(m);
 }

@@ -124,3 +124,25 @@ def pide_price_surface(
     barrier_rebate: float,
     settings: PIDESettings,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]: ...
+
+def implied_vol_surfaces(
+    prices: NDArray[np.float64],
+    spot: float,
+    rate: float,
+    dividend: float,
+    strikes: NDArray[np.float64],
+    maturities: NDArray[np.float64],
+    theta: float,
+    n_threads: int,
+) -> tuple[int, NDArray[np.float64]]: ...
+def black_implied_vol(
+    prices: NDArray[np.float64],
+    forwards: NDArray[np.float64],
+    strikes: NDArray[np.float64],
+    maturities: NDArray[np.float64],
+    discounts: NDArray[np.float64],
+    theta: float,
+    n_threads: int,
+    kernel: int = 0,
+) -> tuple[int, NDArray[np.float64]]: ...
+def iv_kernel_available(kernel: int) -> bool: ...

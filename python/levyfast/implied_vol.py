@@ -3,9 +3,14 @@
 The inversion is P. Jäckel's "Let's Be Rational" (Wilmott, January 2015, 40-53; revised 2016):
 four price branches with rational-cubic initial guesses in transformed coordinates and
 Householder(3) iterations on branch-wise objective functions, so that two iterations reach
-machine precision (:mod:`levyfast._numba.lets_be_rational`). The normalised Black function uses
-Cody's ``erfcx`` and Jäckel's asymptotic and small-``t`` expansions
-(:mod:`levyfast._numba.black`).
+machine precision. The normalised Black function uses Cody's ``erfcx`` and Jäckel's asymptotic
+and small-``t`` expansions. Two independent implementations, cross-checked in the tests:
+
+* ``backend="cpp"`` (default): the C++ core (``cpp/include/levyfast/implied_vol_simd.hpp``),
+  one option per SIMD lane (8 with AVX-512, 4 with AVX2, 2 otherwise, picked at run time), with
+  vectorised ``exp``/``log``/``erfcx``/normal quantile; threads for large batches.
+* ``backend="numba"``: scalar Numba kernels (:mod:`levyfast._numba.lets_be_rational`,
+  :mod:`levyfast._numba.black`), which ``@njit`` code can also call directly.
 
 Conventions
 -----------
@@ -41,6 +46,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import _core
 from ._numba.black_arrays import (
     BAD_MATURITIES,
     BAD_PRICES,
@@ -56,17 +62,37 @@ from ._numba.black_arrays import (
 from ._validation import Interval, check_array, check_choice
 from .market import Market
 
-__all__ = ["implied_vol", "black_implied_vol", "black_price", "ERRORS", "PARALLEL_THRESHOLD"]
+__all__ = [
+    "implied_vol",
+    "black_implied_vol",
+    "black_price",
+    "ERRORS",
+    "BACKENDS",
+    "PARALLEL_THRESHOLD",
+]
 
 KINDS = ("call", "put")
 #: Allowed values of ``errors``.
 ERRORS = ("nan", "raise")
+#: Implementations of the inversion: the C++ SIMD kernel and the scalar Numba kernel.
+BACKENDS = ("cpp", "numba")
 #: Inputs with at least this many options are split over threads (numba.prange).
 PARALLEL_THRESHOLD = 8192
 
 _POSITIVE = Interval(0.0)
 _NON_NEGATIVE = Interval(0.0, closed_low=True)
 _REAL = Interval()
+
+
+#: Status codes of the C++ kernels (levyfast::IvStatus): which input failed its check.
+_CPP_BAD_INPUT = {1: "strikes", 2: "maturities", 3: "prices", 4: "forwards", 5: "discounts"}
+_INTERVALS = {
+    "prices": _REAL,
+    "forwards": _POSITIVE,
+    "strikes": _POSITIVE,
+    "maturities": _POSITIVE,
+    "discounts": _POSITIVE,
+}
 
 
 def _theta(owner: str, kind: str) -> float:
@@ -78,7 +104,16 @@ def _check_errors(owner: str, errors: str) -> bool:
     return check_choice(owner, "errors", errors, ERRORS) == "raise"
 
 
+def _use_cpp(owner: str, backend: str) -> bool:
+    return check_choice(owner, "backend", backend, BACKENDS) == "cpp"
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _as_float_array(owner: str, name: str, value: ArrayLike) -> NDArray[np.float64]:
+    if type(value) is np.ndarray and value.dtype is _FLOAT64:  # fast path, no conversion
+        return value
     try:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -156,6 +191,22 @@ def _raise_out_of_bounds(
     )
 
 
+def _raise_first_nan(
+    owner: str,
+    out: NDArray[np.float64],
+    flat: list[NDArray[np.float64]],
+    shape: tuple[int, ...],
+    theta: float,
+) -> None:
+    """Raise for the first NaN volatility of :func:`black_implied_vol` (an out-of-bounds quote)."""
+    bad = np.flatnonzero(np.isnan(out))
+    if bad.size:
+        i = int(bad[0])
+        p, f, k, t, d = (float(a[i]) for a in flat)
+        index = tuple(int(j) for j in np.unravel_index(i, shape)) if shape else ()
+        _raise_out_of_bounds(owner, index, p, f, k, t, d, theta)
+
+
 def black_price(
     forwards: ArrayLike,
     strikes: ArrayLike,
@@ -214,6 +265,7 @@ def black_implied_vol(
     kind: str = "call",
     *,
     errors: str = "nan",
+    backend: str = "cpp",
 ) -> NDArray[np.float64] | float:
     """Black implied volatilities of ``prices = discount * Black(F, K, sigma, T)``.
 
@@ -231,10 +283,39 @@ def black_implied_vol(
     errors : {"nan", "raise"}
         What a price outside its no-arbitrage bounds gives: NaN, or a ``ValueError`` naming the
         first such quote (its broadcast index, price and bounds).
+    backend : {"cpp", "numba"}
+        The C++ SIMD kernel or the scalar Numba kernel (same algorithm, same results to a few
+        ulp).
     """
     owner = "black_implied_vol"
     theta = _theta(owner, kind)
     raise_errors = _check_errors(owner, errors)
+    if _use_cpp(owner, backend):
+        cpp_named = {
+            name: _as_float_array(owner, name, value)
+            for name, value in (
+                ("prices", prices),
+                ("forwards", forwards),
+                ("strikes", strikes),
+                ("maturities", maturities),
+                ("discounts", discounts),
+            )
+        }
+        for name, arr in cpp_named.items():
+            if arr.size == 0:  # let the declarative check name it
+                check_array(owner, name, np.atleast_1d(arr), _INTERVALS[name])
+        shape, flat = _broadcast(owner, cpp_named)
+        threads = 0 if flat[0].size >= PARALLEL_THRESHOLD else 1
+        status, out = _core.black_implied_vol(
+            flat[0], flat[1], flat[2], flat[3], flat[4], theta, threads
+        )
+        if status:
+            name = _CPP_BAD_INPUT[status]
+            arr = cpp_named[name]
+            check_array(owner, name, np.atleast_1d(arr), _INTERVALS[name], ndim=max(arr.ndim, 1))
+        if raise_errors:
+            _raise_first_nan(owner, out, flat, shape, theta)
+        return _scalar_or_array(out, shape)
     named = {
         "prices": _check_values(owner, "prices", _as_float_array(owner, "prices", prices), _REAL),
         "forwards": _check_values(
@@ -255,12 +336,7 @@ def black_implied_vol(
     run = black_implied_vol_parallel if out.size >= PARALLEL_THRESHOLD else black_implied_vol_serial
     run(flat[0], flat[1], flat[2], flat[3], flat[4], theta, out)
     if raise_errors:
-        bad = np.flatnonzero(np.isnan(out))
-        if bad.size:
-            i = int(bad[0])
-            p, f, k, t, d = (float(a[i]) for a in flat)
-            index = tuple(int(j) for j in np.unravel_index(i, shape)) if shape else ()
-            _raise_out_of_bounds(owner, index, p, f, k, t, d, theta)
+        _raise_first_nan(owner, out, flat, shape, theta)
     return _scalar_or_array(out, shape)
 
 
@@ -272,6 +348,7 @@ def implied_vol(
     kind: str = "call",
     *,
     errors: str = "nan",
+    backend: str = "cpp",
 ) -> NDArray[np.float64] | float:
     """Black–Scholes implied volatilities of a price surface or a batch of surfaces.
 
@@ -290,6 +367,9 @@ def implied_vol(
     errors : {"nan", "raise"}
         What a price outside its no-arbitrage bounds gives: NaN, or a ``ValueError`` naming the
         first such quote (index, price, strike, maturity and bounds).
+    backend : {"cpp", "numba"}
+        The C++ SIMD kernel or the scalar Numba kernel (same algorithm, same results to a few
+        ulp).
 
     Returns
     -------
@@ -304,6 +384,7 @@ def implied_vol(
         )
     theta = _theta(owner, kind)
     raise_errors = _check_errors(owner, errors)
+    use_cpp = _use_cpp(owner, backend)
     k = _as_float_array(owner, "strikes", strikes)
     t = _as_float_array(owner, "maturities", maturities)
     p = _as_float_array(owner, "prices", prices)
@@ -320,13 +401,29 @@ def implied_vol(
             f"[..., {', '.join(map(str, grid))}] (an axis dropped where the maturity or strike is "
             f"a scalar); got shape {p.shape}"
         )
-    k1 = np.ascontiguousarray(k.reshape(-1))
-    t1 = np.ascontiguousarray(t.reshape(-1))
-    surfaces = np.ascontiguousarray(p).reshape(-1, t1.size, k1.size)
-    out = np.empty_like(surfaces)
-    parallel = out.size >= PARALLEL_THRESHOLD
-    run = surface_implied_vol_parallel if parallel else surface_implied_vol_serial
-    status = run(surfaces, market.spot, market.rate, market.dividend, k1, t1, theta, out)
+    threads = 0 if p.size >= PARALLEL_THRESHOLD else 1
+    if use_cpp:  # takes prices of any shape [..., n_T, n_K] and returns that shape
+        status, out = _core.implied_vol_surfaces(
+            p, market.spot, market.rate, market.dividend, k, t, theta, threads
+        )
+        if status == SURFACE_OK and not raise_errors and p.ndim:
+            return out
+    k1 = k.reshape(-1)
+    t1 = t.reshape(-1)
+    if not use_cpp:
+        surfaces = np.ascontiguousarray(p).reshape(-1, t1.size, k1.size)
+        out = np.empty_like(surfaces)
+        run = surface_implied_vol_serial if threads == 1 else surface_implied_vol_parallel
+        status = run(
+            surfaces,
+            market.spot,
+            market.rate,
+            market.dividend,
+            np.ascontiguousarray(k1),
+            np.ascontiguousarray(t1),
+            theta,
+            out,
+        )
     if status != SURFACE_OK:
         # The kernel checked nothing else: let the declarative check name index and value.
         name, arr, interval = {
@@ -338,15 +435,16 @@ def implied_vol(
     if raise_errors:
         bad = np.flatnonzero(np.isnan(out))
         if bad.size:
-            _, j, m = np.unravel_index(int(bad[0]), out.shape)
+            flat = int(bad[0])  # C order: ..., maturity j, strike m
+            m, j = flat % k1.size, (flat // k1.size) % t1.size
             maturity = float(t1[j])
             forward = market.spot * math.exp((market.rate - market.dividend) * maturity)
             discount = math.exp(-market.rate * maturity)
-            index = np.unravel_index(int(bad[0]), p.shape) if p.ndim else ()
+            index = np.unravel_index(flat, p.shape) if p.ndim else ()
             _raise_out_of_bounds(
                 owner,
                 tuple(int(i) for i in index),
-                float(surfaces.reshape(-1)[bad[0]]),
+                float(p.reshape(-1)[flat]),
                 forward,
                 float(k1[m]),
                 maturity,
