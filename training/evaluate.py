@@ -18,43 +18,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr
 
 import levyfast as lf
 
-from .dataset import Surfaces, generate
+from .dataset import SurfaceDataset, generate
 from .export import save_atomic
 from .families import FAMILIES, Family
 from .train import parameter_metrics
 
-__all__ = ["evaluate", "black_call_iv", "format_report"]
+__all__ = ["evaluate", "format_report"]
 
 log = logging.getLogger(__name__)
 _MIN_TIME_VALUE = 1e-5
 
 
-def black_call_iv(prices, strikes, maturities, rates, dividends) -> np.ndarray:
-    """Black-Scholes implied vols of calls / spot by vectorised bisection on [1e-4, 5]
-    (monotone in volatility; 60 halvings reach 5 * 2^-60). Inputs broadcast together."""
-    c, k, t, r, q = np.broadcast_arrays(prices, strikes, maturities, rates, dividends)
-    lo, hi = np.full(c.shape, 1e-4), np.full(c.shape, 5.0)
-    disc_q, disc_r = np.exp(-q * t), np.exp(-r * t)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        sd = mid * np.sqrt(t)
-        d1 = (np.log(1.0 / k) + (r - q) * t) / sd + 0.5 * sd
-        model = disc_q * ndtr(d1) - k * disc_r * ndtr(d1 - sd)
-        above = model > c
-        hi = np.where(above, mid, hi)
-        lo = np.where(above, lo, mid)
-    return 0.5 * (lo + hi)
-
-
-def _markets(data: Surfaces) -> list[lf.Market]:
+def _markets(data: SurfaceDataset) -> list[lf.Market]:
     return [lf.Market(1.0, r, q) for r, q in zip(data.rates, data.dividends)]
 
 
-def _iv_error_bp(family: Family, data: Surfaces, pred: np.ndarray) -> dict[str, float]:
+def _iv_error_bp(family: Family, data: SurfaceDataset, pred: np.ndarray) -> dict[str, float]:
     repriced = lf.price_batch(family.model_cls, pred, lf.Market(1.0, 0.0), data.strikes,
                               data.maturities, rates=data.rates, dividends=data.dividends)
     k = data.strikes[None, None, :]
@@ -62,8 +44,10 @@ def _iv_error_bp(family: Family, data: Surfaces, pred: np.ndarray) -> dict[str, 
     r, q = data.rates[:, None, None], data.dividends[:, None, None]
     intrinsic = np.maximum(np.exp(-q * t) - k * np.exp(-r * t), 0.0)
     ok = (data.prices - intrinsic > _MIN_TIME_VALUE) & (repriced - intrinsic > _MIN_TIME_VALUE)
-    iv_true = black_call_iv(data.prices, k, t, r, q)
-    iv_pred = black_call_iv(repriced, k, t, r, q)
+    forwards, discounts = np.exp((r - q) * t), np.exp(-r * t)
+    iv_true = lf.black_implied_vol(data.prices, forwards, k, t, discounts, "call")
+    iv_pred = lf.black_implied_vol(repriced, forwards, k, t, discounts, "call")
+    ok &= np.isfinite(iv_true) & np.isfinite(iv_pred)
     err = np.abs(iv_pred - iv_true)[ok] * 1e4
     price_rmse = np.sqrt(np.mean((repriced - data.prices) ** 2, axis=(1, 2)))
     return {"iv_bp_median": float(np.median(err)), "iv_bp_p95": float(np.quantile(err, 0.95)),

@@ -12,7 +12,7 @@ import tensorflow as tf
 import tf_keras as keras
 
 from .architectures import build, build_ensemble
-from .dataset import Surfaces, generate
+from .dataset import SurfaceDataset, generate
 from .families import DEFAULT_MATURITIES, DEFAULT_STRIKES, FAMILIES, Family
 from .pipeline import as_arrays, make_dataset
 
@@ -140,7 +140,7 @@ def _fit_one(config: TrainConfig, train: tuple, val: tuple, seed: int,
     return model, {k: [float(v) for v in vals] for k, vals in hist.history.items()}
 
 
-def train(config: TrainConfig, data: Surfaces | None = None,
+def train(config: TrainConfig, data: SurfaceDataset | None = None,
           progress: Callable[[str], None] = log.info) -> TrainResult:
     """Train ``config.ensemble`` networks (averaged in one graph when more than one).
 
