@@ -42,6 +42,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--missing", type=float, default=0.2,
                    help="max fraction of quotes masked as missing during training")
     p.add_argument("--ensemble", type=int, default=1, help="members averaged in one graph")
+    p.add_argument("--price-weight", type=float, default=0.0,
+                   help="weight of the linearised re-pricing error in the loss (0: off)")
     p.add_argument("--patience", type=int, default=20)
 
 
@@ -55,7 +57,8 @@ def _train(args: argparse.Namespace) -> Path:
                          n_val=args.n_val, seed=args.seed, epochs=args.epochs,
                          batch=args.batch, learning_rate=args.lr, width=args.width,
                          depth=args.depth, noise=args.noise, missing=args.missing,
-                         ensemble=args.ensemble, max_minutes=args.max_minutes,
+                         ensemble=args.ensemble, price_weight=args.price_weight,
+                         max_minutes=args.max_minutes,
                          patience=args.patience)
     data = None if args.data is None else load(args.data, config.spec)
     if data is not None:  # the network's grid is the dataset's

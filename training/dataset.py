@@ -16,7 +16,7 @@ from levyfast.data import SurfaceDataset
 
 from .families import DIVIDEND_RANGE, RATE_RANGE, Family
 
-__all__ = ["generate", "load", "SurfaceDataset"]
+__all__ = ["generate", "load", "price_jacobian", "SurfaceDataset"]
 
 
 def generate(family: Family, n: int, *, seed: int, strikes: NDArray[np.float64],
@@ -53,3 +53,25 @@ def load(path: str, family: Family) -> SurfaceDataset:
             raise ValueError(f"`data` {path!r}: parameter {name} spans [{col.min():g}, "
                              f"{col.max():g}], outside the training box [{lo:g}, {hi:g}]")
     return data
+
+
+def price_jacobian(family: Family, data: SurfaceDataset, rel_step: float = 1e-4
+                   ) -> NDArray[np.float64]:
+    """d(call price / spot) / d(parameter) ``[n, n_T n_K, k]`` by central differences through
+    :func:`levyfast.price_batch` (steps ``rel_step`` x box width; fixed parameters: 0)."""
+    names = family.model_cls.PARAM_NAMES
+    n = len(data)
+    jac = np.zeros((n, data.prices[0].size, len(names)))
+    for j, name in enumerate(names):
+        if name in family.fixed:
+            continue
+        h = rel_step * (family.high[name] - family.low[name])
+        bumped = []
+        for sign in (1.0, -1.0):
+            p = data.params.copy()
+            p[:, j] += sign * h
+            bumped.append(lf.price_batch(family.model_cls, p, lf.Market(1.0, 0.0), data.strikes,
+                                         data.maturities, rates=data.rates,
+                                         dividends=data.dividends))
+        jac[:, :, j] = ((bumped[0] - bumped[1]) / (2.0 * h)).reshape(n, -1)
+    return jac
