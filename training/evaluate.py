@@ -5,7 +5,8 @@ parameters are independent uniform draws on the calibrator's box (training uses 
 Sobol design with its own seed). Reported: per-parameter R^2 and MAE; the re-priced
 implied-volatility error in basis points (median, p95) over quotes whose time value exceeds
 1e-5 x spot; robustness to multiplicative price noise (``C (1 + s eps)``, ``eps ~ N(0,1)``
-per quote) and to randomly missing quotes; single-surface and batch latency; plots.
+per quote) and to randomly missing quotes; single-surface and batch latency; plots; and the
+identifiability of the parameters (:func:`identifiability`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 import levyfast as lf
 
-from .dataset import SurfaceDataset, generate
+from .dataset import SurfaceDataset, generate, price_jacobian
 from .export import save_atomic
 from .families import FAMILIES, Family
 from .train import parameter_metrics
@@ -53,6 +54,34 @@ def _iv_error_bp(family: Family, data: SurfaceDataset, pred: np.ndarray) -> dict
     return {"iv_bp_median": float(np.median(err)), "iv_bp_p95": float(np.quantile(err, 0.95)),
             "quotes_used": float(ok.mean()), "price_rmse_median": float(np.median(price_rmse)),
             "price_rmse_p95": float(np.quantile(price_rmse, 0.95))}
+
+
+def identifiability(family: Family, data: SurfaceDataset,
+                    noise_levels: Sequence[float] = (1e-5, 1e-4)) -> dict[str, Any]:
+    """How well the grid's prices determine each parameter, from the price Jacobian ``J``
+    (``[n_quotes, k]`` per surface, parameters in box widths) of the test surfaces.
+
+    Reported: quantiles of the singular values of ``J`` (price change, fraction of spot, for
+    a move of one box width along the singular direction); the weakest direction (mean of
+    ``|v_min|`` per parameter, signs relative to the first parameter); and the R^2 an
+    unbiased estimator could reach if every quote carried Gaussian noise of ``s`` x spot,
+    ``1 - 12 E[diag((J'J)^-1)] s^2`` (linearised Cramer-Rao bound; negative = unidentified).
+    """
+    names = family.free_names
+    cols = [family.model_cls.PARAM_NAMES.index(p) for p in names]
+    width = family.high_array - family.low_array
+    jac = price_jacobian(family, data)[:, :, cols] * width
+    u, sv, vt = np.linalg.svd(jac, full_matrices=False)
+    weak = vt[:, -1, :] * np.sign(vt[:, -1, :1])
+    inv = np.linalg.inv(np.einsum("nqi,nqj->nij", jac, jac))
+    var = np.diagonal(inv, axis1=1, axis2=2)
+    return {
+        "singular_values": {f"q{q:g}": np.quantile(sv, q / 100, axis=0).tolist()
+                            for q in (10, 50, 90)},
+        "weakest_direction": dict(zip(names, np.mean(weak, axis=0).tolist())),
+        "r2_bound": {f"{s:g}": dict(zip(names, (1.0 - 12.0 * s * s * var.mean(0)).tolist()))
+                     for s in noise_levels},
+    }
 
 
 def _latency(cal: lf.Calibrator, prices: np.ndarray) -> dict[str, float]:
@@ -144,6 +173,8 @@ def evaluate(source: str, *, n: int = 2000, seed: int = 20240601,
         report["missing"][f"{f:g}"] = score(holes)
     progress("latency")
     report["latency"] = _latency(cal, data.prices)
+    progress("identifiability (price Jacobians)")
+    report["identifiability"] = identifiability(box, data)
     if out_dir is not None:
         out = Path(out_dir)
         save_atomic(json.dumps(report, indent=2).encode(), out / "report.json")
@@ -169,6 +200,13 @@ def format_report(report: dict[str, Any]) -> str:
                      f"{res['price_rmse_median']:.2e} |")
     mae = ", ".join(f"{n} {report['clean']['params'][n]['mae']:.2e}" for n in names)
     lat = report["latency"]
+    ident = report["identifiability"]
+    weak = ", ".join(f"{n} {v:+.2f}" for n, v in ident["weakest_direction"].items())
+    sv = ", ".join(f"{v:.1e}" for v in ident["singular_values"]["q50"])
+    bounds = "; ".join(f"{float(s):g} x S0: " + ", ".join(f"{n} {v:.3f}" for n, v in b.items())
+                       for s, b in ident["r2_bound"].items())
+    lines += ["", f"Identifiability: median singular values of the box-scaled price Jacobian "
+              f"{sv}; weakest direction (box units) {weak}; R² bound at quote noise {bounds}."]
     lines += ["", f"Clean MAE: {mae}.", "",
               f"Latency (`Calibrator.predict`, 1 thread): batch 1 p50 "
               f"{lat['batch1_p50_us']:.1f} µs, p99 {lat['batch1_p99_us']:.1f} µs; batch 1024 "
