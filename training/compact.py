@@ -5,7 +5,7 @@ conversion of the Keras graph (66 nodes: slices, squeezes, casts) costs more tha
 arithmetic. This module writes the same function with ~25 nodes:
 
 * the market enters once, ``Exp(Gemm(market, A, c))`` giving ``e^{-qT}`` and ``k e^{-rT}``
-  for every quote, and the parity intrinsic value is ``Relu(MatMul(E, [I; -I]))``;
+  for every quote, split in two, and the parity intrinsic value is ``Relu(Sub(...))``;
 * the standardisation of channels and market is one float64 ``Add`` (centring, before the
   float32 cast: it cancels digits) and a scaling folded into the first layer's weights;
   missing quotes are set to the training mean and the mask row of the first layer absorbs
@@ -58,7 +58,6 @@ def compact_mlp(model: keras.Model, opset: int) -> onnx.ModelProto:
     a_mkt[1, :n] = -tj  # q -> e^{-qT}
     a_mkt[0, n:] = -tj  # r -> k e^{-rT} (with c = ln k)
     c_mkt = np.concatenate([np.zeros(n), np.log(kj)])
-    parity = np.concatenate([np.eye(n), -np.eye(n)])
     # a missing quote's OTM price is set to the training mean, so its first standardised
     # channel is 0 as in Keras; its log channel is then the constant v1 instead of 0, which
     # the mask row of the first layer takes back (the mask is 1 exactly there).
@@ -84,7 +83,7 @@ def compact_mlp(model: keras.Model, opset: int) -> onnx.ModelProto:
     out_b = low @ box.select + box.constants
 
     inits = {
-        "A": a_mkt, "c": c_mkt, "parity": parity, "floor": np.array(_FLOOR),
+        "A": a_mkt, "c": c_mkt, "halves": np.array([n, n]), "floor": np.array(_FLOOR),
         "fill": fill, "center": center, "flat": np.array([-1, n]),
         "W1": w1.astype(np.float32), "b1": b1.astype(np.float32),
         "Wbox": out_w.astype(np.float32), "bbox": out_b.astype(np.float32),
@@ -94,7 +93,8 @@ def compact_mlp(model: keras.Model, opset: int) -> onnx.ModelProto:
         helper.make_node("IsNaN", ["p"], ["nan"]),
         helper.make_node("Gemm", ["market", "A", "c"], ["expo"]),
         helper.make_node("Exp", ["expo"], ["disc"]),
-        helper.make_node("MatMul", ["disc", "parity"], ["fwd"]),
+        helper.make_node("Split", ["disc", "halves"], ["disc_q", "disc_r"], axis=1),
+        helper.make_node("Sub", ["disc_q", "disc_r"], ["fwd"]),
         helper.make_node("Relu", ["fwd"], ["intrinsic"]),
         helper.make_node("Sub", ["p", "intrinsic"], ["otm_nan"]),
         helper.make_node("Where", ["nan", "fill", "otm_nan"], ["otm"]),
