@@ -269,12 +269,14 @@ class Calibrator:
     def _predict_one(self, x: NDArray[np.float64], market: Market) -> NDArray[np.float64]:
         """``predict`` of one surface ``[n_T, n_K]`` through this thread's I/O binding."""
         rate, dividend = market.rate, market.dividend
-        if not (self._rate_range[0] <= rate <= self._rate_range[1]
-                and self._dividend_range[0] <= dividend <= self._dividend_range[1]):
+        r_lo, r_hi = self._rate_range
+        q_lo, q_hi = self._dividend_range
+        if not (r_lo <= rate <= r_hi and q_lo <= dividend <= q_hi):
             self._market_row(market)  # raises with the message
         io, buf, mkt, out = self._binding()
         np.divide(x, market.spot, out=buf[0])
-        if not (buf.min() >= 0.0 and buf.max() < math.inf):  # False for NaN, inf, < 0
+        # min >= 0 is False for NaN, -inf and negatives; the sum is inf for +inf
+        if not (buf.min() >= 0.0 and buf.sum() < math.inf):
             self._check_quotes(buf)
         mkt[0, 0] = rate
         mkt[0, 1] = dividend
