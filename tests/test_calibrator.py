@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import levyfast as lf
 import numpy as np
 import pytest
-
-import levyfast as lf
 
 pytest.importorskip("onnxruntime")
 

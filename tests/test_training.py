@@ -12,6 +12,7 @@ tf = pytest.importorskip("tensorflow")
 pytest.importorskip("tf2onnx")
 
 import levyfast as lf  # noqa: E402
+
 from training.architectures import ARCHITECTURES, build, build_ensemble  # noqa: E402
 from training.compact import compact_mlp  # noqa: E402
 from training.dataset import generate, load, price_jacobian  # noqa: E402
@@ -53,7 +54,7 @@ def test_architecture_exports_and_calibrates(arch, tmp_path, data) -> None:
     assert err <= 1e-5
     cal = lf.Calibrator.load(path, model=lf.CGMY)
     got = cal.predict(data.prices, [lf.Market(1.0, r, q) for r, q in
-                                    zip(data.rates, data.dividends)])
+                                    zip(data.rates, data.dividends, strict=True)])
     np.testing.assert_allclose(got, predict(result.model, prices, market), rtol=1e-5,
                                atol=1e-6)
     # bounds enforced inside the graph, fixed sigma = 0 exported as a constant
@@ -72,7 +73,7 @@ def test_training_is_deterministic() -> None:
     cfg = TrainConfig(family="vg", noise=0.01, missing=0.1, **TINY)
     a = train(cfg, progress=lambda s: None)
     b = train(cfg, progress=lambda s: None)
-    for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
+    for wa, wb in zip(a.model.get_weights(), b.model.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
 
 

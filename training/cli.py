@@ -18,7 +18,7 @@ __all__ = ["main"]
 
 
 def _say(msg: str) -> None:
-    print(msg, flush=True)
+    print(msg, flush=True)  # noqa: T201 (a CLI)
 
 
 def _add_train_args(p: argparse.ArgumentParser) -> None:

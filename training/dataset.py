@@ -8,11 +8,10 @@ K/S0 and prices only (no implied vols).
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import NDArray
-
 import levyfast as lf
+import numpy as np
 from levyfast.data import SurfaceDataset
+from numpy.typing import NDArray
 
 from .families import DIVIDEND_RANGE, RATE_RANGE, Family
 

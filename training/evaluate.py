@@ -18,9 +18,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import levyfast as lf
+import numpy as np
 
 from .dataset import SurfaceDataset, generate, price_jacobian
 from .export import save_atomic
@@ -34,7 +33,7 @@ _MIN_TIME_VALUE = 1e-5
 
 
 def _markets(data: SurfaceDataset) -> list[lf.Market]:
-    return [lf.Market(1.0, r, q) for r, q in zip(data.rates, data.dividends)]
+    return [lf.Market(1.0, r, q) for r, q in zip(data.rates, data.dividends, strict=True)]
 
 
 def _iv_error_bp(family: Family, data: SurfaceDataset, pred: np.ndarray) -> dict[str, float]:
@@ -78,9 +77,9 @@ def identifiability(family: Family, data: SurfaceDataset,
     return {
         "singular_values": {f"q{q:g}": np.quantile(sv, q / 100, axis=0).tolist()
                             for q in (10, 50, 90)},
-        "weakest_direction": dict(zip(names, np.mean(weak, axis=0).tolist())),
-        "r2_bound": {f"{s:g}": dict(zip(names, (1.0 - 12.0 * s * s * var.mean(0)).tolist()))
-                     for s in noise_levels},
+        "weakest_direction": dict(zip(names, np.mean(weak, axis=0).tolist(), strict=True)),
+        "r2_bound": {f"{s:g}": dict(zip(names, (1.0 - 12.0 * s * s * var.mean(0)).tolist(),
+                                        strict=True)) for s in noise_levels},
     }
 
 
@@ -114,7 +113,7 @@ def _plots(family: Family, true: np.ndarray, pred: np.ndarray, path: Path) -> Pa
     names = family.free_names
     cols = [family.model_cls.PARAM_NAMES.index(n) for n in names]
     fig, axes = plt.subplots(2, len(names), figsize=(4 * len(names), 7), squeeze=False)
-    for j, (name, c) in enumerate(zip(names, cols)):
+    for j, (name, c) in enumerate(zip(names, cols, strict=True)):
         axes[0, j].scatter(true[:, c], pred[:, c], s=2, alpha=0.4)
         axes[0, j].plot([family.low[name], family.high[name]],
                         [family.low[name], family.high[name]], "k--", lw=0.8)

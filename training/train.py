@@ -120,7 +120,7 @@ def _loss(family: Family, price_weight: float):
     """
     names = family.model_cls.PARAM_NAMES
     k = len(names)
-    width = dict(zip(family.free_names, family.high_array - family.low_array))
+    width = dict(zip(family.free_names, family.high_array - family.low_array, strict=True))
     w = np.array([1.0 / width[n] if n in width else 0.0 for n in names], np.float32)
 
     def loss(y_true, y_pred):

@@ -26,8 +26,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._regrid import regrid
-from .calibration import LeastSquaresCalibrator
 from ._validation import Interval, check_array
+from .calibration import LeastSquaresCalibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from .pricers import price
@@ -301,7 +301,7 @@ class Calibrator:
         if (strikes is None) != (maturities is None):
             raise ValueError(f"`strikes` and `maturities` of {_OWNER}.fit go together; "
                              "pass both or neither")
-        if strikes is not None:
+        if strikes is not None and maturities is not None:
             ks = check_array(_OWNER, "strikes", strikes, Interval(0.0))
             ts = check_array(_OWNER, "maturities", maturities, Interval(0.0))
             if data.shape != (len(ts), len(ks)):
