@@ -40,6 +40,9 @@ _MODELS_BY_ID: dict[int, type[LevyModel]] = {
     cls.MODEL_ID: cls for cls in (BlackScholes, VarianceGamma, CGMY, NIG, Merton, Kou)
 }
 _OWNER = "Calibrator"
+# whole-array reductions without the ndarray-method wrappers (the fast path's two checks)
+_MIN = np.minimum.reduce
+_SUM = np.add.reduce
 
 
 def pretrained_names() -> tuple[str, ...]:
@@ -180,7 +183,8 @@ class Calibrator:
         self._local = threading.local()
 
     def _binding(self) -> tuple[Any, NDArray[np.float64], NDArray[np.float64], NDArray[Any]]:
-        """This thread's (io_binding, prices [1, n_T, n_K], market [1, 2], out [1, k])."""
+        """This thread's (io_binding, prices [n_T, n_K] (a view of the bound [1, n_T, n_K]),
+        market [1, 2], out [k] (a view of the bound [1, k]))."""
         bound = getattr(self._local, "bound", None)
         if bound is None:
             from onnxruntime import OrtValue
@@ -192,7 +196,7 @@ class Calibrator:
             io.bind_ortvalue_input("prices", OrtValue.ortvalue_from_numpy(x))
             io.bind_ortvalue_input("market", OrtValue.ortvalue_from_numpy(m))
             io.bind_ortvalue_output(self._out[0], OrtValue.ortvalue_from_numpy(out))
-            bound = self._local.bound = (io, x, m, out)
+            bound = self._local.bound = (io, x[0], m, out[0])
         return bound  # type: ignore[no-any-return]
 
     # -- inference ------------------------------------------------------------------------
@@ -273,15 +277,16 @@ class Calibrator:
         q_lo, q_hi = self._dividend_range
         if not (r_lo <= rate <= r_hi and q_lo <= dividend <= q_hi):
             self._market_row(market)  # raises with the message
-        io, buf, mkt, out = self._binding()
-        np.divide(x, market.spot, out=buf[0])
+        bound = getattr(self._local, "bound", None) or self._binding()
+        io, buf, mkt, out = bound
+        np.divide(x, market.spot, out=buf)
         # min >= 0 is False for NaN, -inf and negatives; the sum is inf for +inf
-        if not (buf.min() >= 0.0 and buf.sum() < math.inf):
-            self._check_quotes(buf)
+        if not (_MIN(buf, None) >= 0.0 and _SUM(buf, None) < math.inf):
+            self._check_quotes(buf[None])
         mkt[0, 0] = rate
         mkt[0, 1] = dividend
         self._session.run_with_iobinding(io)
-        return out[0].astype(np.float64)
+        return out.astype(np.float64)
 
     # -- scikit-learn style fit -------------------------------------------------------------
     def fit(self, surface: ArrayLike, market: Market, strikes: ArrayLike | None = None,
