@@ -12,12 +12,14 @@ tf = pytest.importorskip("tensorflow")
 pytest.importorskip("tf2onnx")
 
 import levyfast as lf  # noqa: E402
+
 from training.architectures import ARCHITECTURES, build, build_ensemble  # noqa: E402
-from training.dataset import generate  # noqa: E402
+from training.compact import compact_mlp  # noqa: E402
+from training.dataset import generate, load, price_jacobian  # noqa: E402
 from training.export import export  # noqa: E402
 from training.families import FAMILIES  # noqa: E402
 from training.pipeline import as_arrays, augment, make_dataset  # noqa: E402
-from training.train import TrainConfig, predict, train  # noqa: E402
+from training.train import TrainConfig, _loss, predict, train, with_jacobian  # noqa: E402
 
 TINY = dict(n_train=512, n_val=128, epochs=1, width=16, depth=2, batch=128, max_minutes=1.0)
 
@@ -52,7 +54,7 @@ def test_architecture_exports_and_calibrates(arch, tmp_path, data) -> None:
     assert err <= 1e-5
     cal = lf.Calibrator.load(path, model=lf.CGMY)
     got = cal.predict(data.prices, [lf.Market(1.0, r, q) for r, q in
-                                    zip(data.rates, data.dividends)])
+                                    zip(data.rates, data.dividends, strict=True)])
     np.testing.assert_allclose(got, predict(result.model, prices, market), rtol=1e-5,
                                atol=1e-6)
     # bounds enforced inside the graph, fixed sigma = 0 exported as a constant
@@ -71,7 +73,7 @@ def test_training_is_deterministic() -> None:
     cfg = TrainConfig(family="vg", noise=0.01, missing=0.1, **TINY)
     a = train(cfg, progress=lambda s: None)
     b = train(cfg, progress=lambda s: None)
-    for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
+    for wa, wb in zip(a.model.get_weights(), b.model.get_weights(), strict=True):
         np.testing.assert_array_equal(wa, wb)
 
 
@@ -103,3 +105,96 @@ def test_dataset_batches(data) -> None:
     (p, m), y = next(iter(ds))
     assert p.shape == (16, 7, 11) and m.shape == (16, 2) and y.shape == (16, 5)
     assert p.dtype == tf.float64
+
+
+@pytest.mark.parametrize("family", ["vg", "cgmy"])
+def test_compact_graph_equals_keras_with_missing_quotes(family, data) -> None:
+    """The hand-built graph (folded scaling, mask-row correction) is the Keras network."""
+    ort = pytest.importorskip("onnxruntime")
+    fam = FAMILIES[family]
+    cfg = TrainConfig(family=family)
+    tf.keras.utils.set_random_seed(3)
+    model = build("mlp", fam, np.array(cfg.strikes), np.array(cfg.maturities), width=24,
+                  depth=3)
+    d = data if family == "cgmy" else generate(fam, 64, seed=5, strikes=np.array(cfg.strikes),
+                                               maturities=np.array(cfg.maturities),
+                                               sobol=False)
+    prices, market, _ = as_arrays(d)
+    model.get_layer("features").adapt(prices, market)
+    rng = np.random.default_rng(0)
+    for layer in model.layers:  # non-zero biases, so that every folded term matters
+        if layer.get_weights() and hasattr(layer, "kernel"):
+            w, b = layer.get_weights()
+            layer.set_weights([w, rng.normal(0.0, 0.3, b.shape).astype(np.float32)])
+    holes = prices.copy()
+    holes[rng.random(holes.shape) < 0.2] = np.nan
+    proto = compact_mlp(model, 17)
+    assert len(proto.graph.node) < 30
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    for x in (prices, holes):
+        got = sess.run(None, {"prices": x, "market": market})[0]
+        want = predict(model, x, market)
+        assert np.max(np.abs(got - want) / np.maximum(np.abs(want), 1.0)) < 1e-5
+
+
+def test_price_jacobian_matches_bumped_prices() -> None:
+    fam = FAMILIES["cgmy"]
+    cfg = TrainConfig(family="cgmy")
+    d = generate(fam, 8, seed=2, strikes=np.array(cfg.strikes),
+                 maturities=np.array(cfg.maturities), sobol=False)
+    jac = price_jacobian(fam, d)
+    assert jac.shape == (8, 77, 5)
+    np.testing.assert_array_equal(jac[:, :, 4], 0.0)  # sigma is fixed
+    for i, j in [(0, 0), (3, 1), (5, 2), (7, 3)]:
+        market = lf.Market(1.0, d.rates[i], d.dividends[i])
+        h = 1e-5 * d.params[i, j]
+        up, down = d.params[i].copy(), d.params[i].copy()
+        up[j] += h
+        down[j] -= h
+        fd = (lf.price(lf.CGMY(*up), market, d.strikes, d.maturities)
+              - lf.price(lf.CGMY(*down), market, d.strikes, d.maturities)).ravel() / (2 * h)
+        np.testing.assert_allclose(jac[i, :, j], fd, rtol=1e-3, atol=1e-5 * np.abs(fd).max())
+
+
+def test_price_weighted_loss_is_box_mse_plus_linearised_price_error() -> None:
+    fam = FAMILIES["vg"]
+    rng = np.random.default_rng(1)
+    true = rng.uniform(fam.low_array, fam.high_array, (5, 3))
+    pred = true + rng.normal(0.0, 0.01, (5, 3))
+    jac = rng.normal(0.0, 0.1, (5, 77, 3))
+    y = with_jacobian(true, jac)
+    width = fam.high_array - fam.low_array
+    box = np.mean(((pred - true) / width) ** 2, axis=1)
+    dprice = np.einsum("nqk,nk->nq", jac, pred - true) / 1e-3
+    want = box + 0.5 * np.mean(dprice**2, axis=1)
+    got = _loss(fam, 0.5)(tf.constant(y), tf.constant(pred, tf.float32)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-4)
+    np.testing.assert_allclose(_loss(fam, 0.0)(tf.constant(true, tf.float32),
+                                               tf.constant(pred, tf.float32)).numpy(),
+                               box, rtol=1e-4)
+
+
+def test_training_data_from_a_written_dataset(tmp_path) -> None:
+    """`levyfast train --data` reads what levyfast.data.write_surfaces wrote; the values
+    are the generator's, and a dataset of another family or box is refused."""
+    fam = FAMILIES["vg"]
+    cfg = TrainConfig(family="vg")
+    box = {n: (fam.low[n], fam.high[n]) for n in fam.free_names}
+    lf.data.write_surfaces(lf.VarianceGamma, 32, str(tmp_path / "vg"), seed=4, param_box=box,
+                           rate_range=(0.0, 0.06), dividend_range=(0.0, 0.03),
+                           strikes=np.array(cfg.strikes), maturities=np.array(cfg.maturities),
+                           store=("price",))
+    got = load(str(tmp_path / "vg"), fam)
+    want = generate(fam, 32, seed=4, strikes=np.array(cfg.strikes),
+                    maturities=np.array(cfg.maturities))
+    np.testing.assert_array_equal(got.prices, want.prices)
+    np.testing.assert_array_equal(got.params, want.params)
+    with pytest.raises(ValueError, match="holds VarianceGamma surfaces; expected NIG"):
+        load(str(tmp_path / "vg"), FAMILIES["nig"])
+    lf.data.write_surfaces(lf.VarianceGamma, 8, str(tmp_path / "wide"), seed=4,
+                           param_box={"sigma": (0.05, 0.9), "nu": (0.1, 0.2),
+                                      "theta": (-0.1, 0.0)},
+                           strikes=np.array(cfg.strikes), maturities=np.array(cfg.maturities),
+                           store=("price",))
+    with pytest.raises(ValueError, match="parameter sigma spans"):
+        load(str(tmp_path / "wide"), fam)

@@ -2,8 +2,8 @@
 
 Every network maps ``prices`` (call price / spot, float64 ``[b, n_T, n_K]``, NaN = missing
 quote) and ``market`` (rate, dividend, float64 ``[b, 2]``) to parameters in natural units,
-``[b, k]`` in the model's ``PARAM_NAMES`` order. Input scaling and output bounds live inside the network, so the
-exported ONNX graph alone calibrates:
+``[b, k]`` in the model's ``PARAM_NAMES`` order. Input scaling and output bounds live
+inside the network, so the exported ONNX graph alone calibrates:
 
 * :class:`SurfaceFeatures` turns calls into out-of-the-money prices by put-call parity,
   ``otm = C/S0 - max(e^{-qT} - k e^{-rT}, 0)`` (the time value, which carries all model

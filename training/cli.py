@@ -18,13 +18,16 @@ __all__ = ["main"]
 
 
 def _say(msg: str) -> None:
-    print(msg, flush=True)
+    print(msg, flush=True)  # noqa: T201 (a CLI)
 
 
 def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", choices=sorted(FAMILIES), default="vg", help="model family")
     p.add_argument("--arch", choices=["mlp", "resnet", "cnn", "transformer"], default="mlp")
     p.add_argument("--out", type=Path, required=True, help="ONNX file to write")
+    p.add_argument("--data", default=None,
+                   help="dataset written by `levyfast generate` (default: generate "
+                        "--n-train + --n-val surfaces with --seed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-train", type=int, default=65536, help="training surfaces (generated)")
     p.add_argument("--n-val", type=int, default=4096)
@@ -39,11 +42,13 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--missing", type=float, default=0.2,
                    help="max fraction of quotes masked as missing during training")
     p.add_argument("--ensemble", type=int, default=1, help="members averaged in one graph")
+    p.add_argument("--price-weight", type=float, default=0.0,
+                   help="weight of the linearised re-pricing error in the loss (0: off)")
     p.add_argument("--patience", type=int, default=20)
 
 
 def _train(args: argparse.Namespace) -> Path:
-    from .dataset import generate
+    from .dataset import generate, load
     from .export import export, save_atomic
     from .pipeline import as_arrays
     from .train import TrainConfig, train
@@ -52,9 +57,13 @@ def _train(args: argparse.Namespace) -> Path:
                          n_val=args.n_val, seed=args.seed, epochs=args.epochs,
                          batch=args.batch, learning_rate=args.lr, width=args.width,
                          depth=args.depth, noise=args.noise, missing=args.missing,
-                         ensemble=args.ensemble, max_minutes=args.max_minutes,
+                         ensemble=args.ensemble, price_weight=args.price_weight,
+                         max_minutes=args.max_minutes,
                          patience=args.patience)
-    result = train(config, progress=_say)
+    data = None if args.data is None else load(args.data, config.spec)
+    if data is not None:  # the network's grid is the dataset's
+        config.strikes, config.maturities = data.strikes.tolist(), data.maturities.tolist()
+    result = train(config, data, progress=_say)
     check = generate(config.spec, 512, seed=args.seed + 7919, strikes=np.array(config.strikes),
                      maturities=np.array(config.maturities), sobol=False)
     prices, market, _ = as_arrays(check)
@@ -65,6 +74,7 @@ def _train(args: argparse.Namespace) -> Path:
     report = {"config": asdict(config), "validation": result.metrics,
               "seconds": result.seconds, "onnx_vs_tf": err, "history": result.history}
     save_atomic(json.dumps(report, indent=1).encode(), f"{stem}.training.json")
+    result.model.save_weights(f"{stem}.weights.h5")  # to re-export without retraining
     _curves(result.history, Path(f"{stem}.curves.png"))
     return path
 

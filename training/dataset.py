@@ -1,55 +1,76 @@
-"""Synthetic training and test surfaces: the one place training draws its data from."""
+"""Training and test surfaces: a thin wrapper over :func:`levyfast.data.generate_surfaces`.
+
+Training draws its data from the library's generator (the same sampler, pricer, checks and
+storage as ``levyfast generate``); this module only fixes the calibrator's conventions: the
+family's box with fixed parameters as ``low == high``, the market ranges, a strike grid in
+K/S0 and prices only (no implied vols).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-from numpy.typing import NDArray
-from scipy.stats import qmc
-
 import levyfast as lf
+import numpy as np
+from levyfast.data import SurfaceDataset
+from numpy.typing import NDArray
 
 from .families import DIVIDEND_RANGE, RATE_RANGE, Family
 
-__all__ = ["Surfaces", "generate"]
-
-
-@dataclass(frozen=True)
-class Surfaces:
-    """Call prices / spot ``[n, n_T, n_K]`` on a K/S0 x T grid, with their parameters
-    (``PARAM_NAMES`` order, ``[n, k]``) and per-row market rates and dividends."""
-
-    params: NDArray[np.float64]
-    rates: NDArray[np.float64]
-    dividends: NDArray[np.float64]
-    strikes: NDArray[np.float64]
-    maturities: NDArray[np.float64]
-    prices: NDArray[np.float64]
-
-    def __len__(self) -> int:
-        return int(self.params.shape[0])
+__all__ = ["generate", "load", "price_jacobian", "SurfaceDataset"]
 
 
 def generate(family: Family, n: int, *, seed: int, strikes: NDArray[np.float64],
-             maturities: NDArray[np.float64], sobol: bool = True) -> Surfaces:
-    """``n`` surfaces with parameters and market drawn uniformly on the family's box.
+             maturities: NDArray[np.float64], sobol: bool = True) -> SurfaceDataset:
+    """``n`` surfaces with parameters and market drawn on the family's box.
 
-    ``sobol=True`` uses a scrambled Sobol sequence (training: even coverage); ``False`` uses
+    ``sobol=True`` uses the scrambled Sobol sequence (training: even coverage); ``False``
     independent uniform draws (test sets: no structure shared with a training design).
     """
-    dim = len(family.free_names) + 2
-    if sobol:
-        m = max(int(np.ceil(np.log2(max(n, 2)))), 1)
-        u = qmc.Sobol(dim, scramble=True, seed=seed).random_base2(m)[:n]
-    else:
-        u = np.random.default_rng(seed).random((n, dim))
-    lo = np.concatenate([family.low_array, [RATE_RANGE[0], DIVIDEND_RANGE[0]]])
-    hi = np.concatenate([family.high_array, [RATE_RANGE[1], DIVIDEND_RANGE[1]]])
-    x = lo + (hi - lo) * u
-    params = family.full_params(x[:, :-2])
-    rates, dividends = x[:, -2].copy(), x[:, -1].copy()
-    prices = lf.price_batch(family.model_cls, params, lf.Market(1.0, 0.0), strikes, maturities,
-                            rates=rates, dividends=dividends)
-    return Surfaces(params, rates, dividends, np.asarray(strikes, float),
-                    np.asarray(maturities, float), prices)
+    box = {name: (family.low[name], family.high[name]) for name in family.free_names}
+    box.update({name: (v, v) for name, v in family.fixed.items()})
+    return lf.data.generate_surfaces(
+        family.model_cls, n, seed=seed, param_box=box, sampler="sobol" if sobol else "uniform",
+        rate_range=RATE_RANGE, dividend_range=DIVIDEND_RANGE, strikes=np.asarray(strikes, float),
+        maturities=np.asarray(maturities, float), moneyness="strike", store=("price",))
+
+
+def load(path: str, family: Family) -> SurfaceDataset:
+    """A dataset written by ``levyfast generate`` (or :func:`levyfast.data.write_surfaces`),
+    checked against the family: same model, K/S0 grid, parameters inside the box."""
+    data = lf.data.load(path)
+    if data.model_cls is not family.model_cls:
+        raise ValueError(f"`data` {path!r} holds {data.model_cls.__name__} surfaces; expected "
+                         f"{family.model_cls.__name__}")
+    if data.moneyness != "strike":
+        raise ValueError(f"`data` {path!r} must be on a K/S0 strike grid (moneyness "
+                         f"'strike'); got {data.moneyness!r}")
+    names = family.model_cls.PARAM_NAMES
+    for j, name in enumerate(names):
+        lo, hi = (family.fixed[name],) * 2 if name in family.fixed else \
+            (family.low[name], family.high[name])
+        col = data.params[:, j]
+        if col.min() < lo or col.max() > hi:
+            raise ValueError(f"`data` {path!r}: parameter {name} spans [{col.min():g}, "
+                             f"{col.max():g}], outside the training box [{lo:g}, {hi:g}]")
+    return data
+
+
+def price_jacobian(family: Family, data: SurfaceDataset, rel_step: float = 1e-4
+                   ) -> NDArray[np.float64]:
+    """d(call price / spot) / d(parameter) ``[n, n_T n_K, k]`` by central differences through
+    :func:`levyfast.price_batch` (steps ``rel_step`` x box width; fixed parameters: 0)."""
+    names = family.model_cls.PARAM_NAMES
+    n = len(data)
+    jac = np.zeros((n, data.prices[0].size, len(names)))
+    for j, name in enumerate(names):
+        if name in family.fixed:
+            continue
+        h = rel_step * (family.high[name] - family.low[name])
+        bumped = []
+        for sign in (1.0, -1.0):
+            p = data.params.copy()
+            p[:, j] += sign * h
+            bumped.append(lf.price_batch(family.model_cls, p, lf.Market(1.0, 0.0), data.strikes,
+                                         data.maturities, rates=data.rates,
+                                         dividends=data.dividends))
+        jac[:, :, j] = ((bumped[0] - bumped[1]) / (2.0 * h)).reshape(n, -1)
+    return jac

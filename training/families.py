@@ -19,9 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
-
 from levyfast import CGMY, NIG, LevyModel, VarianceGamma
+from numpy.typing import NDArray
 
 __all__ = ["Family", "FAMILIES", "DEFAULT_STRIKES", "DEFAULT_MATURITIES", "RATE_RANGE",
            "DIVIDEND_RANGE"]

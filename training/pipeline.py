@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from .dataset import Surfaces
+from .dataset import SurfaceDataset
 
 __all__ = ["as_arrays", "make_dataset", "augment"]
 
 
-def as_arrays(data: Surfaces) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def as_arrays(data: SurfaceDataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(prices float64 [n,n_T,n_K], market float64 [n,2], params float32 [n,k])."""
     market = np.stack([data.rates, data.dividends], axis=1)
     return data.prices, market, data.params.astype(np.float32)

@@ -12,7 +12,7 @@ import tensorflow as tf
 import tf_keras as keras
 
 from .architectures import build, build_ensemble
-from .dataset import Surfaces, generate
+from .dataset import SurfaceDataset, generate, price_jacobian
 from .families import DEFAULT_MATURITIES, DEFAULT_STRIKES, FAMILIES, Family
 from .pipeline import as_arrays, make_dataset
 
@@ -26,7 +26,8 @@ class TrainConfig:
     """Everything a training run depends on; saved in the model's metadata.
 
     The learning rate follows a cosine decay from ``learning_rate`` over ``epochs`` (Loshchilov
-    & Hutter 2017, SGDR); early stopping after ``patience`` epochs without improvement of the
+    & Hutter 2017, SGDR); ``price_weight`` > 0 adds the linearised re-pricing error to the
+    loss (see :func:`_loss`); early stopping after ``patience`` epochs without improvement of the
     validation loss restores the best weights; ``max_minutes`` caps the wall time.
     """
 
@@ -43,6 +44,7 @@ class TrainConfig:
     noise: float = 0.0
     missing: float = 0.0
     ensemble: int = 1
+    price_weight: float = 0.0
     max_minutes: float = 9.0
     patience: int = 20
     strikes: list[float] = field(default_factory=lambda: DEFAULT_STRIKES.tolist())
@@ -103,16 +105,39 @@ class _Budget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def _box_loss(family: Family):
-    """Mean squared error of the parameters scaled by the box widths (fixed ones ignored)."""
+#: Price error (fraction of spot) that costs as much as a parameter error of a box width.
+PRICE_SCALE = 1e-3
+
+
+def _loss(family: Family, price_weight: float):
+    """Mean squared parameter error scaled by the box widths (fixed parameters ignored),
+    plus, with ``price_weight`` > 0, ``price_weight`` times the mean squared re-pricing error
+    linearised at the truth, ``|J (p_pred - p_true)|^2 / n_quotes / PRICE_SCALE^2``.
+
+    The second term tells the network which parameter errors move prices: along a ridge of
+    near-equal surfaces (CGMY's C-Y trade-off) it costs little, across it a lot. ``y_true``
+    is then ``[params (k), J flattened (n_quotes x k)]`` (:func:`with_jacobian`).
+    """
     names = family.model_cls.PARAM_NAMES
-    width = dict(zip(family.free_names, family.high_array - family.low_array))
+    k = len(names)
+    width = dict(zip(family.free_names, family.high_array - family.low_array, strict=True))
     w = np.array([1.0 / width[n] if n in width else 0.0 for n in names], np.float32)
 
     def loss(y_true, y_pred):
-        return tf.reduce_mean(tf.square((y_pred - y_true) * w), axis=-1)
+        err = y_pred - y_true[:, :k]
+        box = tf.reduce_mean(tf.square(err * w), axis=-1)
+        if price_weight <= 0.0:
+            return box
+        jac = tf.reshape(y_true[:, k:], [tf.shape(y_true)[0], -1, k])
+        dprice = tf.reduce_sum(jac * err[:, None, :], axis=-1) / PRICE_SCALE
+        return box + price_weight * tf.reduce_mean(tf.square(dprice), axis=-1)
 
     return loss
+
+
+def with_jacobian(params: np.ndarray, jacobian: np.ndarray) -> np.ndarray:
+    """Targets ``[n, k + n_quotes k]`` for the price-weighted loss (float32)."""
+    return np.concatenate([params, jacobian.reshape(len(params), -1)], axis=1).astype(np.float32)
 
 
 def _fit_one(config: TrainConfig, train: tuple, val: tuple, seed: int,
@@ -126,7 +151,8 @@ def _fit_one(config: TrainConfig, train: tuple, val: tuple, seed: int,
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate,
                                                       decay_steps=config.epochs * steps,
                                                       alpha=1e-3)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=_box_loss(spec))
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=_loss(spec, config.price_weight))
     ds = make_dataset(*train, batch=config.batch, seed=seed, shuffle=True,
                       noise=config.noise, missing=config.missing)
     val_ds = make_dataset(*val, batch=4096, seed=seed + 1, shuffle=False,
@@ -140,7 +166,7 @@ def _fit_one(config: TrainConfig, train: tuple, val: tuple, seed: int,
     return model, {k: [float(v) for v in vals] for k, vals in hist.history.items()}
 
 
-def train(config: TrainConfig, data: Surfaces | None = None,
+def train(config: TrainConfig, data: SurfaceDataset | None = None,
           progress: Callable[[str], None] = log.info) -> TrainResult:
     """Train ``config.ensemble`` networks (averaged in one graph when more than one).
 
@@ -158,6 +184,9 @@ def train(config: TrainConfig, data: Surfaces | None = None,
                         strikes=np.array(config.strikes), maturities=np.array(config.maturities))
         progress(f"  done in {time.perf_counter() - start:.1f} s")
     prices, market, params = as_arrays(data)
+    if config.price_weight > 0.0:
+        progress("price Jacobians for the price-weighted loss")
+        params = with_jacobian(params, price_jacobian(spec, data))
     n_val = min(config.n_val, len(prices) // 5)
     train_set = (prices[:-n_val], market[:-n_val], params[:-n_val])
     val_set = (prices[-n_val:], market[-n_val:], params[-n_val:])
