@@ -4,8 +4,8 @@ from .barrier import Barrier
 from .cos import DEFAULT_TOLERANCE, HIGH_ACCURACY, COSPricer
 from .european import METHODS, PRICE_METHODS, price, price_batch
 from .fft import FFTPricer
-from .sensitivities import Greeks, greeks, price_and_grad, price_and_grad_batch
 from .pide import PIDEPricer, PIDEResult
+from .sensitivities import Greeks, greeks, price_and_grad, price_and_grad_batch
 
 __all__ = [
     "COSPricer",

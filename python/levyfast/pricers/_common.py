@@ -13,7 +13,7 @@ from ..models.base import LevyModel
 
 __all__ = [
     "KINDS", "Grid", "prepare_grid", "kind_code", "check_model", "check_market",
-    "check_model_class", "param_rows", "thread_count",
+    "check_model_class", "param_rows", "thread_count", "per_row_column",
 ]
 
 KINDS = ("call", "put")
@@ -108,3 +108,12 @@ def thread_count(owner: str, n_threads: int | None) -> int:
     if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
         raise ValueError(f"`n_threads` of {owner} must be a positive integer; got {n_threads!r}")
     return int(n_threads)
+
+
+def per_row_column(owner: str, name: str, values: ArrayLike, n: int) -> NDArray[np.float64]:
+    """A finite column ``[n]`` with one value per params row (e.g. per-row rates)."""
+    column = check_array(owner, name, values, Interval())
+    if column.shape != (n,):
+        raise ValueError(f"`{name}` of {owner} must have shape [{n}] (one per params row); "
+                         f"got {column.shape}")
+    return column

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .. import _core
-from .._validation import Interval, check_array, check_choice, check_scalar
+from .._validation import Interval, check_choice, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
 from ._common import (
@@ -16,6 +16,7 @@ from ._common import (
     check_model_class,
     kind_code,
     param_rows,
+    per_row_column,
     prepare_grid,
     thread_count,
 )
@@ -48,14 +49,6 @@ def _cached_settings(method: str, tolerance: float) -> _core.EuropeanSettings:
     if method == "fft":
         return FFTPricer(tolerance=tolerance)._settings()
     return COSPricer(tolerance=tolerance)._settings(_METHOD_CODE[method])
-
-
-def _per_row(owner: str, name: str, values: ArrayLike, n: int) -> NDArray[np.float64]:
-    column = check_array(owner, name, values, Interval())
-    if column.shape != (n,):
-        raise ValueError(f"`{name}` of {owner} must have shape [{n}] (one per params row); "
-                         f"got {column.shape}")
-    return column
 
 
 def price(
@@ -131,7 +124,7 @@ def price_batch(
     threads = thread_count(owner, n_threads)
     settings = _settings(owner, method, tolerance)
     per_row = [
-        None if column is None else _per_row(owner, name, column, arr.shape[0])
+        None if column is None else per_row_column(owner, name, column, arr.shape[0])
         for name, column in (("rates", rates), ("dividends", dividends))
     ]
     return _core.price_batch(

@@ -24,7 +24,6 @@ from numpy.typing import ArrayLike, NDArray
 from .. import _core
 from .._numba import cos as kernels
 from .._numba.exponents import MOMENT_STRIPS, RAW_CUMULANTS, RAW_EXPONENTS
-from .._validation import Interval, check_array
 from ..market import Market
 from ..models.base import LevyModel
 from ._common import (
@@ -33,6 +32,7 @@ from ._common import (
     check_model_class,
     kind_code,
     param_rows,
+    per_row_column,
     prepare_grid,
     thread_count,
 )
@@ -192,13 +192,7 @@ def _threads(owner: str, n_threads: int | None) -> int:
 
 def _per_row(owner: str, name: str, values: ArrayLike | None, default: float, n: int
              ) -> NDArray[np.float64]:
-    if values is None:
-        return np.full(n, default)
-    column = check_array(owner, name, values, Interval())
-    if column.shape != (n,):
-        raise ValueError(f"`{name}` of {owner} must have shape [{n}] (one per params row); "
-                         f"got {column.shape}")
-    return column
+    return np.full(n, default) if values is None else per_row_column(owner, name, values, n)
 
 
 def price_batch_numba(
