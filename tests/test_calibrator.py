@@ -153,24 +153,48 @@ def test_missing_quotes_tolerated() -> None:
     assert np.median(np.abs(part - full) / width) < 0.02
 
 
+def _one_bad_surface(cal: lf.Calibrator) -> np.ndarray:
+    return lf.price_batch(lf.VarianceGamma, [[0.2, 0.3, -0.1]], MARKET, cal.strikes * 100,
+                          cal.maturities)
+
+
+@pytest.mark.parametrize("mutate", [lambda p: p[:, :-1], lambda p: p[0, 0]])
+def test_predict_rejects_bad_shapes(mutate) -> None:
+    cal = lf.Calibrator.load("vg")
+    with pytest.raises(ValueError, match=r"must have shape \[n, 7, 11\]"):
+        cal.predict(mutate(_one_bad_surface(cal)), MARKET)
+
+
 @pytest.mark.parametrize(
     "mutate, match",
     [
-        (lambda p: p[:, :-1], r"must have shape \[n, 7, 11\]"),
-        (lambda p: p[0, 0], r"must have shape"),
         (lambda p: np.full_like(p, np.nan), "has no quotes"),
         (lambda p: np.where(np.arange(p[0].size).reshape(p.shape[1:]) % 4 != 0, np.nan, p),
          r"misses 7\d% of its quotes"),
         (lambda p: np.where(p == p.max(), np.inf, p), "got inf"),
+        (lambda p: np.where(p == p.min(), -np.inf, p), "got inf"),
         (lambda p: -p, "must be >= 0"),
+        (lambda p: np.where(p == p.min(), -1e-300, p), "must be >= 0"),
     ],
 )
-def test_predict_rejects_bad_quotes(mutate, match) -> None:
+@pytest.mark.parametrize("one_surface", [False, True])
+def test_predict_rejects_bad_quotes(mutate, match, one_surface) -> None:
     cal = lf.Calibrator.load("vg")
-    prices = lf.price_batch(lf.VarianceGamma, [[0.2, 0.3, -0.1]], MARKET, cal.strikes * 100,
-                            cal.maturities)
+    bad = mutate(_one_bad_surface(cal))
+    if one_surface:  # a single [n_T, n_K] surface takes the I/O-binding path
+        bad = bad[0]
     with pytest.raises(ValueError, match=match):
-        cal.predict(mutate(prices), MARKET)
+        cal.predict(bad, MARKET)
+
+
+def test_one_surface_path_equals_batch_path() -> None:
+    cal = lf.Calibrator.load("vg")
+    prices = lf.price_batch(lf.VarianceGamma, _draw(cal, 8, seed=11), MARKET,
+                            cal.strikes * 100, cal.maturities)
+    prices[::2, 3, 5] = np.nan  # missing quotes take the slow check in both paths
+    batch = cal.predict(prices, MARKET)
+    one = np.array([cal.predict(surface, MARKET) for surface in prices])
+    np.testing.assert_allclose(one, batch, rtol=1e-6, atol=1e-7)
 
 
 def test_predict_rejects_bad_market() -> None:

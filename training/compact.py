@@ -4,8 +4,9 @@ ONNX Runtime spends roughly 0.2-0.5 us per node on a single-surface call, so the
 conversion of the Keras graph (66 nodes: slices, squeezes, casts) costs more than the
 arithmetic. This module writes the same function with ~25 nodes:
 
-* the market enters once, ``Exp(Gemm(market, A, c))`` giving ``e^{-qT}`` and ``k e^{-rT}``
-  for every quote, split in two, and the parity intrinsic value is ``Relu(Sub(...))``;
+* the market enters once, ``Exp(MatMul(market, A))`` giving ``e^{-qT}`` and ``e^{-rT}`` per
+  maturity, and one ``MatMul`` with a fixed 0/1/-k matrix gives ``e^{-qT} - k e^{-rT}`` for
+  every quote; the parity intrinsic value is its ``Relu``;
 * the standardisation of channels and market is one float64 ``Add`` (centring, before the
   float32 cast: it cancels digits) and a scaling folded into the first layer's weights;
   missing quotes are set to the training mean and the mask row of the first layer absorbs
@@ -54,10 +55,15 @@ def compact_mlp(model: keras.Model, opset: int) -> onnx.ModelProto:
     gstd = feats.grid_std.numpy().reshape(n, 2)
     mmean, mstd = feats.market_mean.numpy(), feats.market_std.numpy()
 
-    a_mkt = np.zeros((2, 2 * n))
-    a_mkt[1, :n] = -tj  # q -> e^{-qT}
-    a_mkt[0, n:] = -tj  # r -> k e^{-rT} (with c = ln k)
-    c_mkt = np.concatenate([np.zeros(n), np.log(kj)])
+    # discount factors per maturity, exp(-q T_i) then exp(-r T_i), and the forward-minus-strike
+    # matrix: fwd_j = exp(-q T(j)) - k_j exp(-r T(j)) = (disc @ parity)_j (2 n_T exps, no split)
+    a_mkt = np.zeros((2, 2 * n_t))
+    a_mkt[1, :n_t] = -t
+    a_mkt[0, n_t:] = -t
+    parity = np.zeros((2 * n_t, n))
+    rows = np.repeat(np.arange(n_t), n_k)
+    parity[rows, np.arange(n)] = 1.0
+    parity[n_t + rows, np.arange(n)] = -kj
     # a missing quote's OTM price is set to the training mean, so its first standardised
     # channel is 0 as in Keras; its log channel is then the constant v1 instead of 0, which
     # the mask row of the first layer takes back (the mask is 1 exactly there).
@@ -83,7 +89,7 @@ def compact_mlp(model: keras.Model, opset: int) -> onnx.ModelProto:
     out_b = low @ box.select + box.constants
 
     inits = {
-        "A": a_mkt, "c": c_mkt, "halves": np.array([n, n]), "floor": np.array(_FLOOR),
+        "A": a_mkt, "parity": parity, "floor": np.array(_FLOOR),
         "fill": fill, "center": center, "flat": np.array([-1, n]),
         "W1": w1.astype(np.float32), "b1": b1.astype(np.float32),
         "Wbox": out_w.astype(np.float32), "bbox": out_b.astype(np.float32),
@@ -91,10 +97,9 @@ def compact_mlp(model: keras.Model, opset: int) -> onnx.ModelProto:
     nodes = [
         helper.make_node("Reshape", ["prices", "flat"], ["p"]),
         helper.make_node("IsNaN", ["p"], ["nan"]),
-        helper.make_node("Gemm", ["market", "A", "c"], ["expo"]),
+        helper.make_node("MatMul", ["market", "A"], ["expo"]),
         helper.make_node("Exp", ["expo"], ["disc"]),
-        helper.make_node("Split", ["disc", "halves"], ["disc_q", "disc_r"], axis=1),
-        helper.make_node("Sub", ["disc_q", "disc_r"], ["fwd"]),
+        helper.make_node("MatMul", ["disc", "parity"], ["fwd"]),
         helper.make_node("Relu", ["fwd"], ["intrinsic"]),
         helper.make_node("Sub", ["p", "intrinsic"], ["otm_nan"]),
         helper.make_node("Where", ["nan", "fill", "otm_nan"], ["otm"]),

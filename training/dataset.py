@@ -30,7 +30,8 @@ def generate(family: Family, n: int, *, seed: int, strikes: NDArray[np.float64],
     return lf.data.generate_surfaces(
         family.model_cls, n, seed=seed, param_box=box, sampler="sobol" if sobol else "uniform",
         rate_range=RATE_RANGE, dividend_range=DIVIDEND_RANGE, strikes=np.asarray(strikes, float),
-        maturities=np.asarray(maturities, float), moneyness="strike", store=("price",))
+        maturities=np.asarray(maturities, float), moneyness="strike", store=("price",),
+        method=family.method, tolerance=family.tolerance)
 
 
 def load(path: str, family: Family) -> SurfaceDataset:
@@ -57,7 +58,8 @@ def load(path: str, family: Family) -> SurfaceDataset:
 def price_jacobian(family: Family, data: SurfaceDataset, rel_step: float = 1e-4
                    ) -> NDArray[np.float64]:
     """d(call price / spot) / d(parameter) ``[n, n_T n_K, k]`` by central differences through
-    :func:`levyfast.price_batch` (steps ``rel_step`` x box width; fixed parameters: 0)."""
+    :func:`levyfast.price_batch` with the family's method and tolerance (steps ``rel_step`` x box
+    width; fixed parameters: 0)."""
     names = family.model_cls.PARAM_NAMES
     n = len(data)
     jac = np.zeros((n, data.prices[0].size, len(names)))
@@ -70,7 +72,8 @@ def price_jacobian(family: Family, data: SurfaceDataset, rel_step: float = 1e-4
             p = data.params.copy()
             p[:, j] += sign * h
             bumped.append(lf.price_batch(family.model_cls, p, lf.Market(1.0, 0.0), data.strikes,
-                                         data.maturities, rates=data.rates,
+                                         data.maturities, method=family.method,
+                                         tolerance=family.tolerance, rates=data.rates,
                                          dividends=data.dividends))
         jac[:, :, j] = ((bumped[0] - bumped[1]) / (2.0 * h)).reshape(n, -1)
     return jac

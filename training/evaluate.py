@@ -11,6 +11,7 @@ identifiability of the parameters (:func:`identifiability`).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -38,7 +39,8 @@ def _markets(data: SurfaceDataset) -> list[lf.Market]:
 
 def _iv_error_bp(family: Family, data: SurfaceDataset, pred: np.ndarray) -> dict[str, float]:
     repriced = lf.price_batch(family.model_cls, pred, lf.Market(1.0, 0.0), data.strikes,
-                              data.maturities, rates=data.rates, dividends=data.dividends)
+                              data.maturities, method=family.method, tolerance=family.tolerance,
+                              rates=data.rates, dividends=data.dividends)
     k = data.strikes[None, None, :]
     t = data.maturities[None, :, None]
     r, q = data.rates[:, None, None], data.dividends[:, None, None]
@@ -138,8 +140,10 @@ def evaluate(source: str, *, n: int = 2000, seed: int = 20240601,
     with ``out_dir``, writes ``report.json``, ``report.md`` and ``predicted_vs_true.png``."""
     cal = lf.Calibrator.load(source)
     family = next(f for f in FAMILIES.values() if f.model_cls is cal.family)
-    box = Family(cal.family, {k: v[0] for k, v in cal.bounds.items()},
-                 {k: v[1] for k, v in cal.bounds.items()}, family.fixed)
+    # the calibrator's own box and grid; pricing method and tolerance of its family
+    box = dataclasses.replace(family, low={k: v[0] for k, v in cal.bounds.items()},
+                              high={k: v[1] for k, v in cal.bounds.items()},
+                              strikes=cal.strikes, maturities=cal.maturities)
     progress(f"pricing {n} fresh {cal.family.__name__} test surfaces (seed {seed})")
     data = generate(box, n, seed=seed, strikes=cal.strikes, maturities=cal.maturities,
                     sobol=False)

@@ -13,7 +13,7 @@ import tf_keras as keras
 
 from .architectures import build, build_ensemble
 from .dataset import SurfaceDataset, generate, price_jacobian
-from .families import DEFAULT_MATURITIES, DEFAULT_STRIKES, FAMILIES, Family
+from .families import FAMILIES, Family
 from .pipeline import as_arrays, make_dataset
 
 __all__ = ["TrainConfig", "TrainResult", "train", "predict", "parameter_metrics"]
@@ -47,8 +47,14 @@ class TrainConfig:
     price_weight: float = 0.0
     max_minutes: float = 9.0
     patience: int = 20
-    strikes: list[float] = field(default_factory=lambda: DEFAULT_STRIKES.tolist())
-    maturities: list[float] = field(default_factory=lambda: DEFAULT_MATURITIES.tolist())
+    strikes: list[float] | None = None  # None: the family's grid
+    maturities: list[float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.strikes is None:
+            self.strikes = self.spec.strikes.tolist()
+        if self.maturities is None:
+            self.maturities = self.spec.maturities.tolist()
 
     @property
     def spec(self) -> Family:

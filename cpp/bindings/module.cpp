@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   levyfast::bindings::register_sensitivities(m);
   levyfast::bindings::register_pide(m);
   levyfast::bindings::register_implied_vol(m);
+  levyfast::bindings::register_quotes(m);
 }

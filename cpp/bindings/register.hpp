@@ -19,6 +19,7 @@ void register_surface(py::module_& m);
 void register_sensitivities(py::module_& m);
 void register_pide(py::module_& m);
 void register_implied_vol(py::module_& m);
+void register_quotes(py::module_& m);
 
 inline ModelParams to_model(int model_id, const darray& params) {
   LF_REQUIRE(params.ndim() == 1, "`params` must be one-dimensional");

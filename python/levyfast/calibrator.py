@@ -12,7 +12,6 @@ calibration with neural networks", Risk) and Horvath, Muguruza & Tomas (2021, Qu
 from __future__ import annotations
 
 import json
-import math
 import os
 import threading
 import time
@@ -27,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._regrid import regrid
 from ._validation import Interval, check_array
+from ._core import scale_quotes as _scale_quotes
 from .calibration import LeastSquaresCalibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
@@ -41,8 +41,16 @@ _MODELS_BY_ID: dict[int, type[LevyModel]] = {
 }
 _OWNER = "Calibrator"
 # whole-array reductions without the ndarray-method wrappers (the fast path's two checks)
-_MIN = np.minimum.reduce
-_SUM = np.add.reduce
+
+
+def _binding_runner(session: Any, io: Any) -> tuple[Any, Any]:
+    """``(run, arg)`` with ``run(arg, None)`` equal to ``session.run_with_iobinding(io)``:
+    the C++ method itself when this ONNX Runtime exposes it (one Python frame less, ~0.3 us
+    of a ~12 us call), else the public wrapper."""
+    inner, raw = getattr(session, "_sess", None), getattr(io, "_iobinding", None)
+    if inner is not None and raw is not None and hasattr(inner, "run_with_iobinding"):
+        return inner.run_with_iobinding, raw
+    return session.run_with_iobinding, io
 
 
 def pretrained_names() -> tuple[str, ...]:
@@ -182,9 +190,11 @@ class Calibrator:
                            else np.float32)
         self._local = threading.local()
 
-    def _binding(self) -> tuple[Any, NDArray[np.float64], NDArray[np.float64], NDArray[Any]]:
-        """This thread's (io_binding, prices [n_T, n_K] (a view of the bound [1, n_T, n_K]),
-        market [1, 2], out [k] (a view of the bound [1, k]))."""
+    def _binding(self) -> tuple[Any, Any, NDArray[np.float64], NDArray[np.float64],
+                                NDArray[Any]]:
+        """This thread's (run, io_binding, prices [n_T, n_K] (a view of the bound
+        [1, n_T, n_K]), market [1, 2], out [k] (a view of the bound [1, k])); ``run(io_binding,
+        None)`` runs the session on the bound buffers."""
         bound = getattr(self._local, "bound", None)
         if bound is None:
             from onnxruntime import OrtValue
@@ -196,7 +206,7 @@ class Calibrator:
             io.bind_ortvalue_input("prices", OrtValue.ortvalue_from_numpy(x))
             io.bind_ortvalue_input("market", OrtValue.ortvalue_from_numpy(m))
             io.bind_ortvalue_output(self._out[0], OrtValue.ortvalue_from_numpy(out))
-            bound = self._local.bound = (io, x[0], m, out[0])
+            bound = self._local.bound = (*_binding_runner(self._session, io), x[0], m, out[0])
         return bound  # type: ignore[no-any-return]
 
     # -- inference ------------------------------------------------------------------------
@@ -278,14 +288,12 @@ class Calibrator:
         if not (r_lo <= rate <= r_hi and q_lo <= dividend <= q_hi):
             self._market_row(market)  # raises with the message
         bound = getattr(self._local, "bound", None) or self._binding()
-        io, buf, mkt, out = bound
-        np.divide(x, market.spot, out=buf)
-        # min >= 0 is False for NaN, -inf and negatives; the sum is inf for +inf
-        if not (_MIN(buf, None) >= 0.0 and _SUM(buf, None) < math.inf):
+        run, io, buf, mkt, out = bound
+        if not _scale_quotes(x, market.spot, buf):  # NaN, inf or negative somewhere
             self._check_quotes(buf[None])
         mkt[0, 0] = rate
         mkt[0, 1] = dividend
-        self._session.run_with_iobinding(io)
+        run(io, None)
         return out.astype(np.float64)
 
     # -- scikit-learn style fit -------------------------------------------------------------

@@ -1,0 +1,26 @@
+#include "levyfast/quotes.hpp"
+#include "register.hpp"
+
+namespace levyfast::bindings {
+
+void register_quotes(py::module_& m) {
+  m.def(
+      "scale_quotes",
+      [](const py::object& prices_in, double spot, py::array_t<double> out) {
+        // a C-contiguous float64 array passes by a type check (no conversion)
+        const darray prices = py::isinstance<darray>(prices_in)
+                                  ? py::reinterpret_borrow<darray>(prices_in)
+                                  : darray::ensure(prices_in);
+        LF_REQUIRE(prices, "`prices` must be an array of real numbers");
+        LF_REQUIRE(out.size() == prices.size() && (out.flags() & py::array::c_style) &&
+                       out.writeable(),
+                   "`out` must be a writable C-contiguous float64 array of the size of `prices`");
+        LF_REQUIRE(spot > 0.0 && std::isfinite(spot), "`spot` must be positive and finite");
+        return scale_quotes(prices.data(), static_cast<std::size_t>(prices.size()), spot,
+                            out.mutable_data());
+      },
+      py::arg("prices"), py::arg("spot"), py::arg("out"),
+      "out = prices / spot; True when every scaled quote is finite and >= 0.");
+}
+
+}  // namespace levyfast::bindings
