@@ -51,6 +51,23 @@ def test_cos_reports_when_tolerance_is_out_of_reach() -> None:
         lf.price(lf.VarianceGamma(0.2, 1.0, -0.1), MKT, 100.0, 0.02, method="cos")
 
 
+def test_auto_prices_by_fft_where_cos_cannot_converge() -> None:
+    """CGMY with small C T and Y: |phi(u)| decays so slowly at one week that COS needs more
+    than max_terms; 'auto' prices that maturity by Carr-Madan FFT (checked against FFT at
+    1e-11 and put-call parity), while method='cos' still says why it cannot."""
+    model, strikes, maturities = lf.CGMY(0.3, 2.0, 2.0, 0.6), [60.0, 100.0, 160.0], [0.02, 0.5]
+    with pytest.raises(ValueError, match=r"COS cannot reach tolerance 1e-08 \* spot at T = 0.02"
+                                         r".*use method='auto'"):
+        lf.price(model, MKT, strikes, maturities, method="cos", tolerance=1e-8)
+    calls = lf.price(model, MKT, strikes, maturities, tolerance=1e-8)
+    puts = lf.price(model, MKT, strikes, maturities, kind="put", tolerance=1e-8)
+    ref = lf.price(model, MKT, strikes, maturities, method="fft", tolerance=1e-11)
+    np.testing.assert_allclose(calls, ref, rtol=0, atol=1e-7 * MKT.spot)
+    t = np.array(maturities)[:, None]
+    parity = MKT.spot * np.exp(-MKT.dividend * t) - np.array(strikes) * np.exp(-MKT.rate * t)
+    np.testing.assert_allclose(calls - puts, parity, rtol=0, atol=1e-12 * MKT.spot)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

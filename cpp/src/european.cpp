@@ -49,6 +49,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   plan.slices.resize(nT);
   plan.cos.resize(nT);
   plan.use_cos.assign(nT, 0);
+  plan.use_fft.assign(nT, 0);
   plan.nodes.assign(nT, {});
   const bool has_fallback = options.fallback_planner && options.fallback_settings;
   double shared_width = 0.0;
@@ -77,7 +78,8 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
       use_cos = cos_ok;
     }
     const COSSettings& last = has_fallback ? *options.fallback_settings : settings;
-    LF_REQUIRE(use_cos || options.may_tc,
+    plan.use_fft[i] = !use_cos && !options.may_tc && options.may_fft;
+    LF_REQUIRE(use_cos || options.may_tc || plan.use_fft[i],
                "COS cannot reach tolerance " + describe(last.tolerance) + " * spot at T = " +
                    describe(T) + " within max_terms = " + std::to_string(last.max_terms) +
                    " (the characteristic function decays too slowly); " + options.remedy);
@@ -113,8 +115,12 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   SurfacePlanOptions options;
   options.may_cos = settings.method != Method::TimeChange;
   options.may_tc = settings.method != Method::COS && has_time_change(model);
-  options.remedy = "raise max_terms or tolerance, or use method='auto' or 'time_change' where "
-                   "available";
+  // 'auto' prices a maturity that COS cannot resolve within max_terms (slowly decaying
+  // characteristic function, e.g. CGMY with small C T and Y) by Carr-Madan FFT
+  options.may_fft = settings.method == Method::Auto;
+  options.remedy = settings.method == Method::COS
+                       ? "raise max_terms or tolerance, or use method='auto'"
+                       : "raise max_terms or tolerance";
   SurfacePlan plan;
   plan_surface(model, omega, market, strikes, nK, maturities, nT, planner, cs, options, plan);
   const bool share = plan.share;
@@ -133,6 +139,9 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     if (plan.use_cos[i]) {
       if (!share) fill_exponent(plan.cos[i].n_terms, plan.cos[i].width);
       cos_put_slice(psi.data(), plan.cos[i], sl, row);
+    } else if (plan.use_fft[i]) {
+      fft_price_surface(model, market, strikes, nK, &sl.T, 1, OptionKind::Put, settings.fft,
+                        row);
     } else {
       std::vector<MixtureNode>& nodes = plan.nodes[i];
       if (nodes.empty()) time_change_nodes(model, omega, sl.T, cs.tolerance, nodes);

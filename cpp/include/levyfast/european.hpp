@@ -14,7 +14,8 @@
 namespace levyfast {
 
 enum class Method : int {
-  Auto = 0,        // per maturity: COS, or the time change (VG/NIG) where it is cheaper
+  Auto = 0,        // per maturity: COS, the time change (VG/NIG) where cheaper, FFT where COS
+                   // cannot reach the tolerance within max_terms (models without time change)
   COS = 1,
   FFT = 2,
   TimeChange = 3,  // VG, NIG and CGMY(Y=0, sigma=0) only
@@ -34,6 +35,7 @@ struct SurfacePlanOptions {
   bool may_cos = true;
   bool may_tc = false;    // the time change (the model must have one)
   bool force_tc = false;  // with may_tc: always the time change, no cost comparison
+  bool may_fft = false;   // Carr-Madan FFT where neither COS nor the time change can price
   // Tried for a maturity whose COS plan from the main planner would exceed max_terms.
   const COSPlanner* fallback_planner = nullptr;
   const COSSettings* fallback_settings = nullptr;
@@ -47,6 +49,7 @@ struct SurfacePlan {
   std::vector<MaturitySlice> slices;
   std::vector<COSPlan> cos;                      // valid where use_cos
   std::vector<char> use_cos;
+  std::vector<char> use_fft;                     // neither COS nor time change (may_fft)
   std::vector<std::vector<MixtureNode>> nodes;   // time-change nodes, where already built
   bool share = false;
   double shared_width = 0.0;

@@ -48,7 +48,9 @@ def _cached_settings(method: str, tolerance: float) -> _core.EuropeanSettings:
     """Core settings per (method, tolerance); never mutated once built, so safe to share."""
     if method == "fft":
         return FFTPricer(tolerance=tolerance)._settings()
-    return COSPricer(tolerance=tolerance)._settings(_METHOD_CODE[method])
+    settings = COSPricer(tolerance=tolerance)._settings(_METHOD_CODE[method])
+    settings.fft.tolerance = tolerance  # 'auto' falls back to FFT where COS cannot converge
+    return settings
 
 
 def price(
