@@ -9,10 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import levyfast as lf
 import numpy as np
 import pytest
 from numpy.typing import NDArray
+
+import levyfast as lf
 
 # The oracle lives with the tests (tests/oracle); `pytest bench` does not load tests/conftest.py,
 # so put tests/ on the path the way pytest's rootdir insertion does for the test suite.

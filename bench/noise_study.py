@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import sys
 
-import levyfast as lf
 import numpy as np
+
+import levyfast as lf
 
 from .conftest import MARKET, MATURITIES, STRIKES
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
-import levyfast as lf
 import numpy as np
 import pytest
+
+import levyfast as lf
 
 from .conftest import ACCURACY, MARKET, MATURITIES, SPOT, STRIKES, max_abs_error
 

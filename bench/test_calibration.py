@@ -8,11 +8,12 @@ parameters to 1e-6 (relative, or absolute for |theta| < 1).
 
 from __future__ import annotations
 
-import levyfast as lf
 import numpy as np
 import pytest
-from levyfast.calibration.least_squares import DEFAULT_STARTS
 from scipy.optimize import least_squares
+
+import levyfast as lf
+from levyfast.calibration.least_squares import DEFAULT_STARTS
 
 from .conftest import MARKET, MATURITIES, STRIKES
 

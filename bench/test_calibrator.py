@@ -10,10 +10,11 @@ of single-surface latency is computed from the recorded round times and put in e
 
 from __future__ import annotations
 
-import levyfast as lf
 import numpy as np
 import pytest
 from scipy.optimize import least_squares
+
+import levyfast as lf
 
 pytestmark = pytest.mark.bench
 

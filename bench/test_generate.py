@@ -18,10 +18,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import levyfast as lf
 import numpy as np
 import pytest
+
+import levyfast as lf
 from levyfast.data import DEFAULT_BOXES, generate_surfaces, load, write_surfaces
+
 from oracle import lewis_price
 
 pytestmark = pytest.mark.bench

@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 import warnings
 
-import levyfast as lf
 import mpmath
 import numpy as np
 import pytest
+
+import levyfast as lf
 
 from .conftest import MARKET, MATURITIES, RATE, SPOT, STRIKES
 

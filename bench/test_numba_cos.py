@@ -15,10 +15,11 @@ import os
 import sys
 from pathlib import Path
 
-import levyfast as lf
 import numba
 import numpy as np
 import pytest
+
+import levyfast as lf
 
 from .conftest import ACCURACY, MARKET, MATURITIES, SPOT, STRIKES, SURFACE_MODELS, max_abs_error
 

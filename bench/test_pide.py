@@ -12,9 +12,11 @@ import json
 import math
 from pathlib import Path
 
-import levyfast as lf
 import numpy as np
 import pytest
+
+import levyfast as lf
+
 from oracle.bermudan_cos import american_put_cos
 
 pytestmark = pytest.mark.bench

@@ -6,9 +6,10 @@ the model, so pytest-benchmark's table shows each method's time relative to the 
 
 from __future__ import annotations
 
-import levyfast as lf
 import numpy as np
 import pytest
+
+import levyfast as lf
 
 from .conftest import (
     ACCURACY,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import levyfast as lf
 import numpy as np
 import pytest
+
+import levyfast as lf
 from levyfast.cli import main
 from levyfast.data import generate_surfaces, load, write_surfaces
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import levyfast as lf
 import numpy as np
 import pytest
+
+import levyfast as lf
 from levyfast.data import check_surface, generate_surfaces
 from levyfast.data.sampling import DEFAULT_BOXES, SAMPLERS, admissible, unit_points
+
 from oracle import lewis_price
 
 ALL_MODELS = list(DEFAULT_BOXES)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import levyfast as lf
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
+import levyfast as lf
 from levyfast.data import (
     DatasetFormatError,
     generate_surfaces,

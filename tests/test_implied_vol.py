@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import math
 
-import levyfast as lf
 import mpmath
 import numpy as np
 import pytest
+
+import levyfast as lf
 from levyfast import _core
 from levyfast.implied_vol import BACKENDS, PARALLEL_THRESHOLD
+
 from oracle import black_forward_price
 
 EPS = np.finfo(float).eps

@@ -14,7 +14,8 @@ MKT = lf.Market(100.0, 0.03)
 @pytest.mark.parametrize(
     ("kwargs", "exc", "message"),
     [
-        (dict(strikes=[100.0, -1.0]), ValueError, "`strikes` of price must be in (0.0, inf); got -1.0"),
+        (dict(strikes=[100.0, -1.0]), ValueError,
+         "`strikes` of price must be in (0.0, inf); got -1.0"),
         (dict(strikes=[100.0, np.nan]), ValueError, "`strikes` of price must be finite"),
         (dict(strikes=[]), ValueError, "`strikes` of price must not be empty"),
         (dict(strikes=[[100.0]]), ValueError, "`strikes` of price must have ndim"),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import levyfast as lf
 import numba
 import numpy as np
 import pytest
+
+import levyfast as lf
 from levyfast._validation import Interval
 
 MARKET = lf.Market(100.0, 0.03, 0.0)

@@ -7,11 +7,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import MODEL_CASES
 from scipy import integrate
 
 import levyfast as lf
 from levyfast import _core
+
+from conftest import MODEL_CASES
 
 
 def test_model_ids_are_stable() -> None:

@@ -15,14 +15,16 @@ import math
 import sys
 from pathlib import Path
 
-import levyfast as lf
 import numba
 import numpy as np
 import pytest
-from conftest import MARKET, MATURITIES, MODEL_CASES, STRIKES, cos_converges_fast
+
+import levyfast as lf
 from levyfast._numba import cos as kernels
 from levyfast._numba.exponents import RAW_CUMULANTS, RAW_EXPONENTS
 from levyfast._validation import Interval
+
+from conftest import MARKET, MATURITIES, MODEL_CASES, STRIKES, cos_converges_fast
 from oracle import lewis_price
 
 BUILTINS = (lf.BlackScholes, lf.VarianceGamma, lf.CGMY, lf.NIG, lf.Merton, lf.Kou)

@@ -15,10 +15,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
+
 from levyfast import models as lf_models
 from levyfast.market import Market
 from levyfast.models import CGMY, NIG, BlackScholes, Kou, Merton, VarianceGamma
-from numpy.typing import NDArray
+
 from oracle import (
     OracleAccuracyError,
     black_forward_price,

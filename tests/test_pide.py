@@ -7,11 +7,13 @@ import json
 import math
 from pathlib import Path
 
-import levyfast as lf
 import numpy as np
 import pytest
-from oracle.bermudan_cos import american_put_cos, bermudan_put_cos
 from scipy.stats import norm
+
+import levyfast as lf
+
+from oracle.bermudan_cos import american_put_cos, bermudan_put_cos
 
 REFERENCES = json.loads(
     (Path(__file__).parent / "reference" / "pide" / "american.json").read_text()

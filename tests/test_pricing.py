@@ -9,6 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import levyfast as lf
+
 from conftest import (
     MARKET,
     MATURITIES,
@@ -17,11 +22,7 @@ from conftest import (
     has_time_change,
     supported_pairs,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from oracle import bs_price, lewis_price, mixture_price
-
-import levyfast as lf
 
 ACCURACY = 1e-6  # promised absolute accuracy, fraction of spot, at default settings
 REFERENCE = Path(__file__).parent / "reference"

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import math
 
-import levyfast as lf
 import numpy as np
 import pytest
-from conftest import MARKET, MODEL_CASES
-from levyfast import _core
-from oracle import lewis_price_grad
 from scipy.stats import norm
+
+import levyfast as lf
+from levyfast import _core
+
+from conftest import MARKET, MODEL_CASES
+from oracle import lewis_price_grad
 
 REL = 1e-7
 NEGLIGIBLE = 1e-8 * MARKET.spot

@@ -12,7 +12,6 @@ tf = pytest.importorskip("tensorflow")
 pytest.importorskip("tf2onnx")
 
 import levyfast as lf  # noqa: E402
-
 from training.architectures import ARCHITECTURES, build, build_ensemble  # noqa: E402
 from training.compact import compact_mlp  # noqa: E402
 from training.dataset import generate, load, price_jacobian  # noqa: E402

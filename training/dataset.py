@@ -8,10 +8,11 @@ K/S0 and prices only (no implied vols).
 
 from __future__ import annotations
 
-import levyfast as lf
 import numpy as np
-from levyfast.data import SurfaceDataset
 from numpy.typing import NDArray
+
+import levyfast as lf
+from levyfast.data import SurfaceDataset
 
 from .families import DIVIDEND_RANGE, RATE_RANGE, Family
 

@@ -19,8 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import levyfast as lf
 import numpy as np
+
+import levyfast as lf
 
 from .dataset import SurfaceDataset, generate, price_jacobian
 from .export import save_atomic

@@ -19,13 +19,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import levyfast
 import numpy as np
 import onnx
 import onnxruntime as ort
 import tensorflow as tf
 import tf2onnx
 import tf_keras as keras
+
+import levyfast
 
 from .compact import compact_mlp
 from .families import DIVIDEND_RANGE, RATE_RANGE

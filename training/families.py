@@ -32,10 +32,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import levyfast as lf
 import numpy as np
-from levyfast import CGMY, NIG, LevyModel, VarianceGamma
 from numpy.typing import NDArray
+
+import levyfast as lf
+from levyfast import CGMY, NIG, LevyModel, VarianceGamma
 
 __all__ = ["Family", "FAMILIES", "DEFAULT_STRIKES", "DEFAULT_MATURITIES", "CGMY_STRIKES",
            "CGMY_MATURITIES", "RATE_RANGE", "DIVIDEND_RANGE"]

@@ -47,13 +47,13 @@ class TrainConfig:
     price_weight: float = 0.0
     max_minutes: float = 9.0
     patience: int = 20
-    strikes: list[float] | None = None  # None: the family's grid
-    maturities: list[float] | None = None
+    strikes: list[float] = field(default_factory=list)  # empty: the family's grid
+    maturities: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if self.strikes is None:
+        if not self.strikes:
             self.strikes = self.spec.strikes.tolist()
-        if self.maturities is None:
+        if not self.maturities:
             self.maturities = self.spec.maturities.tolist()
 
     @property

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .implied_vol import black_implied_vol, black_price, implied_vol
 from .calibration import CalibrationResult, LeastSquaresCalibrator
 from .calibrator import Calibrator
+from .implied_vol import black_implied_vol, black_price, implied_vol
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from .models.user import UserModel, user_model
@@ -18,9 +18,9 @@ from .pricers import (
     COSPricer,
     FFTPricer,
     Greeks,
-    greeks,
     PIDEPricer,
     PIDEResult,
+    greeks,
     price,
     price_and_grad,
     price_and_grad_batch,

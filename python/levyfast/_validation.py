@@ -62,7 +62,8 @@ def as_real_array(
     try:
         arr = np.ascontiguousarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"`{name}` of {owner} must be an array of real numbers; got {value!r}") from exc
+        raise TypeError(f"`{name}` of {owner} must be an array of real numbers; "
+                        f"got {value!r}") from exc
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if arr.ndim not in allowed:
         raise ValueError(

@@ -12,6 +12,7 @@ calibration with neural networks", Risk) and Horvath, Muguruza & Tomas (2021, Qu
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -24,9 +25,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._core import scale_quotes as _scale_quotes
 from ._regrid import regrid
 from ._validation import Interval, check_array
-from ._core import scale_quotes as _scale_quotes
 from .calibration import LeastSquaresCalibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
@@ -40,7 +41,11 @@ _MODELS_BY_ID: dict[int, type[LevyModel]] = {
     cls.MODEL_ID: cls for cls in (BlackScholes, VarianceGamma, CGMY, NIG, Merton, Kou)
 }
 _OWNER = "Calibrator"
-# whole-array reductions without the ndarray-method wrappers (the fast path's two checks)
+#: COS terms per maturity the hybrid polish may use (LeastSquaresCalibrator's own default is
+#: a lower speed guard for searches from far away)
+_POLISH_MAX_TERMS = 1 << 16
+
+log = logging.getLogger(__name__)
 
 
 def _binding_runner(session: Any, io: Any) -> tuple[Any, Any]:
@@ -72,8 +77,8 @@ def _resolve(source: str | os.PathLike[str]) -> Path:
 @dataclass(frozen=True)
 class NeuralFitResult:
     """Outcome of :meth:`Calibrator.fit`: re-priced RMSE of the fitted model over the quotes
-    as given (fraction of spot), wall time in seconds, and ``status`` ("network" or
-    "hybrid")."""
+    as given (fraction of spot), wall time in seconds, and ``status``: "network", "hybrid" (polished by least squares),
+    or "network (polish failed: <why>)" when the polish did not converge."""
 
     cost: float
     time: float
@@ -332,10 +337,17 @@ class Calibrator:
         params = self.predict(data, market)
         status = "network"
         if self.hybrid:
+            # COS may use its full default budget of terms: the network's start is close to
+            # the answer, and short maturities of slowly decaying models need the terms
             polish = LeastSquaresCalibrator(self.family, x0=params, fixed=self.fixed_params,
-                                            max_nfev=self.refine_max_nfev)
-            params = polish.fit(quotes, market, quote_k, quote_t).params_
-            status = "hybrid"
+                                            max_nfev=self.refine_max_nfev,
+                                            max_terms=_POLISH_MAX_TERMS)
+            polish.fit(quotes, market, quote_k, quote_t)
+            if polish.result_.success:
+                params, status = polish.params_, "hybrid"
+            else:  # keep the network's answer and say why it was not polished
+                status = f"network (polish failed: {polish.result_.message})"
+                log.warning("%s.fit: %s", _OWNER, status)
         model = self.family.from_array(params)
         fitted = np.asarray(price(model, market, quote_k, quote_t))
         ok = np.isfinite(quotes)

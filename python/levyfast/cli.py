@@ -90,7 +90,7 @@ def _price_command(args: argparse.Namespace) -> int:
     print(f"{args.kind} prices [{surface.shape[0]} maturities x {surface.shape[1]} strikes], "
           f"method={args.method}, tolerance={args.tolerance:g} * spot")
     print("T \\ K    " + " ".join(f"{k:9.2f}" for k in strikes))
-    for t, row in zip(maturities, surface):
+    for t, row in zip(maturities, surface, strict=True):
         print(f"{t:8.4f} " + " ".join(f"{v:9.4f}" for v in row))
     print(f"{surface.size} options in {elapsed * 1e6:.1f} us per surface "
           f"(mean of {repeats} repeats, one core)")

@@ -6,7 +6,8 @@ checks, their parameter fields), so the oracle checks the package rather than re
 
 * :func:`bs_price`, :func:`black_forward_price` — closed-form Black–Scholes–Merton / Black.
 * :func:`lewis_price` — Lewis (2001) Fourier inversion with certified QUADPACK quadrature.
-* :func:`lewis_price_grad` — its parameter derivatives, by quadrature of the differentiated integrand.
+* :func:`lewis_price_grad` — its parameter derivatives, by quadrature of the differentiated
+  integrand.
 * :func:`mixture_price` — VG and NIG as Black prices averaged over their subordinator.
 * :func:`merton_series_price` — Merton (1976) Poisson series.
 * :func:`bermudan_put_cos`, :func:`american_put_cos` — Bermudan COS (Fang & Oosterlee 2009)

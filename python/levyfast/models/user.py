@@ -36,8 +36,8 @@ from numba.core.dispatcher import Dispatcher
 from numpy.typing import ArrayLike, NDArray
 
 from .._numba import cos as _cos
-from .._numba.jit import CUMULANTS_SIGNATURE, EXPONENT_SIGNATURE, Callback
 from .._numba.exponents import unknown_cumulants, unknown_strip
+from .._numba.jit import CUMULANTS_SIGNATURE, EXPONENT_SIGNATURE, Callback
 from .._validation import Interval
 from .base import LevyModel
 

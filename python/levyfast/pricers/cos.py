@@ -51,7 +51,8 @@ class COSPricer:
     max_terms: int = 1 << 16
 
     def __post_init__(self) -> None:
-        check_scalar("COSPricer", "tolerance", self.tolerance, Interval(1e-14, 1.0, closed_low=True))
+        check_scalar("COSPricer", "tolerance", self.tolerance,
+                     Interval(1e-14, 1.0, closed_low=True))
         if self.n_terms is not None:
             _check_int("n_terms", self.n_terms, 2, 1 << 24)
         if self.truncation_width is not None:

@@ -125,11 +125,12 @@ def price_batch(
     grid = prepare_grid(owner, strikes, maturities)
     threads = thread_count(owner, n_threads)
     settings = _settings(owner, method, tolerance)
-    per_row = [
+    row_rates, row_dividends = (
         None if column is None else per_row_column(owner, name, column, arr.shape[0])
         for name, column in (("rates", rates), ("dividends", dividends))
-    ]
+    )
     return _core.price_batch(
-        model_cls.MODEL_ID, arr, market.spot, market.rate, market.dividend, *per_row, grid.strikes,
+        model_cls.MODEL_ID, arr, market.spot, market.rate, market.dividend, row_rates,
+        row_dividends, grid.strikes,
         grid.maturities, kind_code(owner, kind), settings, threads,
     )

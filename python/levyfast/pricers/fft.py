@@ -35,7 +35,8 @@ class FFTPricer:
     alpha: float | None = None
 
     def __post_init__(self) -> None:
-        check_scalar("FFTPricer", "tolerance", self.tolerance, Interval(1e-14, 1.0, closed_low=True))
+        check_scalar("FFTPricer", "tolerance", self.tolerance,
+                     Interval(1e-14, 1.0, closed_low=True))
         if self.n is not None:
             if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)):
                 raise TypeError(f"`n` of FFTPricer must be an integer; got {self.n!r}")
