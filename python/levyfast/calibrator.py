@@ -77,8 +77,8 @@ def _resolve(source: str | os.PathLike[str]) -> Path:
 @dataclass(frozen=True)
 class NeuralFitResult:
     """Outcome of :meth:`Calibrator.fit`: re-priced RMSE of the fitted model over the quotes
-    as given (fraction of spot), wall time in seconds, and ``status``: "network", "hybrid" (polished by least squares),
-    or "network (polish failed: <why>)" when the polish did not converge."""
+    as given (fraction of spot), wall time in seconds, and ``status``: "network", "hybrid"
+    (polished by least squares) or "network (polish failed: <why>)"."""
 
     cost: float
     time: float
