@@ -14,10 +14,10 @@ pytest.importorskip("tf2onnx")
 import levyfast as lf  # noqa: E402
 from training.architectures import ARCHITECTURES, build, build_ensemble  # noqa: E402
 from training.compact import compact_mlp  # noqa: E402
-from training.dataset import generate, load, price_jacobian  # noqa: E402
+from training.dataset import generate, load, price_jacobian, stream  # noqa: E402
 from training.export import export  # noqa: E402
 from training.families import FAMILIES  # noqa: E402
-from training.pipeline import as_arrays, augment, make_dataset  # noqa: E402
+from training.pipeline import as_arrays, augment, make_dataset, stream_dataset  # noqa: E402
 from training.train import TrainConfig, _loss, predict, train, with_jacobian  # noqa: E402
 
 TINY = dict(n_train=512, n_val=128, epochs=1, width=16, depth=2, batch=128, max_minutes=1.0)
@@ -199,3 +199,67 @@ def test_training_data_from_a_written_dataset(tmp_path) -> None:
                            store=("price",))
     with pytest.raises(ValueError, match="parameter sigma spans"):
         load(str(tmp_path / "wide"), fam)
+    with pytest.raises(ValueError, match="parameter sigma spans"):
+        next(stream(str(tmp_path / "wide"), fam))
+
+
+def _rows(ds, n_batches=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    batches = list(ds if n_batches is None else ds.take(n_batches))
+    return tuple(np.concatenate([b[0][i].numpy() for b in batches]) for i in (0, 1)) + (
+        np.concatenate([b[1].numpy() for b in batches]),)
+
+
+def test_streamed_training_reads_the_split_shard_by_shard(tmp_path) -> None:
+    """`--data DIR` streams the train split from the shards (several shards and chunks here):
+    in order without shuffling, a permutation of the same rows with it; training from the
+    path validates on the val split."""
+    fam = FAMILIES["vg"]
+    box = {n: (fam.low[n], fam.high[n]) for n in fam.free_names}
+    path = str(tmp_path / "vg")
+    lf.data.write_surfaces(lf.VarianceGamma, 300, path, seed=4, param_box=box,
+                           rate_range=(0.0, 0.06), dividend_range=(0.0, 0.03),
+                           strikes=fam.strikes, maturities=fam.maturities, store=("price",),
+                           shard_size=64)
+    want = as_arrays(load(path, fam).split("train"))
+    ordered = stream_dataset(path, fam, split="train", batch=50, seed=0, shuffle=False,
+                             chunk_size=32)
+    for got, ref in zip(_rows(ordered), want, strict=True):
+        np.testing.assert_array_equal(got, ref)
+    n = len(want[0])
+    shuffled = stream_dataset(path, fam, split="train", batch=n, seed=0, shuffle=True,
+                              chunk_size=32, shuffle_buffer=1024)
+    prices, market, params = _rows(shuffled, 1)
+    order = np.lexsort(params.T)
+    assert not np.array_equal(params, want[2])
+    np.testing.assert_array_equal(params[order], want[2][np.lexsort(want[2].T)])
+    np.testing.assert_array_equal(prices[order], want[0][np.lexsort(want[2].T)])
+    result = train(TrainConfig(family="vg", **TINY), path, progress=lambda s: None)
+    assert set(result.metrics) == {"sigma", "nu", "theta"}
+    assert np.isfinite(result.history["val_loss"]).all()
+
+
+def test_train_and_evaluate_cli_on_a_written_dataset(tmp_path, capsys) -> None:
+    """`levyfast train --data DIR` (streamed) writes a calibrator on the dataset's grid with its
+    training report; `levyfast evaluate` scores it on fresh surfaces and writes its report."""
+    from training.cli import main
+
+    fam = FAMILIES["nig"]
+    box = {n: (fam.low[n], fam.high[n]) for n in fam.free_names}
+    data = str(tmp_path / "nig")
+    strikes = np.round(np.linspace(0.85, 1.15, 7), 10)
+    lf.data.write_surfaces(lf.NIG, 400, data, seed=1, param_box=box,
+                           rate_range=(0.0, 0.06), dividend_range=(0.0, 0.03),
+                           strikes=strikes, maturities=fam.maturities[:4], store=("price",),
+                           shard_size=128)
+    out = tmp_path / "nig.onnx"
+    assert main(["train", "--model", "nig", "--data", data, "--out", str(out), "--epochs", "1",
+                 "--width", "16", "--depth", "2", "--batch", "64", "--n-val", "64"]) == 0
+    cal = lf.Calibrator.load(out, model=lf.NIG)
+    np.testing.assert_array_equal(cal.strikes, strikes)
+    np.testing.assert_array_equal(cal.maturities, fam.maturities[:4])
+    report = json.loads((tmp_path / "nig.training.json").read_text())
+    assert set(report["validation"]) == {"alpha", "beta", "delta"}
+    assert main(["evaluate", str(out), "--n", "40", "--out-dir", str(tmp_path / "ev")]) == 0
+    evaluation = json.loads((tmp_path / "ev" / "report.json").read_text())
+    assert evaluation["n_test"] == 40 and set(evaluation["clean"]["params"]) == set(box)
+    assert "streaming the train split" in capsys.readouterr().out

@@ -26,8 +26,10 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arch", choices=["mlp", "resnet", "cnn", "transformer"], default="mlp")
     p.add_argument("--out", type=Path, required=True, help="ONNX file to write")
     p.add_argument("--data", default=None,
-                   help="dataset written by `levyfast generate` (default: generate "
-                        "--n-train + --n-val surfaces with --seed)")
+                   help="dataset written by `levyfast generate`, streamed from its shards: "
+                        "train split for training, first --n-val rows of its val split for "
+                        "validation (default: generate --n-train + --n-val surfaces with "
+                        "--seed)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n-train", type=int, default=65536, help="training surfaces (generated)")
     p.add_argument("--n-val", type=int, default=4096)
@@ -48,7 +50,7 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
 
 
 def _train(args: argparse.Namespace) -> Path:
-    from .dataset import generate, load
+    from .dataset import generate, stream
     from .export import export, save_atomic
     from .pipeline import as_arrays
     from .train import TrainConfig, train
@@ -60,10 +62,10 @@ def _train(args: argparse.Namespace) -> Path:
                          ensemble=args.ensemble, price_weight=args.price_weight,
                          max_minutes=args.max_minutes,
                          patience=args.patience)
-    data = None if args.data is None else load(args.data, config.spec)
-    if data is not None:  # the network's grid is the dataset's
-        config.strikes, config.maturities = data.strikes.tolist(), data.maturities.tolist()
-    result = train(config, data, progress=_say)
+    if args.data is not None:  # streamed from its shards; the network's grid is the dataset's
+        head = next(stream(args.data, config.spec, chunk_size=1))
+        config.strikes, config.maturities = head.strikes.tolist(), head.maturities.tolist()
+    result = train(config, args.data, progress=_say)
     check = generate(config.spec, 512, seed=args.seed + 7919, strikes=np.array(config.strikes),
                      maturities=np.array(config.maturities), sobol=False)
     prices, market, _ = as_arrays(check)

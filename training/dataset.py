@@ -8,6 +8,8 @@ K/S0 and prices only (no implied vols).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -16,7 +18,7 @@ from levyfast.data import SurfaceDataset
 
 from .families import DIVIDEND_RANGE, RATE_RANGE, Family
 
-__all__ = ["generate", "load", "price_jacobian", "SurfaceDataset"]
+__all__ = ["generate", "load", "stream", "check_family", "price_jacobian", "SurfaceDataset"]
 
 
 def generate(family: Family, n: int, *, seed: int, strikes: NDArray[np.float64],
@@ -35,10 +37,9 @@ def generate(family: Family, n: int, *, seed: int, strikes: NDArray[np.float64],
         method=family.method, tolerance=family.tolerance)
 
 
-def load(path: str, family: Family) -> SurfaceDataset:
-    """A dataset written by ``levyfast generate`` (or :func:`levyfast.data.write_surfaces`),
-    checked against the family: same model, K/S0 grid, parameters inside the box."""
-    data = lf.data.load(path)
+def check_family(data: SurfaceDataset, family: Family, path: str) -> None:
+    """Raise ``ValueError`` unless ``data`` (read from ``path``) holds the family's model on a
+    K/S0 strike grid with every parameter inside the training box."""
     if data.model_cls is not family.model_cls:
         raise ValueError(f"`data` {path!r} holds {data.model_cls.__name__} surfaces; expected "
                          f"{family.model_cls.__name__}")
@@ -50,10 +51,27 @@ def load(path: str, family: Family) -> SurfaceDataset:
         lo, hi = (family.fixed[name],) * 2 if name in family.fixed else \
             (family.low[name], family.high[name])
         col = data.params[:, j]
-        if col.min() < lo or col.max() > hi:
+        if len(col) and (col.min() < lo or col.max() > hi):
             raise ValueError(f"`data` {path!r}: parameter {name} spans [{col.min():g}, "
                              f"{col.max():g}], outside the training box [{lo:g}, {hi:g}]")
+
+
+def load(path: str, family: Family) -> SurfaceDataset:
+    """A dataset written by ``levyfast generate`` (or :func:`levyfast.data.write_surfaces`),
+    read whole and checked against the family (:func:`check_family`)."""
+    data = lf.data.load(path)
+    check_family(data, family, path)
     return data
+
+
+def stream(path: str, family: Family, *, split: str | None = None,
+           chunk_size: int = 8192) -> Iterator[SurfaceDataset]:
+    """The dataset at ``path`` (or one split) in chunks of ``chunk_size`` rows, read one
+    Parquet row group at a time (:func:`levyfast.data.iter_chunks`), each chunk checked
+    against the family: memory stays bounded by the chunk and shard sizes."""
+    for chunk in lf.data.iter_chunks(path, chunk_size, split=split):
+        check_family(chunk, family, path)
+        yield chunk
 
 
 def price_jacobian(family: Family, data: SurfaceDataset, rel_step: float = 1e-4

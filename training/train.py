@@ -11,10 +11,12 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+import levyfast as lf
+
 from .architectures import build, build_ensemble
-from .dataset import SurfaceDataset, generate, price_jacobian
+from .dataset import SurfaceDataset, generate, price_jacobian, stream
 from .families import FAMILIES, Family
-from .pipeline import as_arrays, make_dataset
+from .pipeline import as_arrays, make_dataset, stream_dataset
 
 __all__ = ["TrainConfig", "TrainResult", "train", "predict", "parameter_metrics"]
 
@@ -146,61 +148,101 @@ def with_jacobian(params: np.ndarray, jacobian: np.ndarray) -> np.ndarray:
     return np.concatenate([params, jacobian.reshape(len(params), -1)], axis=1).astype(np.float32)
 
 
-def _fit_one(config: TrainConfig, train: tuple, val: tuple, seed: int,
+@dataclass
+class _Source:
+    """Where a member's training batches come from: arrays in memory or a dataset streamed
+    from its Parquet shards. ``adapt`` are the (prices, market) the feature statistics are
+    computed on; ``n_rows`` sets the steps of an epoch."""
+
+    adapt: tuple[np.ndarray, np.ndarray]
+    n_rows: int
+    batches: Callable[[int], tf.data.Dataset]  # seed -> endless shuffled, augmented stream
+
+
+def _in_memory(config: TrainConfig, train: tuple) -> _Source:
+    return _Source((train[0], train[1]), len(train[0]),
+                   lambda seed: make_dataset(*train, batch=config.batch, seed=seed,
+                                             shuffle=True, noise=config.noise,
+                                             missing=config.missing))
+
+
+def _streamed(config: TrainConfig, path: str, n_adapt: int = 65536) -> _Source:
+    """The ``train`` split of the dataset at ``path``, streamed; statistics from its first
+    ``n_adapt`` rows (Sobol rows in order cover the box evenly)."""
+    first = next(stream(path, config.spec, split="train", chunk_size=n_adapt))
+    lo, hi = lf.data.SPLITS["train"]
+    n_rows = max(1, round(int(first.metadata["n"]) * (hi - lo)))
+    return _Source(as_arrays(first)[:2], n_rows,
+                   lambda seed: stream_dataset(path, config.spec, split="train",
+                                               batch=config.batch, seed=seed, shuffle=True,
+                                               noise=config.noise, missing=config.missing))
+
+
+def _fit_one(config: TrainConfig, source: _Source, val: tuple, seed: int,
              progress: Callable[[str], None], seconds: float) -> tuple[keras.Model, dict]:
     keras.utils.set_random_seed(seed)
     spec = config.spec
     model = build(config.arch, spec, np.array(config.strikes), np.array(config.maturities),
                   width=config.width, depth=config.depth, name=f"{config.arch}_{seed}")
-    model.get_layer("features").adapt(train[0], train[1])
-    steps = int(np.ceil(len(train[0]) / config.batch))
+    model.get_layer("features").adapt(*source.adapt)
+    steps = int(np.ceil(source.n_rows / config.batch))
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate,
                                                       decay_steps=config.epochs * steps,
                                                       alpha=1e-3)
     model.compile(optimizer=keras.optimizers.Adam(schedule),
                   loss=_loss(spec, config.price_weight))
-    ds = make_dataset(*train, batch=config.batch, seed=seed, shuffle=True,
-                      noise=config.noise, missing=config.missing)
     val_ds = make_dataset(*val, batch=4096, seed=seed + 1, shuffle=False,
                           noise=config.noise, missing=config.missing)
     callbacks = [
         keras.callbacks.EarlyStopping(patience=config.patience, restore_best_weights=True),
         _Budget(seconds, progress),
     ]
-    hist = model.fit(ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps,
-                     callbacks=callbacks, verbose=0)
+    hist = model.fit(source.batches(seed), validation_data=val_ds, epochs=config.epochs,
+                     steps_per_epoch=steps, callbacks=callbacks, verbose=0)
     return model, {k: [float(v) for v in vals] for k, vals in hist.history.items()}
 
 
-def train(config: TrainConfig, data: SurfaceDataset | None = None,
+def train(config: TrainConfig, data: SurfaceDataset | str | None = None,
           progress: Callable[[str], None] = log.info) -> TrainResult:
     """Train ``config.ensemble`` networks (averaged in one graph when more than one).
 
     ``data`` defaults to ``config.n_train + config.n_val`` Sobol surfaces drawn with
     ``config.seed``; the last ``n_val`` rows are the validation set (early stopping and the
-    reported metrics). Deterministic for a seed on a given machine.
+    reported metrics). A path instead streams the ``train`` split of a dataset written by
+    ``levyfast generate`` from its shards (its grid must be the config's) and validates on
+    the first ``n_val`` rows of its ``val`` split. Deterministic for a seed on a given machine.
     """
     start = time.perf_counter()
     tf.config.experimental.enable_op_determinism()
     spec = config.spec
-    if data is None:
-        progress(f"generating {config.n_train + config.n_val} {spec.model_cls.__name__} "
-                 f"surfaces (seed {config.seed})")
-        data = generate(spec, config.n_train + config.n_val, seed=config.seed,
-                        strikes=np.array(config.strikes), maturities=np.array(config.maturities))
-        progress(f"  done in {time.perf_counter() - start:.1f} s")
-    prices, market, params = as_arrays(data)
-    if config.price_weight > 0.0:
-        progress("price Jacobians for the price-weighted loss")
-        params = with_jacobian(params, price_jacobian(spec, data))
-    n_val = min(config.n_val, len(prices) // 5)
-    train_set = (prices[:-n_val], market[:-n_val], params[:-n_val])
-    val_set = (prices[-n_val:], market[-n_val:], params[-n_val:])
+    if isinstance(data, str):
+        if config.price_weight > 0.0:
+            raise ValueError("`price_weight` needs the data in memory (Jacobians per row); "
+                             "train from generated surfaces or a SurfaceDataset")
+        progress(f"streaming the train split of {data}")
+        val_data = next(stream(data, spec, split="val", chunk_size=config.n_val))
+        val_set = as_arrays(val_data)
+        source = _streamed(config, data)
+    else:
+        if data is None:
+            progress(f"generating {config.n_train + config.n_val} {spec.model_cls.__name__} "
+                     f"surfaces (seed {config.seed})")
+            data = generate(spec, config.n_train + config.n_val, seed=config.seed,
+                            strikes=np.array(config.strikes),
+                            maturities=np.array(config.maturities))
+            progress(f"  done in {time.perf_counter() - start:.1f} s")
+        prices, market, params = as_arrays(data)
+        if config.price_weight > 0.0:
+            progress("price Jacobians for the price-weighted loss")
+            params = with_jacobian(params, price_jacobian(spec, data))
+        n_val = min(config.n_val, len(prices) // 5)
+        val_set = (prices[-n_val:], market[-n_val:], params[-n_val:])
+        source = _in_memory(config, (prices[:-n_val], market[:-n_val], params[:-n_val]))
     members, histories = [], {}
     per_member = config.max_minutes * 60.0 / config.ensemble
     for i in range(config.ensemble):
         progress(f"training {config.arch} member {i + 1}/{config.ensemble}")
-        model, hist = _fit_one(config, train_set, val_set, config.seed + 1000 * i, progress,
+        model, hist = _fit_one(config, source, val_set, config.seed + 1000 * i, progress,
                                per_member)
         members.append(model)
         histories.update({f"{k}_{i}" if config.ensemble > 1 else k: v for k, v in hist.items()})
