@@ -128,6 +128,17 @@ def test_american_put_matches_bermudan_cos_peer(model: lf.LevyModel, spot: float
     assert np.abs(got - ref).max() <= tol, f"PIDE {got} vs Bermudan COS {ref}"
 
 
+def test_price_american_default_is_the_richardson_pricer() -> None:
+    """lf.price(method="pide", exercise="american") uses AMERICAN_PIDE: within 1e-5 of the
+    Bermudan COS oracle on the Merton case, where the plain default grid is 8e-5 off."""
+    model, market = lf.Merton(0.15, 0.1, -0.9, 0.45), lf.Market(100.0, 0.05)
+    got = lf.price(model, market, 100.0, 0.25, kind="put", method="pide", exercise="american")
+    ref = american_put_cos(model, 100.0, 100.0, 0.25, 0.05, 0.0, d=3, n_terms=1024, width=8.0)
+    assert abs(got - ref) <= 1e-5, (got, ref)
+    assert got == lf.pricers.AMERICAN_PIDE.price(model, market, 100.0, 0.25, kind="put",
+                                                 exercise="american")
+
+
 def test_bermudan_cos_oracle_with_one_date_is_european() -> None:
     model, market = SIX_MODELS["cgmy_05"], lf.Market(1.0, 0.1)
     ref = lf.price(model, market, 1.0, 1.0, kind="put", method="cos", tolerance=1e-12)

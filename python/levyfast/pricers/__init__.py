@@ -2,7 +2,7 @@
 
 from .barrier import Barrier
 from .cos import DEFAULT_TOLERANCE, HIGH_ACCURACY, COSPricer
-from .european import METHODS, PRICE_METHODS, price, price_batch
+from .european import AMERICAN_PIDE, METHODS, PRICE_METHODS, price, price_batch
 from .fft import FFTPricer
 from .pide import PIDEPricer, PIDEResult
 from .sensitivities import Greeks, greeks, price_and_grad, price_and_grad_batch
@@ -12,6 +12,7 @@ __all__ = [
     "FFTPricer",
     "PIDEPricer",
     "PIDEResult",
+    "AMERICAN_PIDE",
     "Barrier",
     "PRICE_METHODS",
     "price",
