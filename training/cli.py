@@ -66,18 +66,20 @@ def _train(args: argparse.Namespace) -> Path:
         head = next(stream(args.data, config.spec, chunk_size=1))
         config.strikes, config.maturities = head.strikes.tolist(), head.maturities.tolist()
     result = train(config, args.data, progress=_say)
+    stem = Path(args.out).with_suffix("")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    # weights first: a failed export must not lose the training (re-export from them)
+    result.model.save_weights(f"{stem}.weights.h5")
+    _curves(result.history, Path(f"{stem}.curves.png"))
     check = generate(config.spec, 512, seed=args.seed + 7919, strikes=np.array(config.strikes),
                      maturities=np.array(config.maturities), sobol=False)
     prices, market, _ = as_arrays(check)
     path, err = export(result.model, config, result.metrics, args.out, prices, market)
     _say(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB); ONNX Runtime vs TensorFlow "
          f"max relative difference {err:.1e} on 512 surfaces")
-    stem = path.with_suffix("")
     report = {"config": asdict(config), "validation": result.metrics,
               "seconds": result.seconds, "onnx_vs_tf": err, "history": result.history}
     save_atomic(json.dumps(report, indent=1).encode(), f"{stem}.training.json")
-    result.model.save_weights(f"{stem}.weights.h5")  # to re-export without retraining
-    _curves(result.history, Path(f"{stem}.curves.png"))
     return path
 
 

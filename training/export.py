@@ -77,16 +77,29 @@ def metadata(config: TrainConfig, metrics: dict[str, Any]) -> dict[str, str]:
 
 
 def verify(proto: onnx.ModelProto, model: keras.Model, prices: np.ndarray,
-           market: np.ndarray) -> float:
-    """Max |ORT - TF| relative to the parameter scale; raises if above float32 precision."""
+           market: np.ndarray, seed: int = 0) -> float:
+    """Max |ORT - TF| relative to max(|param|, 1); raises unless it is float32 rounding.
+
+    The bound is 1e-5, or 4 times the change of the TF network itself when every quote is
+    perturbed by one float32 unit roundoff (2^-24, relative): a network that inverts an
+    ill-conditioned pricing map (CGMY) amplifies rounding, and the folded scaling of the
+    compact graph rounds differently from TF's layers.
+    """
     sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     got = sess.run(None, {"prices": prices, "market": market})[0]
     want = predict(model, prices, market)
     scale = np.maximum(np.abs(want), 1.0)
     err = float(np.max(np.abs(got - want) / scale))
-    if not err <= 1e-5:
+    if err <= 1e-5:
+        return err
+    u = np.random.default_rng(seed).uniform(-1.0, 1.0, prices.shape)
+    jittered = predict(model, prices * (1.0 + 2.0**-24 * u), market)
+    rounding = float(np.max(np.abs(jittered - want) / scale))
+    if not err <= 4.0 * rounding:
         raise RuntimeError(f"ONNX export differs from TensorFlow by {err:.3e} (relative to "
-                           "max(|param|, 1)); expected float32 agreement (<= 1e-5)")
+                           f"max(|param|, 1)); float32 rounding of the inputs moves TF by "
+                           f"{rounding:.3e}, so at most {max(1e-5, 4.0 * rounding):.3e} is "
+                           "expected")
     return err
 
 
