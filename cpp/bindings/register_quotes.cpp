@@ -7,10 +7,7 @@ void register_quotes(py::module_& m) {
   m.def(
       "scale_quotes",
       [](const py::object& prices_in, double spot, py::array_t<double> out) {
-        // a C-contiguous float64 array passes by a type check (no conversion)
-        const darray prices = py::isinstance<darray>(prices_in)
-                                  ? py::reinterpret_borrow<darray>(prices_in)
-                                  : darray::ensure(prices_in);
+        const darray prices = as_doubles(prices_in);
         LF_REQUIRE(prices, "`prices` must be an array of real numbers");
         LF_REQUIRE(out.size() == prices.size() && (out.flags() & py::array::c_style) &&
                        out.writeable(),
