@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <vector>
 
@@ -50,8 +51,10 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   plan.cos.resize(nT);
   plan.use_cos.assign(nT, 0);
   plan.use_fft.assign(nT, 0);
+  plan.use_adaptive.assign(nT, 0);
   plan.nodes.assign(nT, {});
   const bool has_fallback = options.fallback_planner && options.fallback_settings;
+  constexpr double kUnavailable = std::numeric_limits<double>::infinity();
   double shared_width = 0.0;
   for (std::size_t i = 0; i < nT; ++i) {
     const double T = maturities[i];
@@ -65,22 +68,35 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
         (plan_cos_slice(model, planner, settings, slice, market.spot, cp) ||
          (has_fallback && plan_cos_slice(model, *options.fallback_planner,
                                          *options.fallback_settings, slice, market.spot, cp)));
-    if (cos_ok && options.may_tc && options.force_tc) {
-      use_cos = 0;
-    } else if (cos_ok && options.may_tc) {
-      const double cost = cos_cost(cp.n_terms, nK);
-      use_cos = cost <= time_change_cost(time_change_min_nodes(settings.tolerance), nK);
-      if (!use_cos) {
-        time_change_nodes(model, omega, T, settings.tolerance, plan.nodes[i]);
-        use_cos = cost <= time_change_cost(plan.nodes[i].size(), nK);
-      }
-    } else {
-      use_cos = cos_ok;
+    const double cos_work = cos_ok ? cos_cost(cp.n_terms, nK) : kUnavailable;
+    // The time change: shared nodes where they can be trusted, else the adaptive rule.
+    double tc_work = kUnavailable;
+    const bool tc_needed =
+        options.may_tc &&
+        (options.force_tc || !cos_ok ||
+         cos_work > time_change_cost(time_change_min_nodes(settings.tolerance), nK));
+    if (tc_needed) {
+      if (time_change_nodes(model, omega, T, settings.tolerance, plan.nodes[i]))
+        tc_work = time_change_cost(plan.nodes[i].size(), nK);
+      else if (options.may_adaptive)
+        tc_work = time_change_adaptive_cost(nK);
     }
+    const bool tc_ok = tc_work < kUnavailable;
+    if (tc_ok && options.force_tc) {
+      use_cos = 0;
+    } else {
+      use_cos = cos_ok && (!tc_ok || cos_work <= tc_work);
+    }
+    plan.use_adaptive[i] = !use_cos && tc_ok && plan.nodes[i].empty();
     const COSSettings& last = has_fallback ? *options.fallback_settings : settings;
-    plan.use_fft[i] = !use_cos && !options.may_tc && options.may_fft;
-    LF_REQUIRE(use_cos || options.may_tc || plan.use_fft[i],
-               "COS cannot reach tolerance " + describe(last.tolerance) + " * spot at T = " +
+    plan.use_fft[i] = !use_cos && !tc_ok && options.may_fft;
+    LF_REQUIRE(use_cos || tc_ok || plan.use_fft[i],
+               std::string(options.may_tc && !tc_ok
+                               ? "the time-change quadrature cannot be trusted to the "
+                                 "tolerance here (degenerate Brownian part or a law near the "
+                                 "moment boundary), and "
+                               : "") +
+                   "COS cannot reach tolerance " + describe(last.tolerance) + " * spot at T = " +
                    describe(T) + " within max_terms = " + std::to_string(last.max_terms) +
                    " (the characteristic function decays too slowly); " + options.remedy);
     if (use_cos) shared_width = std::max(shared_width, cp.width);
@@ -118,6 +134,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   // 'auto' prices a maturity that COS cannot resolve within max_terms (slowly decaying
   // characteristic function, e.g. CGMY with small C T and Y) by Carr-Madan FFT
   options.may_fft = settings.method == Method::Auto;
+  options.may_adaptive = true;
   options.remedy = settings.method == Method::COS
                        ? "raise max_terms or tolerance, or use method='auto'"
                        : "raise max_terms or tolerance";
@@ -142,10 +159,10 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     } else if (plan.use_fft[i]) {
       fft_price_surface(model, market, strikes, nK, &sl.T, 1, OptionKind::Put, settings.fft,
                         row);
+    } else if (plan.use_adaptive[i]) {
+      time_change_put_slice_adaptive(model, omega, sl, cs.tolerance, row);
     } else {
-      std::vector<MixtureNode>& nodes = plan.nodes[i];
-      if (nodes.empty()) time_change_nodes(model, omega, sl.T, cs.tolerance, nodes);
-      time_change_put_slice(nodes, sl, cs.tolerance, row);
+      time_change_put_slice(plan.nodes[i], sl, cs.tolerance, row);
     }
     if (kind == OptionKind::Call) {
       // Put–call parity C = P + D (F - K), kept on the call's own bound D (F - K)^+ so that

@@ -291,8 +291,7 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
       if (with_maturity) dirs[n_param_dirs] = {psi.data(), 1.0};
       cos_slice(psi.data(), dirs, greeks, plan.cos[i], T, ms.forward, strikes, nK, sl);
     } else {
-      std::vector<MixtureNode>& nodes = plan.nodes[i];
-      if (nodes.empty()) time_change_nodes(model, omega, T, cs.tolerance, nodes);
+      const std::vector<MixtureNode>& nodes = plan.nodes[i];
       const std::size_t full = np + (with_maturity ? 1 : 0);
       std::vector<NodeDerivative> all(full);
       node_grad.resize(nodes.size() * D);

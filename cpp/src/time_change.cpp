@@ -67,17 +67,29 @@ double base_step(double tolerance) {
   return std::min(0.25, 2.0 / std::max(std::log(1.0 / tolerance) - 2.0, 4.0));
 }
 
-// Step in t that resolves the conditional payoff's smoothed kink. Given V the Black price is a
-// function of ln x with a kink at the strike smoothed over a width
-// w = sd(V) / |d log_mean / d ln x| = sqrt(s2 / V) / |mu + s2/2| (in ln x), narrowest at the
-// top of the bulk of the mixing law. The trapezoid error on a Gaussian-smoothed kink decays
-// like exp(-2 pi^2 w^2 / dlnx^2), so dlnx <= pi w sqrt(2 / L) with L = ln(1/tol) + 2 (small
-// sigma with a strong drift, e.g. VG sigma = 0.05, theta = -0.5, otherwise loses 1e-4).
+// Step in t that resolves the conditional payoff's smoothed kinks. Given V the Black price is
+// a function of ln x with kinks at the strike: Phi(d2) and Phi(d1) are steps in V smoothed
+// over w = sd(V) / |d mean / d ln x| = sqrt(s2 / V) / |mu_eff| (in ln x), mu_eff = mu for d2
+// and mu + s2 for d1 (so the sharper is the larger |mu_eff|; not mu + s2/2, which may vanish),
+// narrowest at the top of the bulk of the mixing law. The trapezoid error on a
+// Gaussian-smoothed kink decays like exp(-2 pi^2 w^2 / dlnx^2), so dlnx <= pi w sqrt(2 / L)
+// with L = ln(1/tol) + 2 (small sigma with a strong drift, e.g. VG sigma = 0.05,
+// theta = -0.5, otherwise loses 1e-4).
 double resolution_step(const Mixing& mx, double tolerance) {
-  const double drift = std::fabs(mx.mu + 0.5 * mx.s2);
+  const double drift = std::max(std::fabs(mx.mu), std::fabs(mx.mu + mx.s2));
   if (drift == 0.0) return std::numeric_limits<double>::infinity();
-  double x_hi = mx.kind == 0 ? mx.shape + 4.0 * std::sqrt(mx.shape) + 2.0
-                             : 1.0 + 4.0 / std::sqrt(mx.shape);
+  // Top of the bulk: gamma, 4 sd above the mean; inverse Gaussian (mean 1, shape phi), 4 sd
+  // or, for a diffuse law (small phi), where its tail sqrt(2 / (pi phi x)) e^{-phi x / 2}
+  // (x >> 1) has fallen to 1e-4 (the kink's smoothing is unresolved only beyond it).
+  double x_hi = mx.shape + 4.0 * std::sqrt(mx.shape) + 2.0;
+  if (mx.kind == 1) {
+    x_hi = 1.0 + 4.0 / std::sqrt(mx.shape);
+    double x_tail = x_hi;
+    for (int it = 0; it < 8; ++it)
+      x_tail = std::max(x_hi, 2.0 / mx.shape *
+                                  (std::log(1e4) + 0.5 * std::log(2.0 / (kPi * mx.shape * x_tail))));
+    x_hi = x_tail;
+  }
   // Out-of-the-money calls weight the law by e^{log_mean}, an exponential tilt of rate
   // lambda in x that slows the tail's decay from `rate` to rate - lambda (> 0 whenever
   // E[e^X] is finite): the bulk of the tilted law reaches rate / (rate - lambda) further.
@@ -91,6 +103,24 @@ double resolution_step(const Mixing& mx, double tolerance) {
 }
 
 constexpr int kBlock = 8;
+
+// Steps walked each way before the rule gives up (the tails decay double-exponentially in t,
+// so a well-posed law needs a few hundred at most).
+constexpr int kMaxWalk = 4000;
+// The finest step, relative to base_step, that the shared rule may take for the kink.
+constexpr double kMaxStepRefinement = 1.0 / 8.0;
+// Smallest ratio (rate - lambda) / rate of the share measure's tilt of the mixing law.
+constexpr double kMinTiltRatio = 0.5;
+
+// (rate - lambda) / rate: the mixing law's tail rate left after the share-measure tilt
+// e^{lambda x} (1 when the tilt is towards small V). Gamma: 1 - (mu + s2/2) scale; inverse
+// Gaussian: 1 - 2 lambda / phi.
+double tilt_ratio(const Mixing& mx) {
+  const double lambda = (mx.mu + 0.5 * mx.s2) * mx.scale;
+  if (lambda <= 0.0) return 1.0;
+  const double rate = mx.kind == 0 ? 1.0 : 0.5 * mx.shape;
+  return (rate - lambda) / rate;
+}
 
 // ln(1 + q) for q in [0, 1], branch-free: 2 atanh(s) with s = q / (2 + q) <= 1/3, by its odd
 // series 2 sum s^(2k+1)/(2k+1) to k = 16 (truncation < 1e-17).
@@ -137,17 +167,25 @@ bool has_time_change(const ModelParams& m) {
          (m.id == ModelId::CGMY && m.p[3] == 0.0 && m.p[4] == 0.0);
 }
 
-void time_change_nodes(const ModelParams& model, double omega, double T, double tolerance,
+bool time_change_nodes(const ModelParams& model, double omega, double T, double tolerance,
                        std::vector<MixtureNode>& nodes) {
   const Mixing mx = mixing_of(model, T);
+  nodes.clear();
+  // The shared rule is trusted only where the share measure's tilt of the mixing law is mild
+  // (its bulk within twice the untilted one's reach) and the conditional payoff's smoothed
+  // kink is resolved by a bounded number of steps; elsewhere the caller uses the adaptive
+  // per-strike rule (time_change_put_slice_adaptive) or COS.
+  if (tilt_ratio(mx) < kMinTiltRatio) return false;
+  const double h_base = base_step(tolerance);
+  const double h_res = resolution_step(mx, tolerance);
+  if (!(h_res >= kMaxStepRefinement * h_base)) return false;
   // Substitution ln x = ln x0 + c sinh t, trapezoid step h; the weight of node t is
   // h c cosh(t) x p(x) = h c cosh(t) exp(E(t)) with E = ln x + ln p(x) written without logs.
-  const double h = std::min(resolution_step(mx, tolerance), base_step(tolerance));
+  const double h = std::min(h_res, h_base);
   const double log_cut = std::log(tolerance) - 4.0;
   const double log_hc = std::log(h * mx.spread);
   const double log_scale = std::log(mx.scale);
   const double drift = mx.mu + 0.5 * mx.s2;
-  nodes.clear();
   // Nodes are built in blocks of kBlock steps with the vectorised exp; each direction walks
   // outwards from t = 0 until the contributions are negligible past |t| = 1 (a bounded walk:
   // the tails decay double-exponentially in t).
@@ -155,7 +193,11 @@ void time_change_nodes(const ModelParams& model, double omega, double T, double 
   for (const double direction : {1.0, -1.0}) {
     const int first = direction > 0.0 ? 0 : 1;
     bool done = false;
-    for (int j0 = first; j0 < 4000 && !done; j0 += kBlock) {
+    for (int j0 = first; !done; j0 += kBlock) {
+      if (j0 >= kMaxWalk) {  // the tails did not decay within the walk: not this rule
+        nodes.clear();
+        return false;
+      }
       if (mx.kind == 0)
         node_block<0>(mx, log_hc, direction, j0, h, t, log_x, log_w, weight);
       else
@@ -177,6 +219,12 @@ void time_change_nodes(const ModelParams& model, double omega, double T, double 
       }
     }
   }
+  return true;
+}
+
+double time_change_adaptive_cost(std::size_t nK) {
+  // Per strike: two adaptive integrals of ~10 Gauss-Kronrod panels (15 points: exp, erfc).
+  return static_cast<double>(nK) * 2.0 * 10.0 * 15.0 * 60.0;
 }
 
 std::size_t time_change_min_nodes(double tolerance) {

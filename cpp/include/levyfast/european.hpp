@@ -36,6 +36,9 @@ struct SurfacePlanOptions {
   bool may_tc = false;    // the time change (the model must have one)
   bool force_tc = false;  // with may_tc: always the time change, no cost comparison
   bool may_fft = false;   // Carr-Madan FFT where neither COS nor the time change can price
+  // The adaptive per-strike time change where the shared nodes cannot be trusted (prices
+  // only; without it such a maturity goes to COS, or raises when COS cannot price it).
+  bool may_adaptive = false;
   // Tried for a maturity whose COS plan from the main planner would exceed max_terms.
   const COSPlanner* fallback_planner = nullptr;
   const COSSettings* fallback_settings = nullptr;
@@ -50,7 +53,8 @@ struct SurfacePlan {
   std::vector<COSPlan> cos;                      // valid where use_cos
   std::vector<char> use_cos;
   std::vector<char> use_fft;                     // neither COS nor time change (may_fft)
-  std::vector<std::vector<MixtureNode>> nodes;   // time-change nodes, where already built
+  std::vector<char> use_adaptive;                // adaptive per-strike time change
+  std::vector<std::vector<MixtureNode>> nodes;   // shared time-change nodes, where used
   bool share = false;
   double shared_width = 0.0;
   int shared_terms = 0;

@@ -27,11 +27,25 @@ struct MixtureNode {
 };
 
 // Quadrature nodes of the mixing distribution at maturity T for an absolute price tolerance
-// `tolerance` (fraction of the forward).
-void time_change_nodes(const ModelParams& model, double omega, double T, double tolerance,
+// `tolerance` (fraction of the forward). Returns false (and no nodes) where the shared rule
+// cannot be trusted to that tolerance: a strong share-measure tilt (near the moment boundary),
+// a kink too sharp for a bounded step (small Brownian part), or tails that do not decay
+// within the walk; price those maturities by time_change_put_slice_adaptive (or COS).
+bool time_change_nodes(const ModelParams& model, double omega, double T, double tolerance,
                        std::vector<MixtureNode>& nodes);
 
 double time_change_cost(std::size_t n_nodes, std::size_t nK);
+
+// Work estimate (units of time_change_cost) of time_change_put_slice_adaptive for nK strikes.
+double time_change_adaptive_cost(std::size_t nK);
+
+// Discounted put prices of one maturity by adaptive Gauss-Kronrod quadrature per strike of the
+// mixture under Q and under the share measure (see time_change_adaptive.cpp): slower than the
+// shared nodes, but certified by its error estimate in every regime; throws invalid_argument
+// when it cannot certify `tolerance` (fraction of the forward) within its work budget.
+void time_change_put_slice_adaptive(const ModelParams& model, double omega,
+                                    const MaturitySlice& slice, double tolerance,
+                                    double* put_out);
 
 // A lower bound on the number of nodes time_change_nodes returns at `tolerance` (it walks at
 // least |t| = 1 each way), so that a cheap COS slice need not build nodes to win the choice.
