@@ -107,14 +107,16 @@ COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
   k_left_.resize(kChernoffPoints);
   for (int i = 0; i < kChernoffPoints; ++i)
     k_left_[i] = finite_or_inf(cumulant_generating(model, omega, -s_left_[i]));
-  // Right tail weighted by e^x: E[e^X; X > b] <= exp(-(s-1) b + T k(s)), s in (1, s_plus).
-  const double room = strip.s_plus - 1.0;
-  s_right_ = geomspace(std::min(1e-2, 0.02 * room), std::min(0.98 * room, 2e3), kChernoffPoints);
+  // Right tail: P(X_T > b) <= exp(-s b + T k(s)), s in (0, s_plus). Unweighted, like the left:
+  // the COS put is the integral of the density against the even periodic extension of the
+  // payoff on [a, b], bounded by K, so the error from mass outside [a, b] is at most
+  // K P(X_T outside) (the call follows by exact parity). An e^x-weighted right tail would
+  // need s in (1, s_plus), which near the moment boundary (s_plus -> 1: VG near
+  // 1 - theta nu - sigma^2 nu / 2 = 0, CGMY with M near 1) gives a useless range.
+  s_right_ = geomspace(1e-2, std::min(0.98 * strip.s_plus, 2e3), kChernoffPoints);
   k_right_.resize(kChernoffPoints);
-  for (int i = 0; i < kChernoffPoints; ++i) {
-    s_right_[i] += 1.0;
+  for (int i = 0; i < kChernoffPoints; ++i)
     k_right_[i] = finite_or_inf(cumulant_generating(model, omega, s_right_[i]));
-  }
   // Re psi(u) on a geometric grid, so that |phi_T(u)| = exp(T Re psi(u)) for every T.
   u_.resize(kDecayPoints);
   re_psi_.resize(kDecayPoints);
@@ -131,7 +133,7 @@ void COSPlanner::range(double T, double mass_tol, double& a, double& b) const {
     a = std::max(a, (log_eps - T * k_left_[i]) / s_left_[i]);
   b = kInf;
   for (int i = 0; i < kChernoffPoints; ++i)
-    b = std::min(b, (T * k_right_[i] - log_eps) / (s_right_[i] - 1.0));
+    b = std::min(b, (T * k_right_[i] - log_eps) / s_right_[i]);
   // Keep the mean strictly inside (the bounds are always valid; this only guards rounding).
   const double mean = cum_.c1 * T, sd = std::sqrt(cum_.c2 * T);
   a = std::min(a, mean - sd);
@@ -179,6 +181,9 @@ bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
   } else {
     // Put error from the mass outside [a, b] is at most K P(outside): keep it below tol/4.
     planner.range(T, 0.25 * abs_tol / std::max(k_max, F), a, b);
+    // Every strike's kink inside [a, b], so that the bound above covers it (a put struck
+    // beyond b would need the e^x-weighted right tail).
+    b = std::max(b, std::log(k_max / F) + 0.01 * (b - a));
   }
   plan.a = a;
   plan.width = b - a;

@@ -52,6 +52,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   plan.use_cos.assign(nT, 0);
   plan.use_fft.assign(nT, 0);
   plan.use_adaptive.assign(nT, 0);
+  plan.use_contour.assign(nT, 0);
   plan.nodes.assign(nT, {});
   const bool has_fallback = options.fallback_planner && options.fallback_settings;
   constexpr double kUnavailable = std::numeric_limits<double>::infinity();
@@ -89,8 +90,9 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     }
     plan.use_adaptive[i] = !use_cos && tc_ok && plan.nodes[i].empty();
     const COSSettings& last = has_fallback ? *options.fallback_settings : settings;
-    plan.use_fft[i] = !use_cos && !tc_ok && options.may_fft;
-    LF_REQUIRE(use_cos || tc_ok || plan.use_fft[i],
+    plan.use_contour[i] = !use_cos && !tc_ok && options.may_contour && has_lewis_contour(model);
+    plan.use_fft[i] = !use_cos && !tc_ok && !plan.use_contour[i] && options.may_fft;
+    LF_REQUIRE(use_cos || tc_ok || plan.use_contour[i] || plan.use_fft[i],
                std::string(options.may_tc && !tc_ok
                                ? "the time-change quadrature cannot be trusted to the "
                                  "tolerance here (degenerate Brownian part or a law near the "
@@ -135,6 +137,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   // characteristic function, e.g. CGMY with small C T and Y) by Carr-Madan FFT
   options.may_fft = settings.method == Method::Auto;
   options.may_adaptive = true;
+  options.may_contour = settings.method == Method::Auto;
   options.remedy = settings.method == Method::COS
                        ? "raise max_terms or tolerance, or use method='auto'"
                        : "raise max_terms or tolerance";
@@ -159,6 +162,8 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     } else if (plan.use_fft[i]) {
       fft_price_surface(model, market, strikes, nK, &sl.T, 1, OptionKind::Put, settings.fft,
                         row);
+    } else if (plan.use_contour[i]) {
+      lewis_put_slice(model, omega, sl, cs.tolerance, row);
     } else if (plan.use_adaptive[i]) {
       time_change_put_slice_adaptive(model, omega, sl, cs.tolerance, row);
     } else {

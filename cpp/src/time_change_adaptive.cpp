@@ -18,9 +18,10 @@
 // Geman, El Karoui & Rochet (1995), J. Appl. Probab. 32.
 #include "levyfast/time_change.hpp"
 
+#include "levyfast/adaptive_quadrature.hpp"
+
 #include <algorithm>
 #include <cmath>
-#include <queue>
 #include <string>
 #include <vector>
 
@@ -105,70 +106,6 @@ double mode_of(const Law& law) {
   return -std::asinh(0.5 / law.shape);
 }
 
-// Gauss-Kronrod (7, 15) nodes on [-1, 1] (the positive half and 0) and weights.
-constexpr double kXgk[8] = {0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
-                            0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
-                            0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-                            0.207784955007898467600689403773245, 0.000000000000000000000000000000000};
-constexpr double kWgk[8] = {0.022935322010529224963732008058970, 0.063092092629978553290700663189204,
-                            0.104790010322250183839876322541518, 0.140653259715525918745189590510238,
-                            0.169004726639267902826583426598550, 0.190350578064785409913256402421014,
-                            0.204432940075298892414161999234649, 0.209482141084727828012999174891714};
-constexpr double kWg[4] = {0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
-                           0.381830050505118944950369775488975, 0.417959183673469387755102040816327};
-
-struct Piece {
-  double lo, hi, value, error;
-  bool operator<(const Piece& o) const { return error < o.error; }
-};
-
-template <class F>
-Piece gauss_kronrod(const F& f, double lo, double hi) {
-  const double c = 0.5 * (lo + hi), h = 0.5 * (hi - lo);
-  const double f0 = f(c);
-  double kron = kWgk[7] * f0, gauss = kWg[3] * f0;
-  for (int j = 0; j < 7; ++j) {
-    const double s = f(c - h * kXgk[j]) + f(c + h * kXgk[j]);
-    kron += kWgk[j] * s;
-    if (j % 2 == 1) gauss += kWg[j / 2] * s;
-  }
-  return {lo, hi, kron * h, std::fabs((kron - gauss) * h)};
-}
-
-// Globally adaptive bisection of the pieces with the largest error until the summed error
-// estimate is below `abs_tol`; throws (never returns an uncertified value) past the budget.
-template <class F>
-double adaptive_integral(const F& f, const std::vector<double>& breaks, double abs_tol) {
-  constexpr int kMaxPieces = 4000;
-  std::priority_queue<Piece> heap;
-  double total = 0.0, error = 0.0;
-  for (std::size_t i = 0; i + 1 < breaks.size(); ++i) {
-    if (!(breaks[i + 1] > breaks[i])) continue;
-    const Piece p = gauss_kronrod(f, breaks[i], breaks[i + 1]);
-    total += p.value;
-    error += p.error;
-    heap.push(p);
-  }
-  int pieces = static_cast<int>(heap.size());
-  while (error > abs_tol && pieces < kMaxPieces) {
-    const Piece worst = heap.top();
-    heap.pop();
-    const double mid = 0.5 * (worst.lo + worst.hi);
-    if (!(mid > worst.lo && mid < worst.hi)) break;  // cannot bisect further
-    const Piece a = gauss_kronrod(f, worst.lo, mid), b = gauss_kronrod(f, mid, worst.hi);
-    total += a.value + b.value - worst.value;
-    error += a.error + b.error - worst.error;
-    heap.push(a);
-    heap.push(b);
-    ++pieces;
-  }
-  LF_REQUIRE(error <= abs_tol || error <= 1e-15,
-             "time-change quadrature could not certify the requested tolerance (error estimate " +
-                 std::to_string(error) + " > " + std::to_string(abs_tol) +
-                 "); raise `tolerance` or use method='cos' or 'fft'");
-  return total;
-}
-
 // E_law[Phi(sgn d(V))], d(V) = (c0 + mu_eff V) / sqrt(s2 V), to absolute error abs_tol.
 double mixture_expectation(const Law& law, double c0, double mu_eff, double s2, double sgn,
                            double abs_tol) {
@@ -176,16 +113,33 @@ double mixture_expectation(const Law& law, double c0, double mu_eff, double s2, 
   const double mode = mode_of(law);
   const double z_lo = tail_point(law, mode, -1.0, log_eps);
   const double z_hi = tail_point(law, mode, 1.0, log_eps);
-  std::vector<double> breaks{z_lo, mode, z_hi};
-  // The step of Phi(sgn d) (where d changes sign) as a break point.
+  // Break points on the scales of the integrand's features, so that no Gauss-Kronrod panel
+  // can step over one (an adaptive rule cannot refine what none of its nodes sees): around the
+  // mode, geometric in the law's width; around the step of Phi(sgn d) at d = 0, geometric in
+  // its width in z, sigma_z = 1 / |dd/dz| = sqrt(s2) / (|mu_eff| sqrt(V*)), out to 64 widths
+  // (beyond which Phi is 0 or 1 to double precision).
+  std::vector<double> breaks{z_lo, z_hi};
+  auto add_around = [&](double centre, double width, double reach) {
+    if (!(centre > z_lo && centre < z_hi)) return;
+    breaks.push_back(centre);
+    for (double w = width; w <= reach; w *= 2.0) {
+      if (centre - w > z_lo) breaks.push_back(centre - w);
+      if (centre + w < z_hi) breaks.push_back(centre + w);
+      if (centre - w <= z_lo && centre + w >= z_hi) break;
+    }
+  };
+  const double law_width = std::min(1.0, 1.0 / std::sqrt(law.shape));
+  add_around(mode, law_width, z_hi - z_lo);
   if (mu_eff != 0.0) {
     const double v_star = -c0 / mu_eff;
     if (v_star > 0.0 && std::isfinite(v_star)) {
-      const double z_star = std::log(v_star / law.scale);
-      if (z_star > z_lo && z_star < z_hi) breaks.push_back(z_star);
+      const double step_width = std::sqrt(s2) / (std::fabs(mu_eff) * std::sqrt(v_star));
+      add_around(std::log(v_star / law.scale), std::max(0.25 * step_width, 1e-300),
+                 std::min(64.0 * step_width, z_hi - z_lo));
     }
   }
   std::sort(breaks.begin(), breaks.end());
+  breaks.erase(std::unique(breaks.begin(), breaks.end()), breaks.end());
   const double sd_unit = std::sqrt(s2 * law.scale);
   auto f = [&](double z) {
     const double lf = law.log_f(z);
@@ -197,7 +151,7 @@ double mixture_expectation(const Law& law, double c0, double mu_eff, double s2, 
     const double d = sd > 0.0 ? num / sd : (num > 0.0 ? HUGE_VAL : (num < 0.0 ? -HUGE_VAL : 0.0));
     return std::exp(lf) * 0.5 * std::erfc(-sgn * d * 0.7071067811865476);
   };
-  return adaptive_integral(f, breaks, abs_tol);
+  return quadrature::adaptive_integral<double>(f, breaks, abs_tol, "the time-change quadrature");
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ class COSPlanner {
   COSPlanner(const ModelParams& model, const COSSettings& settings);
 
   // Truncation range [a, b] for X_T such that the put error from mass outside is below
-  // `mass_tol` (right tail weighted by e^x).
+  // `mass_tol` (P(X_T < a) and P(X_T > b) each).
   void range(double T, double mass_tol, double& a, double& b) const;
   // Smallest N whose series-tail estimate (2 K/pi) int_{u_N}^inf |phi(u)|/u^2 du < abs_tol,
   // or max_terms + 1 when the tolerance cannot be met.

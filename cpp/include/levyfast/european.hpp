@@ -8,6 +8,7 @@
 #include "levyfast/common.hpp"
 #include "levyfast/cos.hpp"
 #include "levyfast/fft.hpp"
+#include "levyfast/lewis_contour.hpp"
 #include "levyfast/models.hpp"
 #include "levyfast/time_change.hpp"
 
@@ -39,6 +40,9 @@ struct SurfacePlanOptions {
   // The adaptive per-strike time change where the shared nodes cannot be trusted (prices
   // only; without it such a maturity goes to COS, or raises when COS cannot price it).
   bool may_adaptive = false;
+  // The Lewis inversion on rotated rays (lewis_contour.hpp) where COS cannot reach the
+  // tolerance and the model allows it (prices only; tried before FFT).
+  bool may_contour = false;
   // Tried for a maturity whose COS plan from the main planner would exceed max_terms.
   const COSPlanner* fallback_planner = nullptr;
   const COSSettings* fallback_settings = nullptr;
@@ -54,6 +58,7 @@ struct SurfacePlan {
   std::vector<char> use_cos;
   std::vector<char> use_fft;                     // neither COS nor time change (may_fft)
   std::vector<char> use_adaptive;                // adaptive per-strike time change
+  std::vector<char> use_contour;                 // Lewis inversion on rotated rays
   std::vector<std::vector<MixtureNode>> nodes;   // shared time-change nodes, where used
   bool share = false;
   double shared_width = 0.0;
