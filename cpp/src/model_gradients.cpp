@@ -2,6 +2,7 @@
 // (subordinator) representations: one `switch (ModelId)` per quantity, as in models.cpp.
 #include <cmath>
 
+#include "levyfast/complex_math.hpp"
 #include "levyfast/sensitivities.hpp"
 
 namespace levyfast {
@@ -33,7 +34,8 @@ cplx cgmy_rate_grad(double C, double Y, cplx z, double z0) {
     const cplx L1 = lz - l0, L2 = lz * lz - l0 * l0;
     return C * (L1 + d * (0.5 * L2 + kEulerGamma * L1));
   }
-  return -C * std::tgamma(1.0 - Y) * (std::pow(z, d) - std::pow(z0, d));
+  // z^d - z0^d = z0^d expm1(d ln(z / z0)): no cancellation for z ~ z0 (large G or M)
+  return -C * std::tgamma(1.0 - Y) * std::pow(z0, d) * cexpm1(d * std::log(z / z0));
 }
 
 // Series in x of Gamma(1 - x) = exp(gamma_E x + sum_{k>=2} zeta(k) x^k / k), kSeries terms.
@@ -103,10 +105,13 @@ cplx cgmy_y_grad(double C, double G, double M, double Y, cplx u) {
     }
     return C * deriv;
   }
-  const cplx zmY = std::pow(zm, Y), zgY = std::pow(zg, Y);
+  // Differences of powers in the stable form z0^Y expm1(Y ln(z / z0)) (see
+  // char_exponent_and_grad).
+  const cplx lrm = std::log(zm / M), lrg = std::log(zg / G);
+  const cplx em = cexpm1(Y * lrm), eg = cexpm1(Y * lrg);
   const double mY = std::pow(M, Y), gY = std::pow(G, Y);
-  const cplx B = zmY - mY + zgY - gY;
-  const cplx dB = zmY * lzm - mY * lm + zgY * lzg - gY * lg;
+  const cplx B = mY * em + gY * eg;
+  const cplx dB = mY * (lm * em + (1.0 + em) * lrm) + gY * (lg * eg + (1.0 + eg) * lrg);
   // digamma(-Y) by the recurrence psi(x) = psi(x + 1) - 1/x, twice.
   const double dg = digamma(2.0 - Y) - 1.0 / (1.0 - Y) + 1.0 / Y;
   return C * std::tgamma(-Y) * (dB - dg * B);
@@ -223,20 +228,24 @@ void char_exponent_and_grad(const ModelParams& m, double omega, const cplx* u, s
     const double lm = std::log(M), lg = std::log(G), mY = std::exp(Y * lm),
                  gY = std::exp(Y * lg);
     const double dg = digamma(2.0 - Y) - 1.0 / (1.0 - Y) + 1.0 / Y;  // digamma(-Y)
+    // The differences z^a - z0^a = z0^a expm1(a l), l = ln(z / z0), do not cancel when
+    // z ~ z0 (large G or M: z^Y and z0^Y agree to many digits, e.g. G = 1e300).
     for (std::size_t k = 0; k < n; ++k) {
-      const cplx zm = M - i * u[k], zg = G + i * u[k];
-      const cplx lzm = std::log(zm), lzg = std::log(zg);
-      const cplx zmY = std::exp(Y * lzm), zgY = std::exp(Y * lzg);
-      const cplx B = zmY - mY + zgY - gY;
+      const cplx lrm = std::log(1.0 - i * u[k] / M), lrg = std::log(1.0 + i * u[k] / G);
+      const cplx em = cexpm1(Y * lrm), eg = cexpm1(Y * lrg);  // z^Y / z0^Y - 1
+      const cplx B = mY * em + gY * eg;
       const cplx drift = i * u[k];
       if (psi) psi[k] = C * gm * B - 0.5 * sigma * sigma * u[k] * u[k] + drift * omega;
       for (std::size_t d = 0; d < n_dirs; ++d) {
         cplx g;
         switch (dirs[d]) {
           case 0: g = gm * B; break;
-          case 1: g = g1 * (zgY / zg - gY / G); break;
-          case 2: g = g1 * (zmY / zm - mY / M); break;
-          case 3: g = C * gm * (zmY * lzm - mY * lm + zgY * lzg - gY * lg - dg * B); break;
+          case 1: g = g1 * gY / G * cexpm1((Y - 1.0) * lrg); break;
+          case 2: g = g1 * mY / M * cexpm1((Y - 1.0) * lrm); break;
+          case 3:  // z^Y ln z - z0^Y ln z0 = z0^Y [ln z0 (e - 1) + e l], e = z^Y / z0^Y
+            g = C * gm *
+                (mY * (lm * em + (1.0 + em) * lrm) + gY * (lg * eg + (1.0 + eg) * lrg) - dg * B);
+            break;
           default: g = -sigma * u[k] * u[k]; break;
         }
         out[d * n + k] = g + drift * domega[dirs[d]];

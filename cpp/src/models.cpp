@@ -1,5 +1,7 @@
 #include "levyfast/models.hpp"
 
+#include "levyfast/complex_math.hpp"
+
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -26,16 +28,13 @@ void require_in(bool ok, const char* owner, const char* name, const char* interv
                      "; got " + fmt(v));
 }
 
+// -(1/nu) ln(1 + nu z), z = -i u theta + sigma^2 u^2 / 2: by log1p, so that small nu (the
+// Black-Scholes limit) keeps full precision instead of losing a factor 1/nu to rounding.
 cplx vg_raw(double sigma, double nu, double theta, cplx u) {
   const cplx i(0.0, 1.0);
-  return -std::log(1.0 - i * u * theta * nu + 0.5 * sigma * sigma * nu * u * u) / nu;
+  return -clog1p(nu * (-i * u * theta + 0.5 * sigma * sigma * u * u)) / nu;
 }
 
-// e^z - 1 accurate for small |z|: Re = expm1(x) cos y - 2 sin^2(y/2), Im = e^x sin y.
-cplx cexpm1(cplx z) {
-  const double x = z.real(), y = z.imag(), h = std::sin(0.5 * y);
-  return {std::expm1(x) * std::cos(y) - 2.0 * h * h, std::exp(x) * std::sin(y)};
-}
 
 cplx cgmy_jumps(double C, double G, double M, double Y, cplx u) {
   const cplx i(0.0, 1.0);
@@ -194,16 +193,16 @@ void char_exponent(const ModelParams& m, double omega, const cplx* u, std::size_
   switch (m.id) {
     case ModelId::VarianceGamma: {
       // psi(u) = -(1/nu) ln w + i u omega, w = 1 + sigma^2 nu u^2/2 - i u theta nu. On the real
-      // axis Re w >= 1, so ln w = ln|w| + i atan(Im w / Re w) (cheaper than the complex log).
+      // axis Re w >= 1, so ln w = ln|w| + i atan(Im w / Re w) (cheaper than the complex log);
+      // ln|w|^2 = log1p(2 q + q^2 + (b x)^2), q = a x^2, keeps small nu exact.
       const double a = 0.5 * p[0] * p[0] * p[1], b = p[2] * p[1], inv_nu = 1.0 / p[1];
       for (std::size_t k = 0; k < n; ++k) {
         if (u[k].imag() == 0.0) {
-          const double x = u[k].real(), re = 1.0 + a * x * x, im = -b * x;
-          out[k] = cplx(-0.5 * std::log(re * re + im * im) * inv_nu,
-                        -std::atan(im / re) * inv_nu + x * omega);
+          const double x = u[k].real(), q = a * x * x, im = -b * x;
+          out[k] = cplx(-0.5 * std::log1p(q * (2.0 + q) + im * im) * inv_nu,
+                        -std::atan(im / (1.0 + q)) * inv_nu + x * omega);
         } else {
-          const cplx w = 1.0 + a * u[k] * u[k] - i * b * u[k];
-          out[k] = -std::log(w) * inv_nu + i * u[k] * omega;
+          out[k] = vg_raw(p[0], p[1], p[2], u[k]) + i * u[k] * omega;
         }
       }
       return;
@@ -221,8 +220,8 @@ double cumulant_generating(const ModelParams& m, double omega, double s) {
       k = 0.5 * p[0] * p[0] * s * s;
       break;
     case ModelId::VarianceGamma: {
-      const double w = 1.0 - p[2] * p[1] * s - 0.5 * p[0] * p[0] * p[1] * s * s;
-      k = w > 0.0 ? -std::log(w) / p[1] : std::numeric_limits<double>::infinity();
+      const double z = -p[2] * p[1] * s - 0.5 * p[0] * p[0] * p[1] * s * s;  // w = 1 + z
+      k = z > -1.0 ? -std::log1p(z) / p[1] : std::numeric_limits<double>::infinity();
       break;
     }
     case ModelId::NIG: {

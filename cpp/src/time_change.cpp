@@ -109,17 +109,19 @@ constexpr int kBlock = 8;
 constexpr int kMaxWalk = 4000;
 // The finest step, relative to base_step, that the shared rule may take for the kink.
 constexpr double kMaxStepRefinement = 1.0 / 8.0;
-// Smallest ratio (rate - lambda) / rate of the share measure's tilt of the mixing law.
-constexpr double kMinTiltRatio = 0.5;
+// Largest shift of the share measure's mixing law from the law itself, |ln(mean ratio)|:
+// the nodes are placed for the latter, so the former's bulk must lie within it.
+constexpr double kMaxTiltShift = 0.6931471805599453;  // ln 2
 
-// (rate - lambda) / rate: the mixing law's tail rate left after the share-measure tilt
-// e^{lambda x} (1 when the tilt is towards small V). Gamma: 1 - (mu + s2/2) scale; inverse
-// Gaussian: 1 - 2 lambda / phi.
-double tilt_ratio(const Mixing& mx) {
+// ln of the mean of V under the share measure (V's law tilted by e^{log_mean(V)}) over its
+// mean under Q. The tilt e^{lambda x}, lambda = (mu + s2/2) scale, keeps the family: gamma
+// with scale / (1 - lambda); inverse Gaussian with mean 1 / r, r = sqrt(1 - 2 lambda / phi).
+// +inf where the tilted law does not exist (outside the moment strip).
+double tilt_shift(const Mixing& mx) {
   const double lambda = (mx.mu + 0.5 * mx.s2) * mx.scale;
-  if (lambda <= 0.0) return 1.0;
-  const double rate = mx.kind == 0 ? 1.0 : 0.5 * mx.shape;
-  return (rate - lambda) / rate;
+  const double ratio = mx.kind == 0 ? 1.0 - lambda : 1.0 - 2.0 * lambda / mx.shape;
+  if (!(ratio > 0.0)) return std::numeric_limits<double>::infinity();
+  return std::fabs(mx.kind == 0 ? std::log(ratio) : 0.5 * std::log(ratio));
 }
 
 // ln(1 + q) for q in [0, 1], branch-free: 2 atanh(s) with s = q / (2 + q) <= 1/3, by its odd
@@ -167,15 +169,21 @@ bool has_time_change(const ModelParams& m) {
          (m.id == ModelId::CGMY && m.p[3] == 0.0 && m.p[4] == 0.0);
 }
 
-bool time_change_nodes(const ModelParams& model, double omega, double T, double tolerance,
+bool time_change_nodes(const ModelParams& model, double omega, double T, double target,
                        std::vector<MixtureNode>& nodes) {
   const Mixing mx = mixing_of(model, T);
   nodes.clear();
+  // A diffuse inverse-Gaussian clock (shape ratio phi = delta T gamma << 1) leaves a bias of
+  // up to ~30 x the step's nominal tolerance (measured against the mixture oracle, NIG with
+  // phi = 1e-3 .. 0.1): build its nodes for a tolerance scaled by phi / 2 (>= 1e-3).
+  const double tolerance =
+      mx.kind == 1 ? target * std::clamp(0.5 * mx.shape, 1e-3, 1.0) : target;
   // The shared rule is trusted only where the share measure's tilt of the mixing law is mild
   // (its bulk within twice the untilted one's reach) and the conditional payoff's smoothed
   // kink is resolved by a bounded number of steps; elsewhere the caller uses the adaptive
   // per-strike rule (time_change_put_slice_adaptive) or COS.
-  if (tilt_ratio(mx) < kMinTiltRatio) return false;
+  // ... within ln 2 and within one width of ln V (spread/2 ~ sd of ln x, see place_map).
+  if (!(tilt_shift(mx) <= std::min(kMaxTiltShift, 0.5 * mx.spread))) return false;
   const double h_base = base_step(tolerance);
   const double h_res = resolution_step(mx, tolerance);
   if (!(h_res >= kMaxStepRefinement * h_base)) return false;

@@ -55,7 +55,9 @@ def entire_strip(p):  # type: ignore[no-untyped-def]
 def vg_exponent(u, p):  # type: ignore[no-untyped-def]
     """psi_raw(u) = -(1/nu) ln(1 - i u theta nu + sigma^2 nu u^2 / 2); p = (sigma, nu, theta)."""
     sigma, nu, theta = p[0], p[1], p[2]
-    return -cmath.log(1.0 - 1j * u * theta * nu + 0.5 * sigma * sigma * nu * u * u) / nu
+    z = nu * (-1j * u * theta + 0.5 * sigma * sigma * u * u)  # ln(1 + z), exact as nu -> 0
+    x, y = z.real, z.imag
+    return -complex(0.5 * math.log1p(x * (2.0 + x) + y * y), math.atan2(y, 1.0 + x)) / nu
 
 
 @jit(CUMULANTS_SIGNATURE)

@@ -43,7 +43,10 @@ class VarianceGamma(LevyModel):
 
     def _raw_exponent(self, u: NDArray[np.complex128]) -> NDArray[np.complex128]:
         s2, nu, th = self.sigma**2, self.nu, self.theta
-        return -np.log(1.0 - 1j * u * th * nu + 0.5 * s2 * nu * u * u) / nu
+        # ln(1 + z) by log1p of |1 + z|^2 - 1, exact as nu -> 0 (the Black-Scholes limit)
+        z = nu * (-1j * u * th + 0.5 * s2 * u * u)
+        x, y = z.real, z.imag
+        return -(0.5 * np.log1p(x * (2.0 + x) + y * y) + 1j * np.arctan2(y, 1.0 + x)) / nu
 
     def _raw_cumulants(self) -> tuple[float, float, float]:
         s2, nu, th = self.sigma**2, self.nu, self.theta
