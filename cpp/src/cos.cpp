@@ -117,13 +117,14 @@ COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
   k_right_.resize(kChernoffPoints);
   for (int i = 0; i < kChernoffPoints; ++i)
     k_right_[i] = finite_or_inf(cumulant_generating(model, omega, s_right_[i]));
-  // Re psi(u) on a geometric grid, so that |phi_T(u)| = exp(T Re psi(u)) for every T.
+  // Re psi(u) (or a non-increasing upper envelope of it, where |phi| has revivals between the
+  // grid points) on a geometric grid, so that |phi_T(u)| <= exp(T re_psi(u)) for every T.
   u_.resize(kDecayPoints);
   re_psi_.resize(kDecayPoints);
   std::vector<cplx> uc(kDecayPoints), psi(kDecayPoints);
   for (int j = 0; j < kDecayPoints; ++j) uc[j] = u_[j] = kDecayU0 * std::exp2(j);
   char_exponent(model, omega, uc.data(), uc.size(), psi.data());
-  for (int j = 0; j < kDecayPoints; ++j) re_psi_[j] = psi[j].real();
+  for (int j = 0; j < kDecayPoints; ++j) re_psi_[j] = decay_envelope(model, u_[j], psi[j].real());
 }
 
 void COSPlanner::range(double T, double mass_tol, double& a, double& b) const {

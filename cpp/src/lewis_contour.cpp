@@ -11,7 +11,9 @@
 // s = sgn(y). For CGMY with Y < 1 the branch points of psi(u - i/2), i (G + 1/2) and
 // -i (M - 1/2), and the poles +-i/2 lie on the imaginary axis, and Re psi -> -inf in the
 // sectors |arg u| < pi/2 (C Gamma(-Y) rho^Y 2 cos(Y arg) cos(Y pi/2) < 0), so theta = pi/4
-// is valid (the diffusion term stays bounded there). The ray integral is taken in ln rho by
+// is valid (the diffusion term stays bounded there). Kou likewise: its poles -i eta1 and
+// i eta2 lie on the imaginary axis and its jump part is bounded off them, so g ~ 1/u^2 on the
+// ray (this prices Kou with a tiny sigma, whose |phi| tends to e^{-lam T} on the real axis). The ray integral is taken in ln rho by
 // adaptive Gauss-Kronrod: no oscillation left to resolve at any distance from the money.
 #include "levyfast/lewis_contour.hpp"
 
@@ -31,7 +33,7 @@ constexpr double kTheta = 0.25 * kPi;
 }  // namespace
 
 bool has_lewis_contour(const ModelParams& model) {
-  return model.id == ModelId::CGMY && model.p[3] < 1.0;
+  return (model.id == ModelId::CGMY && model.p[3] < 1.0) || model.id == ModelId::Kou;
 }
 
 double lewis_contour_cost(std::size_t nK) {

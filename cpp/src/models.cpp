@@ -316,6 +316,12 @@ MomentStrip moment_strip(const ModelParams& m) {
   return {0.0, 0.0};
 }
 
+double decay_envelope(const ModelParams& m, double u, double re_psi) {
+  if (m.id != ModelId::Merton) return re_psi;
+  const auto& p = m.p;
+  return -0.5 * p[0] * p[0] * u * u + p[1] * std::expm1(-0.5 * p[3] * p[3] * u * u);
+}
+
 double levy_density(const ModelParams& m, double x) {
   const auto& p = m.p;
   const double ax = std::abs(x);

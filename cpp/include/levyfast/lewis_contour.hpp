@@ -12,7 +12,7 @@ namespace levyfast {
 
 // True where the rotated contour is valid: psi analytic in the open upper and lower half
 // planes off the imaginary axis and decaying in the sectors |arg u| < pi/4 and
-// |arg u - pi| < pi/4 (CGMY with Y < 1; any sigma).
+// |arg u - pi| < pi/4 (CGMY with Y < 1, any sigma; Kou).
 bool has_lewis_contour(const ModelParams& model);
 
 // Work estimate (units of cos_cost) of lewis_put_slice for nK strikes.

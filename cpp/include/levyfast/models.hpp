@@ -57,6 +57,11 @@ struct MomentStrip {
 };
 MomentStrip moment_strip(const ModelParams& m);
 
+// A bound of Re psi(u) for real u >= 0 that does not increase with u, given re_psi = Re psi(u):
+// re_psi itself where it is monotone; Merton's -sigma^2 u^2/2 + lam (e^{-s_j^2 u^2/2} - 1)
+// (|phi| revives near u = 2 pi k / mu_j, which a sampled Re psi steps over).
+double decay_envelope(const ModelParams& m, double u, double re_psi);
+
 // Lévy density k(x) of the jump part (0 at x == 0 and for Black–Scholes).
 double levy_density(const ModelParams& m, double x);
 
