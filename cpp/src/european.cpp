@@ -83,14 +83,19 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
         tc_work = time_change_adaptive_cost(nK);
     }
     const bool tc_ok = tc_work < kUnavailable;
+    // The rotated-ray Lewis inversion: per strike, so dearer than COS unless COS needs a
+    // very long series (slowly decaying |phi|).
+    const double contour_work = options.may_contour && has_lewis_contour(model)
+                                    ? lewis_contour_cost(nK)
+                                    : kUnavailable;
     if (tc_ok && options.force_tc) {
       use_cos = 0;
     } else {
-      use_cos = cos_ok && (!tc_ok || cos_work <= tc_work);
+      use_cos = cos_ok && cos_work <= std::min(tc_work, contour_work);
     }
     plan.use_adaptive[i] = !use_cos && tc_ok && plan.nodes[i].empty();
     const COSSettings& last = has_fallback ? *options.fallback_settings : settings;
-    plan.use_contour[i] = !use_cos && !tc_ok && options.may_contour && has_lewis_contour(model);
+    plan.use_contour[i] = !use_cos && !tc_ok && contour_work < kUnavailable;
     plan.use_fft[i] = !use_cos && !tc_ok && !plan.use_contour[i] && options.may_fft;
     LF_REQUIRE(use_cos || tc_ok || plan.use_contour[i] || plan.use_fft[i],
                std::string(options.may_tc && !tc_ok

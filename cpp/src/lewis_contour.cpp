@@ -8,10 +8,11 @@
 // rotate into the ray u = rho e^{i sgn(y) theta}, on which e^{iuy} decays like
 // e^{-|y| rho sin theta}:
 //   I = Re[e^{i s theta} int_0^inf exp(i y rho e^{i s theta}) g(rho e^{i s theta}) d rho],
-// s = sgn(y). For CGMY with Y < 1 the branch points of psi(u - i/2), i (G + 1/2) and
-// -i (M - 1/2), and the poles +-i/2 lie on the imaginary axis, and Re psi -> -inf in the
-// sectors |arg u| < pi/2 (C Gamma(-Y) rho^Y 2 cos(Y arg) cos(Y pi/2) < 0), so theta = pi/4
-// is valid (the diffusion term stays bounded there). Kou likewise: its poles -i eta1 and
+// s = sgn(y). For CGMY the branch points of psi(u - i/2), i (G + 1/2) and -i (M - 1/2), and
+// the poles +-i/2 lie on the imaginary axis, and Re psi ~ C Gamma(-Y) rho^Y 2 cos(Y theta)
+// cos(Y pi/2) -> -inf on the ray when Y theta < pi/2 (Gamma(-Y) cos(Y pi/2) < 0 for every
+// Y in (0, 2)), so theta = pi / (4 max(1, Y)) is valid (the diffusion term stays bounded for
+// theta <= pi/4). Kou likewise: its poles -i eta1 and
 // i eta2 lie on the imaginary axis and its jump part is bounded off them, so g ~ 1/u^2 on the
 // ray (this prices Kou with a tiny sigma, whose |phi| tends to e^{-lam T} on the real axis). The ray integral is taken in ln rho by
 // adaptive Gauss-Kronrod: no oscillation left to resolve at any distance from the money.
@@ -28,12 +29,15 @@ namespace levyfast {
 namespace {
 
 constexpr double kPi = 3.141592653589793;
-constexpr double kTheta = 0.25 * kPi;
+// Angle of the rays (see above).
+double ray_angle(const ModelParams& model) {
+  return model.id == ModelId::CGMY ? 0.25 * kPi / std::max(1.0, model.p[3]) : 0.25 * kPi;
+}
 
 }  // namespace
 
 bool has_lewis_contour(const ModelParams& model) {
-  return (model.id == ModelId::CGMY && model.p[3] < 1.0) || model.id == ModelId::Kou;
+  return model.id == ModelId::CGMY || model.id == ModelId::Kou;
 }
 
 double lewis_contour_cost(std::size_t nK) {
@@ -45,10 +49,11 @@ void lewis_put_slice(const ModelParams& model, double omega, const MaturitySlice
                      double tolerance, double* put_out) {
   const double T = sl.T, F = sl.forward, c = omega * T;
   const cplx i(0.0, 1.0);
+  const double theta = ray_angle(model);
   for (std::size_t j = 0; j < sl.nK; ++j) {
     const double kappa = sl.strikes[j] / F, y = c - std::log(kappa);
     const double sgn = y >= 0.0 ? 1.0 : -1.0;
-    const cplx dir = std::polar(1.0, sgn * kTheta);
+    const cplx dir = std::polar(1.0, sgn * theta);
     // Integrand in t = ln rho (d rho = rho dt).
     auto f = [&](double t) -> cplx {
       const double rho = std::exp(t);

@@ -1,6 +1,6 @@
 // Lewis (2001) Fourier inversion along rays in the complex plane, per strike: the fallback for
 // maturities whose characteristic function decays too slowly for COS and that have no time
-// change (CGMY with small Y and small C T: |phi(u)| ~ |u|^(-2 C T) on the real axis).
+// change (CGMY with small C T, Kou with a tiny sigma: |phi(u)| decays slowly or not at all).
 #pragma once
 
 #include <cstddef>
@@ -11,8 +11,8 @@
 namespace levyfast {
 
 // True where the rotated contour is valid: psi analytic in the open upper and lower half
-// planes off the imaginary axis and decaying in the sectors |arg u| < pi/4 and
-// |arg u - pi| < pi/4 (CGMY with Y < 1, any sigma; Kou).
+// planes off the imaginary axis and bounded or decaying in the sectors of the rays (CGMY, any
+// Y and sigma; Kou).
 bool has_lewis_contour(const ModelParams& model);
 
 // Work estimate (units of cos_cost) of lewis_put_slice for nK strikes.
