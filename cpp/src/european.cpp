@@ -13,6 +13,8 @@ namespace levyfast {
 namespace {
 
 constexpr double kPi = 3.141592653589793;
+// Largest variance of ln(S_T) priced (see plan_surface).
+constexpr double kMaxLogVariance = 1e5;
 
 std::string describe(double v) {
   std::ostringstream os;
@@ -53,8 +55,10 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   plan.use_fft.assign(nT, 0);
   plan.use_adaptive.assign(nT, 0);
   plan.use_contour.assign(nT, 0);
+  plan.use_series.assign(nT, 0);
   plan.nodes.assign(nT, {});
   const bool has_fallback = options.fallback_planner && options.fallback_settings;
+  const double variance_rate = cumulants(model).c2;
   constexpr double kUnavailable = std::numeric_limits<double>::infinity();
   double shared_width = 0.0;
   for (std::size_t i = 0; i < nT; ++i) {
@@ -64,6 +68,18 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
              std::exp(-market.rate * T), strikes, nK};
     COSPlan& cp = plan.cos[i];
     char& use_cos = plan.use_cos[i];
+    if (options.may_series && model.id == ModelId::BlackScholes) {
+      plan.use_series[i] = 1;  // exact and cheapest
+      continue;
+    }
+    // Beyond a standard deviation of ~316 in log-price no method here is certified (the
+    // Fourier ranges and quadratures lose all precision; e.g. NIG delta = 1e300).
+    LF_REQUIRE((model.id == ModelId::Merton && options.may_series) ||
+                   variance_rate * T <= kMaxLogVariance,
+               "the model's variance of ln(S_T) at T = " + describe(T) + " is " +
+                   describe(variance_rate * T) + " > " + describe(kMaxLogVariance) +
+                   " (a standard deviation above 316 in log-price): outside the domain the "
+                   "pricers certify; check the parameters");
     const bool cos_ok =
         options.may_cos &&
         (plan_cos_slice(model, planner, settings, slice, market.spot, cp) ||
@@ -88,16 +104,21 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     const double contour_work = options.may_contour && has_lewis_contour(model)
                                     ? lewis_contour_cost(nK)
                                     : kUnavailable;
+    const double series_work = options.may_series && has_merton_series(model)
+                                   ? merton_series_cost(model, T, nK)
+                                   : kUnavailable;
     if (tc_ok && options.force_tc) {
       use_cos = 0;
     } else {
-      use_cos = cos_ok && cos_work <= std::min(tc_work, contour_work);
+      use_cos = cos_ok && cos_work <= std::min({tc_work, contour_work, series_work});
     }
+    plan.use_series[i] = !use_cos && series_work < kUnavailable;
     plan.use_adaptive[i] = !use_cos && tc_ok && plan.nodes[i].empty();
     const COSSettings& last = has_fallback ? *options.fallback_settings : settings;
-    plan.use_contour[i] = !use_cos && !tc_ok && contour_work < kUnavailable;
-    plan.use_fft[i] = !use_cos && !tc_ok && !plan.use_contour[i] && options.may_fft;
-    LF_REQUIRE(use_cos || tc_ok || plan.use_contour[i] || plan.use_fft[i],
+    plan.use_contour[i] = !use_cos && !tc_ok && !plan.use_series[i] && contour_work < kUnavailable;
+    plan.use_fft[i] =
+        !use_cos && !tc_ok && !plan.use_series[i] && !plan.use_contour[i] && options.may_fft;
+    LF_REQUIRE(use_cos || tc_ok || plan.use_series[i] || plan.use_contour[i] || plan.use_fft[i],
                std::string(options.may_tc && !tc_ok
                                ? "the time-change quadrature cannot be trusted to the "
                                  "tolerance here (degenerate Brownian part or a law near the "
@@ -143,6 +164,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   options.may_fft = settings.method == Method::Auto;
   options.may_adaptive = true;
   options.may_contour = settings.method == Method::Auto;
+  options.may_series = settings.method == Method::Auto;
   options.remedy = settings.method == Method::COS
                        ? "raise max_terms or tolerance, or use method='auto'"
                        : "raise max_terms or tolerance";
@@ -167,6 +189,11 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     } else if (plan.use_fft[i]) {
       fft_price_surface(model, market, strikes, nK, &sl.T, 1, OptionKind::Put, settings.fft,
                         row);
+    } else if (plan.use_series[i]) {
+      if (model.id == ModelId::BlackScholes)
+        black_scholes_put_slice(model, sl, row);
+      else
+        merton_put_slice(model, omega, sl, cs.tolerance, row);
     } else if (plan.use_contour[i]) {
       lewis_put_slice(model, omega, sl, cs.tolerance, row);
     } else if (plan.use_adaptive[i]) {

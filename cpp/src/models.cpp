@@ -301,10 +301,14 @@ MomentStrip moment_strip(const ModelParams& m) {
     case ModelId::Merton:
       return {kInf, kInf};
     case ModelId::VarianceGamma: {
-      // Roots of 1 - theta nu s - sigma^2 nu s^2 / 2 = 0.
-      const double s2 = p[0] * p[0], th = p[2];
-      const double disc = std::sqrt(th * th + 2.0 * s2 / p[1]);
-      return {(th + disc) / s2, (-th + disc) / s2};
+      // Roots of 1 - theta nu s - sigma^2 nu s^2 / 2 = 0: (disc +- theta) / sigma^2 with
+      // disc = sqrt(theta^2 + 2 sigma^2 / nu); the root where disc and theta nearly cancel
+      // (small sigma) as 2 / (nu (disc -+ theta)) instead.
+      const double s2 = p[0] * p[0], th = p[2], nu = p[1];
+      const double disc = std::sqrt(th * th + 2.0 * s2 / nu);
+      const double s_minus = th < 0.0 ? 2.0 / (nu * (disc - th)) : (disc + th) / s2;
+      const double s_plus = th > 0.0 ? 2.0 / (nu * (disc + th)) : (disc - th) / s2;
+      return {std::isnan(s_minus) ? kInf : s_minus, std::isnan(s_plus) ? kInf : s_plus};
     }
     case ModelId::CGMY:
       return {p[1], p[2]};

@@ -255,7 +255,10 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
   // price-grade plan of price_surface.
   options.fallback_planner = &price_planner;
   options.fallback_settings = &settings;
-  options.remedy = "for CGMY this happens near Y = 0 at short maturities; raise the tolerance";
+  options.remedy =
+      "exact sensitivities have no certified method here (CGMY near Y = 0 or VG/NIG with a "
+      "near-degenerate Brownian part or near the moment boundary, at short maturities); raise "
+      "the tolerance, or price with levyfast.price, whose per-strike fallbacks cover it";
   SurfacePlan plan;
   plan_surface(model, omega, market, strikes, nK, maturities, nT, planner, cs, options, plan);
   const bool share = plan.share;

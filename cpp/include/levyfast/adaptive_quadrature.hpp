@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdio>
 #include <complex>
 #include <queue>
 #include <string>
@@ -80,10 +81,12 @@ Value adaptive_integral(const F& f, const std::vector<double>& breaks, double ab
     heap.push(b);
     ++panels;
   }
-  LF_REQUIRE(error <= abs_tol && std::isfinite(std::abs(total)),
-             std::string(what) + " could not certify the requested tolerance (error estimate " +
-                 std::to_string(error) + " > " + std::to_string(abs_tol) +
-                 "); raise `tolerance`");
+  if (!(error <= abs_tol && std::isfinite(std::abs(total)))) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, " could not certify the requested accuracy (error estimate "
+                  "%.3g > %.3g after %d panels); raise `tolerance`", error, abs_tol, panels);
+    throw std::invalid_argument(std::string(what) + buf);
+  }
   return total;
 }
 

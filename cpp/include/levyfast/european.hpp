@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "levyfast/closed_form.hpp"
 #include "levyfast/common.hpp"
 #include "levyfast/cos.hpp"
 #include "levyfast/fft.hpp"
@@ -43,6 +44,9 @@ struct SurfacePlanOptions {
   // The Lewis inversion on rotated rays (lewis_contour.hpp) where COS cannot reach the
   // tolerance and the model allows it (prices only; tried before FFT).
   bool may_contour = false;
+  // Black–Scholes in closed form, Merton by its Poisson series where cheaper than COS or where
+  // COS cannot price (prices only).
+  bool may_series = false;
   // Tried for a maturity whose COS plan from the main planner would exceed max_terms.
   const COSPlanner* fallback_planner = nullptr;
   const COSSettings* fallback_settings = nullptr;
@@ -59,6 +63,7 @@ struct SurfacePlan {
   std::vector<char> use_fft;                     // neither COS nor time change (may_fft)
   std::vector<char> use_adaptive;                // adaptive per-strike time change
   std::vector<char> use_contour;                 // Lewis inversion on rotated rays
+  std::vector<char> use_series;                  // closed form (BS) or Merton's series
   std::vector<std::vector<MixtureNode>> nodes;   // shared time-change nodes, where used
   bool share = false;
   double shared_width = 0.0;

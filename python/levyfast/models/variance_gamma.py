@@ -37,7 +37,7 @@ class VarianceGamma(LevyModel):
     }
 
     def _check_cross_constraints(self) -> None:
-        v = 1.0 - self.theta * self.nu - 0.5 * self.sigma**2 * self.nu
+        v = 1.0 - self.theta * self.nu - 0.5 * self.sigma * self.sigma * self.nu  # no OverflowError
         if not v > 0.0:
             self._raise_cross("1 - theta*nu - sigma**2*nu/2 > 0", v)
 

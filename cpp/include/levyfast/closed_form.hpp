@@ -1,0 +1,32 @@
+// Closed-form and series prices: Black–Scholes (Black 1976 on the forward) and Merton's (1976)
+// Poisson mixture of Black prices. Exact up to rounding, so also where Fourier methods lose
+// their footing (a vanishing or a huge volatility, point-mass jumps).
+#pragma once
+
+#include <cstddef>
+
+#include "levyfast/cos.hpp"
+#include "levyfast/models.hpp"
+
+namespace levyfast {
+
+// e^{log_weight} times the undiscounted out-of-the-money-side Black value per unit forward:
+// E[(e^X - kappa)^+] for k = ln kappa > 0, E[(kappa - e^X)^+] otherwise, where X is normal
+// with variance `variance` and E[e^X] = e^{log_mean} (limits at variance 0 and inf included).
+double black_otm(double log_mean, double variance, double k, double kappa,
+                 double log_weight = 0.0);
+
+// Discounted Black–Scholes put prices of one maturity (sigma = model.p[0]).
+void black_scholes_put_slice(const ModelParams& model, const MaturitySlice& slice,
+                             double* put_out);
+
+// True for Merton, whose Poisson series prices every maturity.
+bool has_merton_series(const ModelParams& model);
+// Work estimate (units of cos_cost) of merton_put_slice at maturity T for nK strikes.
+double merton_series_cost(const ModelParams& model, double T, std::size_t nK);
+// Discounted put prices of one maturity by Merton's series, truncated where the Poisson
+// weights under Q and under the share measure left out are below `tolerance` (fraction of F).
+void merton_put_slice(const ModelParams& model, double omega, const MaturitySlice& slice,
+                      double tolerance, double* put_out);
+
+}  // namespace levyfast

@@ -1,0 +1,111 @@
+#include "levyfast/closed_form.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace levyfast {
+
+namespace {
+
+constexpr double kInvSqrt2 = 0.7071067811865476;
+
+// Phi(x) = erfc(-x / sqrt 2) / 2, exact in both tails (no 1 - Phi cancellation).
+double norm_cdf(double x) { return 0.5 * std::erfc(-x * kInvSqrt2); }
+
+// Phi(d) of a degenerate normal (variance 0): the step at 0, 1/2 on it.
+double step_cdf(double numerator) {
+  return numerator > 0.0 ? 1.0 : (numerator < 0.0 ? 0.0 : 0.5);
+}
+
+}  // namespace
+
+double black_otm(double log_mean, double variance, double k, double kappa, double log_weight) {
+  const double sd = std::sqrt(variance);
+  const double sgn = k > 0.0 ? 1.0 : -1.0;
+  // d1 = (log_mean - k)/sd + sd/2, d2 = d1 - sd; written so that sd -> 0 and sd -> inf
+  // give their limits without 0/0 or inf - inf.
+  double n1, n2;
+  if (sd > 0.0 && std::isfinite(sd)) {
+    const double d1 = (log_mean - k) / sd + 0.5 * sd, d2 = d1 - sd;
+    n1 = norm_cdf(sgn * d1);
+    n2 = norm_cdf(sgn * d2);
+  } else if (sd > 0.0) {  // infinite variance: the share measure puts S_T at +inf, Q at 0
+    n1 = sgn > 0.0 ? 1.0 : 0.0;
+    n2 = sgn > 0.0 ? 0.0 : 1.0;
+  } else {
+    n1 = n2 = step_cdf(sgn * (log_mean - k));
+  }
+  // The weight enters the exponentials, so that a tiny weight times a huge e^{log_mean}
+  // neither overflows nor underflows on the way.
+  const double share = n1 > 0.0 ? std::exp(log_weight + log_mean) * n1 : 0.0;
+  const double value = sgn * (share - kappa * std::exp(log_weight) * n2);
+  return std::max(value, 0.0);
+}
+
+void black_scholes_put_slice(const ModelParams& model, const MaturitySlice& sl, double* put_out) {
+  const double variance = model.p[0] * model.p[0] * sl.T;
+  for (std::size_t j = 0; j < sl.nK; ++j) {
+    const double kappa = sl.strikes[j] / sl.forward, k = std::log(kappa);
+    double put = black_otm(0.0, variance, k, kappa);
+    if (k > 0.0) put += kappa - 1.0;  // parity with E[e^X] = 1
+    put_out[j] = sl.discount * std::max(sl.forward * put, std::max(sl.strikes[j] - sl.forward, 0.0));
+  }
+}
+
+bool has_merton_series(const ModelParams& model) { return model.id == ModelId::Merton; }
+
+namespace {
+
+// Range [lo, hi] of jump counts n holding all but `log_eps` (log) of the Poisson(rate) mass
+// and of the share measure's Poisson(rate e^{mu_j + s_j^2/2}) mass.
+void poisson_range(double rate, double share_rate, double log_eps, long& lo, long& hi) {
+  const double r_lo = std::min(rate, share_rate), r_hi = std::max(rate, share_rate);
+  // Chernoff-type margin: k sd + k^2 about each mode covers tails below e^{-k^2/2}-ish.
+  const double k = std::sqrt(2.0 * std::max(-log_eps, 1.0)) + 2.0;
+  lo = static_cast<long>(std::max(0.0, std::floor(r_lo - k * std::sqrt(r_lo) - k * k)));
+  hi = static_cast<long>(std::ceil(r_hi + k * std::sqrt(r_hi) + k * k + 2.0));
+}
+
+}  // namespace
+
+double merton_series_cost(const ModelParams& model, double T, std::size_t nK) {
+  const double rate = model.p[1] * T;
+  const double share = rate * std::exp(model.p[2] + 0.5 * model.p[3] * model.p[3]);
+  long lo, hi;
+  poisson_range(rate, share, std::log(1e-16), lo, hi);
+  return static_cast<double>(hi - lo + 1) * static_cast<double>(nK) * 60.0;
+}
+
+void merton_put_slice(const ModelParams& model, double omega, const MaturitySlice& sl,
+                      double tolerance, double* put_out) {
+  const auto& p = model.p;
+  const double T = sl.T, s2 = p[0] * p[0], lam = p[1], mu = p[2], sj2 = p[3] * p[3];
+  const double rate = lam * T;
+  const double jump_log_mean = mu + 0.5 * sj2;  // ln E[e^J]
+  const double share_rate = rate * std::exp(jump_log_mean);
+  long lo, hi;
+  poisson_range(rate, share_rate, std::log(0.01 * tolerance), lo, hi);
+  LF_REQUIRE(hi - lo < 50'000'000,
+             "Merton's series would need " + std::to_string(hi - lo) +
+                 " terms (lam T and e^{mu_j} lam T are too large); the work budget is 5e7");
+  const double log_rate = std::log(rate > 0.0 ? rate : 1.0);
+  for (std::size_t j = 0; j < sl.nK; ++j) {
+    const double kappa = sl.strikes[j] / sl.forward, k = std::log(kappa);
+    // Given n jumps, ln S_T/F ~ N(omega T + n mu, s2 T + n sj2): a Black price with
+    // log-mean omega T + n (mu + sj2/2) + s2 T / 2 and variance s2 T + n sj2.
+    double sum = 0.0;
+    for (long n = lo; n <= hi; ++n) {
+      const double log_w = rate > 0.0 ? -rate + n * log_rate - std::lgamma(n + 1.0)
+                                      : (n == 0 ? 0.0 : -INFINITY);
+      if (log_w < -745.0) continue;
+      const double log_mean = omega * T + n * jump_log_mean + 0.5 * s2 * T;
+      const double v = s2 * T + n * sj2;
+      sum += black_otm(log_mean, v, k, kappa, log_w);
+    }
+    double put = sum;
+    if (k > 0.0) put += kappa - 1.0;
+    put_out[j] = sl.discount * std::max(sl.forward * put, std::max(sl.strikes[j] - sl.forward, 0.0));
+  }
+}
+
+}  // namespace levyfast
