@@ -344,3 +344,15 @@ def test_unstable_stepping_raises_instead_of_returning_garbage() -> None:
     pricer = lf.PIDEPricer(nx=2048, nt=20, implicit_band=1)
     with pytest.raises(ValueError, match="PIDE time stepping is unstable"):
         pricer.price(lf.CGMY(1.0, 5.0, 5.0, 1.9), MARKET, 100.0, 1.0, kind="put")
+
+
+def test_price_pide_rejects_tolerance_it_cannot_honour() -> None:
+    model = SIX_MODELS["bs"]
+    with pytest.raises(ValueError, match=r"`tolerance` of price does not apply to method='pide'"
+                                         r".*got 1e-13"):
+        lf.price(model, MARKET, 100.0, 1.0, method="pide", tolerance=1e-13)
+    # The default is accepted (and is what every method='pide' call passes implicitly).
+    got = lf.price(model, MARKET, 100.0, 1.0, kind="call", method="pide",
+                   tolerance=lf.pricers.cos.DEFAULT_TOLERANCE)
+    ref = lf.price(model, MARKET, 100.0, 1.0, kind="call", method="cos", tolerance=1e-12)
+    assert abs(got - ref) < 1e-3
