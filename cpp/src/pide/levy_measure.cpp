@@ -77,8 +77,11 @@ void add_gauss(const ModelParams& m, double a, double b, double c, CellMoments& 
     for (int s = -1; s <= 1; s += 2) {
       const double y = mid + s * half * kGLx[q];
       const double wk = half * kGLw[q] * density(m, y);
+      if (wk == 0.0) continue;  // an underflowed tail: e^y may overflow there (inf * 0)
       acc.mass += wk;
-      acc.first += wk * (compensator(y) - c);
+      // e^y k(y) as e^(y + ln k) where e^y alone overflows (reaches beyond y = 700).
+      acc.first += y > 700.0 ? wk * (y + 1.0 - c) - std::exp(y + std::log(wk))
+                             : wk * (compensator(y) - c);
       acc.second += wk * (y - c) * (y + c);
     }
   }

@@ -409,7 +409,9 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   auto store = [&](std::size_t iT, std::size_t iK, double T, double K, const Interpolated& p) {
     double pv = K * p.value, dv = K * p.dx / S, gv = K * (p.dxx - p.dx) / (S * S);
     if (parity) {
-      pv += S * std::exp(-q * T) - K * std::exp(-r * T);
+      const double forward_value = S * std::exp(-q * T) - K * std::exp(-r * T);
+      // The put was kept within its bounds; rounding of the sum must not undo that.
+      pv = std::max(pv + forward_value, std::max(forward_value, 0.0));
       dv += std::exp(-q * T);
     }
     LF_REQUIRE(std::isfinite(pv) && std::isfinite(dv) && std::isfinite(gv),
