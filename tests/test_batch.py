@@ -75,3 +75,44 @@ def test_batch_per_row_rates_and_dividends() -> None:
 def test_batch_per_row_market_validation(name: str, value, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         lf.price_batch(lf.VarianceGamma, _vg_params(2)[:2], MKT, K, T, **{name: value})
+
+
+_THREADS_UNDER_MEMORY_LIMIT = r"""
+import resource
+import numpy as np
+import levyfast as lf
+from levyfast import _core
+
+# 3 GiB of address space: far fewer than 1000 thread stacks (8 MiB each) fit, so thread
+# creation fails part-way; the pool must fall back to the threads it has, not abort.
+limit = 3 << 30
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+mkt = lf.Market(100.0, 0.03, 0.0)
+params = np.tile([0.12, 0.2, -0.14], (3000, 1))
+out = lf.price_batch(lf.VarianceGamma, params, mkt, [90.0, 100.0], [0.5], "put", n_threads=1000)
+ref = lf.price(lf.VarianceGamma(0.12, 0.2, -0.14), mkt, [90.0, 100.0], [0.5], "put")
+assert out.shape == (3000, 1, 2) and np.array_equal(out, np.broadcast_to(ref, out.shape))
+# The implied-volatility runner (chunks of 4096 quotes): 1000 chunks on up to 1000 threads.
+n = 1000 * 4096
+prices = np.full(n, float(lf.black_price(100.0, 100.0, 1.0, 0.2, 1.0, "call")))
+status, iv = _core.black_implied_vol(prices, np.full(n, 100.0), np.full(n, 100.0), np.ones(n),
+                                     np.ones(n), 1.0, 1000)
+assert status == 0 and np.allclose(iv, 0.2, atol=1e-12), (status, iv[:3])
+print("OK")
+"""
+
+
+def test_thread_creation_failure_falls_back_instead_of_aborting() -> None:
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", _THREADS_UNDER_MEMORY_LIMIT],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, f"rc={res.returncode}\n{res.stdout}\n{res.stderr}"
+    assert res.stdout.strip() == "OK"
+
+
+def test_absurd_thread_count_raises() -> None:
+    with pytest.raises(ValueError, match=r"`n_threads` of price_batch must be in \[1, 1024\]"
+                                         r".*got 2000"):
+        lf.price_batch(lf.VarianceGamma, _vg_params(4), MKT, K, T, "put", n_threads=2000)

@@ -117,3 +117,38 @@ def test_batch_rejects_bad_rows_and_shapes() -> None:
         lf.price_batch(M, good, MKT, [100.0], [1.0])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="`n_threads` of price_batch"):
         lf.price_batch(lf.VarianceGamma, good, MKT, [100.0], [1.0], n_threads=0)
+
+
+_FFT_DEGENERATE_VG = r"""
+import numpy as np
+import levyfast as lf
+
+mkt = lf.Market(100.0, 0.03, 0.01)
+for sigma in (1e-300, 1e-200, 1e-170, 1e-100):
+    for theta in (-0.15, 0.15):
+        try:
+            p = lf.price(lf.VarianceGamma(sigma, 0.3, theta), mkt, [90.0, 100.0], 0.1,
+                         method="fft")
+        except ValueError as e:
+            assert "FFT pricer" in str(e), e
+            print("ValueError")
+        else:
+            assert np.all(np.isfinite(p)) and np.all(p >= 0.0), p
+            print("price")
+"""
+
+
+def test_fft_degenerate_vg_sigma_raises_instead_of_crashing() -> None:
+    """VG sigma <= 1e-200 used to segfault the FFT pricer (a NaN moment strip gave an infinite
+    log-strike period and an out-of-range interpolation-table index); run in a subprocess so a
+    crash fails this test instead of killing pytest."""
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", _FFT_DEGENERATE_VG], capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, f"rc={res.returncode}\n{res.stdout}\n{res.stderr}"
+    assert len(res.stdout.split()) == 8
+    with pytest.raises(ValueError, match=r"FFT pricer: the model's exponential-moment strip"):
+        lf.price(lf.VarianceGamma(1e-200, 0.3, -0.15), lf.Market(100.0, 0.03, 0.01), 100.0, 0.1,
+                 method="fft")

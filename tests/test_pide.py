@@ -344,3 +344,193 @@ def test_unstable_stepping_raises_instead_of_returning_garbage() -> None:
     pricer = lf.PIDEPricer(nx=2048, nt=20, implicit_band=1)
     with pytest.raises(ValueError, match="PIDE time stepping is unstable"):
         pricer.price(lf.CGMY(1.0, 5.0, 5.0, 1.9), MARKET, 100.0, 1.0, kind="put")
+
+
+def test_price_pide_rejects_tolerance_it_cannot_honour() -> None:
+    model = SIX_MODELS["bs"]
+    with pytest.raises(ValueError, match=r"`tolerance` of price does not apply to method='pide'"
+                                         r".*got 1e-13"):
+        lf.price(model, MARKET, 100.0, 1.0, method="pide", tolerance=1e-13)
+    # The default is accepted (and is what every method='pide' call passes implicitly).
+    got = lf.price(model, MARKET, 100.0, 1.0, kind="call", method="pide",
+                   tolerance=lf.pricers.cos.DEFAULT_TOLERANCE)
+    ref = lf.price(model, MARKET, 100.0, 1.0, kind="call", method="cos", tolerance=1e-12)
+    assert abs(got - ref) < 1e-3
+
+
+# --- Extreme but valid inputs (issue 16): a correct price or a clear ValueError, never a wrong
+# or negative price, never a hang. -------------------------------------------------------------
+
+EXTREME_MARKET = lf.Market(100.0, 0.03, 0.01)
+
+
+def _bs(spot: float, strike: float, t: float, r: float, q: float, vol: float, kind: str) -> float:
+    sd = vol * math.sqrt(t)
+    d1 = (math.log(spot / strike) + (r - q) * t) / sd + 0.5 * sd
+    call = spot * math.exp(-q * t) * norm.cdf(d1) - strike * math.exp(-r * t) * norm.cdf(d1 - sd)
+    return call if kind == "call" else call - spot * math.exp(-q * t) + strike * math.exp(-r * t)
+
+
+@pytest.mark.parametrize(
+    ("model", "maturity", "match"),
+    [
+        # sd(X_T) = 3e11: the domain would be absurd (was [20.14, 0.20, -19.74]).
+        (lf.BlackScholes(1e12), 0.1, r"cannot resolve this distribution at maturity T = 0.1 "
+                                     r"\(sd\(X_T\) = sqrt\(c2 T\) = 3.16228e\+11.*> 0.5"),
+        # sd(X_T) = 3e-9, far below the grid step (was a negative put).
+        (lf.BlackScholes(1e-8), 0.1, r"sd\(X_T\) is below the grid step h = .*nx = 2048"),
+        # A maturity of 1e6 years: sd(X_T) = 200.
+        (lf.BlackScholes(0.2), 1e6, r"at maturity T = 1e\+06 .*resolves sd\(X_T\) up to about"),
+        # A left tail decaying like e^(-1e-9 |y|): sd(X_T) = 5e6.
+        (lf.CGMY(1.0, 1e-9, 5.0, 0.5), 1.0, r"cannot resolve this distribution at maturity T = 1"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["put", "call"])
+def test_unresolvable_distribution_raises(model: lf.LevyModel, maturity: float, match: str,
+                                          kind: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        lf.PIDEPricer().price(model, EXTREME_MARKET, [80.0, 100.0, 120.0], maturity, kind=kind)
+
+
+@pytest.mark.parametrize("sigma_j", [1e-300, 1e-12, 1e-6])
+def test_merton_point_mass_jumps_match_cos(sigma_j: float) -> None:
+    """Jump sizes with a spread far below the grid step are a near point mass at mu_j: the cell
+    integrals are exact (were 6.892 vs 9.837 at 1e-300, and no return at 1e-12)."""
+    model = lf.Merton(0.15, 0.1, -0.9, sigma_j)
+    strikes = np.array([80.0, 100.0, 120.0])
+    for kind in ("put", "call"):
+        got = lf.PIDEPricer().price(model, EXTREME_MARKET, strikes, 1.0, kind=kind)
+        ref = lf.price(model, EXTREME_MARKET, strikes, 1.0, kind=kind, method="cos",
+                       tolerance=1e-10)
+        assert np.abs(got - ref).max() < 1e-4 * EXTREME_MARKET.spot, (kind, got, ref)
+
+
+@pytest.mark.parametrize("sigma", [1e-6, 1e-9, 1e-12])
+def test_variance_gamma_tiny_sigma_matches_cos(sigma: float) -> None:
+    """sigma = 1e-6 used to run for many minutes (the density's length scale 1e-11 split every
+    cell into 1e8 sub-cells) and the density lost all digits in theta y / sigma^2 - rate |y|."""
+    model = lf.VarianceGamma(sigma, 0.3, -0.15)
+    strikes = np.array([90.0, 100.0, 110.0])
+    got = lf.PIDEPricer().price(model, EXTREME_MARKET, strikes, 1.0, kind="put")
+    ref = lf.price(lf.VarianceGamma(1e-6, 0.3, -0.15), EXTREME_MARKET, strikes, 1.0, kind="put",
+                   method="cos")  # sigma below 1e-6 changes the price by far less than 1e-6
+    assert np.abs(got - ref).max() < 1e-4 * EXTREME_MARKET.spot, (got, ref)
+
+
+def test_extreme_rates_price_within_no_arbitrage_bounds() -> None:
+    """A rate of 800 made the put's far-field asymptote negative at the domain's end ('unstable'
+    or 'internal error'); the answers are the bounds, which Black–Scholes gives in closed form."""
+    model = lf.BlackScholes(0.2)
+    market = lf.Market(100.0, 800.0, 0.0)
+    strikes = [90.0, 100.0, 110.0]
+    put = lf.PIDEPricer().price(model, market, strikes, 1.0, kind="put")
+    call = lf.PIDEPricer().price(model, market, strikes, 1.0, kind="call")
+    for k, p, c in zip(strikes, put, call):
+        assert p == pytest.approx(_bs(100.0, k, 1.0, 800.0, 0.0, 0.2, "put"), abs=1e-6)
+        assert c == pytest.approx(_bs(100.0, k, 1.0, 800.0, 0.0, 0.2, "call"), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("model", "market", "maturity"),
+    [
+        (lf.VarianceGamma(1.47e-11, 0.0995, -0.66), lf.Market(100.0, -0.05, 0.02), 0.1),
+        (lf.CGMY(0.174, 6.01, 14.86, 1.19), lf.Market(100.0, 0.03, 3.0), 0.1),
+        (lf.Kou(0.00173, 1.249, 0.0533, 3687.0, 2330.0), lf.Market(100.0, -0.05, 0.02), 1.0),
+        (lf.NIG(1.0095, 0.0, 0.004), lf.Market(100.0, 800.0, 0.02), 30.0),
+    ],
+)
+@pytest.mark.parametrize("kind", ["put", "call"])
+def test_prices_never_leave_the_no_arbitrage_range(model: lf.LevyModel, market: lf.Market,
+                                                   maturity: float, kind: str) -> None:
+    """Cases that returned -1e-14 calls (parity rounding) or 'internal error: non-finite jump
+    stencil' (e^y overflowing beyond y = 700 in the NIG reach, times a density of 0)."""
+    strikes = np.array([80.0, 100.0, 125.0])
+    got = lf.PIDEPricer().price(model, market, strikes, maturity, kind=kind)
+    disc, fwd = math.exp(-market.rate * maturity), market.spot * math.exp(-market.dividend * maturity)
+    lower = np.maximum(fwd - strikes * disc, 0.0) if kind == "call" else np.maximum(strikes * disc - fwd, 0.0)
+    upper = np.full(3, fwd) if kind == "call" else strikes * disc
+    slack = 1e-12 * market.spot  # the bounds themselves, rounded differently
+    assert np.all(got >= lower - slack) and np.all(got <= upper + slack), (got, lower, upper)
+    assert np.all(got >= 0.0)
+
+
+def test_work_budget_is_checked_before_solving() -> None:
+    model = lf.VarianceGamma(0.12, 0.2, -0.14)
+    barrier = lf.Barrier(80.0, monitoring=100_000)
+    with pytest.raises(ValueError, match=r"PIDE solve would take about .* operations .*"
+                                         r"100000 monitoring segment\(s\).*above the budget"):
+        lf.PIDEPricer(nt=1).price(model, EXTREME_MARKET, 100.0, 1.0, barrier=barrier)
+    with pytest.raises(ValueError, match=r"PIDE solve would .*reduce `nx`"):
+        lf.PIDEPricer(nx=1 << 22, nt=1, implicit_band=4096).price(model, EXTREME_MARKET, 100.0, 1.0)
+
+
+_HANG_CASES = r"""
+import time
+import levyfast as lf
+mkt = lf.Market(100.0, 0.03, 0.01)
+cases = [
+    lambda: lf.PIDEPricer().price(lf.VarianceGamma(1e-6, 0.3, -0.15), mkt, 100.0, 1.0),
+    lambda: lf.PIDEPricer().price(lf.CGMY(1.0, 1e-9, 5.0, 0.5), mkt, 100.0, 1.0),
+    lambda: lf.PIDEPricer().price(lf.Merton(0.15, 0.1, -0.1, 1e-12), mkt, 100.0, 1.0),
+    lambda: lf.PIDEPricer(nt=1).price(lf.BlackScholes(0.2), mkt, 100.0, 1.0,
+                                      barrier=lf.Barrier(80.0, monitoring=100_000)),
+]
+for case in cases:
+    t = time.time()
+    try:
+        out = case()
+    except ValueError as e:
+        out = "ValueError"
+    print(type(out).__name__, round(time.time() - t, 1), flush=True)
+"""
+
+
+def test_former_hangs_return_promptly() -> None:
+    """VG sigma=1e-6, CGMY G=1e-9, Merton sigma_j=1e-12 ran for > 14 minutes; in a subprocess
+    with a bounded timeout so a hang fails the test instead of blocking the run."""
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-c", _HANG_CASES], capture_output=True, text=True,
+                         timeout=240)
+    assert res.returncode == 0, res.stderr
+    kinds = [line.split()[0] for line in res.stdout.splitlines()]
+    assert kinds == ["float", "str", "float", "float"], res.stdout
+
+
+_INTERRUPTIBLE = r"""
+import sys, time
+import levyfast as lf
+print("start", flush=True)
+t = time.time()
+try:
+    lf.PIDEPricer(nt=1).price(lf.VarianceGamma(0.12, 0.2, -0.14), lf.Market(100.0, 0.03, 0.01),
+                              100.0, 1.0, barrier=lf.Barrier(80.0, monitoring=50_000))
+except KeyboardInterrupt:
+    print("interrupted", round(time.time() - t, 2), flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+def test_long_solve_stops_on_ctrl_c() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTIBLE], stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "start"
+        time.sleep(1.0)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        latency = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 3 and out.startswith("interrupted"), out
+    assert latency < 10.0

@@ -55,12 +55,18 @@ void register_pide(py::module_& m) {
         double* pp = price.mutable_data();
         double* pd = delta.mutable_data();
         double* pg = gamma.mutable_data();
+        // Ctrl-C during a long solve: the core calls this between time steps (GIL released);
+        // a pending signal becomes KeyboardInterrupt (or the handler's exception).
+        const pide::InterruptCheck interrupt = [] {
+          py::gil_scoped_acquire acquire;
+          if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+        };
         {
           py::gil_scoped_release release;
           validate_grid(pk, nK, pt, nT);
           pide::price_surface(model, Market{spot, rate, dividend}, pk, nK, pt, nT,
                               static_cast<OptionKind>(kind), static_cast<pide::Exercise>(exercise),
-                              barrier, settings, pp, pd, pg);
+                              barrier, settings, pp, pd, pg, interrupt);
         }
         return std::make_tuple(price, delta, gamma);
       },

@@ -226,7 +226,7 @@ struct Lagrange {
 
   // Upper bound of the interpolation error of e^{i theta x}, |e^{i theta x}| = 1.
   double error_bound(double theta) const {
-    if (theta >= kPi) return max_gain;
+    if (!(theta >= 0.0 && theta < kPi)) return max_gain;  // also NaN: never index response[]
     const double t2 = theta * theta, t4 = t2 * t2;
     const int k = static_cast<int>(std::ceil(theta * (kResponsePoints / kPi)));
     return std::min(err_const * t4 * t4, response[k]);
@@ -434,6 +434,14 @@ MaturityPlan plan_maturity(const Context& c, double T, DampedSpectrum& spec, con
   p.alpha = choose_alpha(c, T);
   p.gain = std::exp(-p.alpha * p.k_min) / kPi;
   p.L = c.settings.eta > 0.0 ? 2.0 * kPi / c.settings.eta : choose_span(c, p);
+  // A non-finite period (an infinite or NaN Chernoff bound from a degenerate moment generating
+  // function) would give a zero or NaN grid spacing and out-of-range grid indices below.
+  if (!(std::isfinite(p.L) && p.L > 0.0 && std::isfinite(p.alpha) && std::isfinite(p.gain))) {
+    throw std::invalid_argument(cannot_reach(
+        c.settings, T, "the model's moment generating function gives no finite log-strike "
+                       "period (L = " + fmt_short(p.L) + ", alpha = " + fmt_short(p.alpha) +
+                       "); the parameters are at a degenerate limit"));
+  }
   spec.reset(p.alpha, 2.0 * kPi / p.L);
   if (c.settings.n > 0) {
     p.J = p.N = static_cast<std::size_t>(c.settings.n);
@@ -507,6 +515,14 @@ void fft_price_surface(const ModelParams& model, const Market& market, const dou
   if (nK == 0 || nT == 0) return;
 
   const MomentStrip strip = moment_strip(model);
+  // The strip sizes alpha and the alias bounds; a NaN end (e.g. 0/0 at a degenerate parameter
+  // such as VG sigma so small that sigma^2 underflows) would make every size below NaN.
+  LF_REQUIRE(!std::isnan(strip.s_plus) && !std::isnan(strip.s_minus) && strip.s_plus > 1.0,
+             "FFT pricer: the model's exponential-moment strip (s_minus, s_plus) = (" +
+                 fmt_short(strip.s_minus) + ", " + fmt_short(strip.s_plus) +
+                 ") cannot size the transform (it needs s_plus > 1, no NaN): a parameter is at "
+                 "a degenerate limit for the strip's formula (e.g. a volatility whose square "
+                 "underflows); use a less extreme parameter or another method");
   LF_REQUIRE(settings.alpha == 0.0 || settings.alpha + 1.0 < strip.s_plus,
              "`alpha` of FFTSettings must satisfy alpha + 1 < s_plus = " + fmt(strip.s_plus) +
                  " (E[S_T^(alpha+1)] finite for this model); got " + fmt(settings.alpha));
@@ -569,7 +585,13 @@ void fft_price_surface(const ModelParams& model, const Market& market, const dou
         const double k = std::log(K / S0) - drift, ek = std::exp(k);
         // Eq. 5 on the grid, Lagrange-interpolated: e^{alpha k} c(k) = sum_i l_i values_i / pi.
         const double pos = (k - k_first) / lambda;
-        const std::size_t m0 = static_cast<std::size_t>(std::floor(pos) - (kStencil / 2 - 1));
+        const double first_node = std::floor(pos) - (kStencil / 2 - 1);
+        // The plan leaves kStencil / 2 nodes of margin around every strike; a non-finite or
+        // out-of-range position (never expected) must not index outside the transform.
+        LF_REQUIRE(first_node >= 0.0 && first_node + kStencil <= static_cast<double>(N),
+                   "internal error: FFT grid does not cover strike " + fmt(K) + " at maturity " +
+                       fmt(T) + "; please report the inputs");
+        const std::size_t m0 = static_cast<std::size_t>(first_node);
         lag.weights(pos - static_cast<double>(m0), w);
         double damped = 0.0;
         for (int s = 0; s < kStencil; ++s)

@@ -3,6 +3,7 @@
 // instruction set of the CPU.
 
 #include "levyfast/implied_vol.hpp"
+#include "levyfast/parallel.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -81,8 +82,9 @@ void run_chunks(std::size_t n, std::size_t chunk, int n_threads, const Work& wor
       work(start, std::min(n, start + chunk));
   };
   std::vector<std::thread> pool;
-  pool.reserve(workers);
-  for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(loop);
+  // Threads the system cannot create (memory or process limits) are replaced by the calling
+  // thread taking part, instead of std::terminate from an unjoined pool.
+  if (start_threads(pool, workers, loop) < workers) loop();
   for (auto& thread : pool) thread.join();
 }
 

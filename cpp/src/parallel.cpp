@@ -49,8 +49,9 @@ void parallel_rows(std::size_t n, int n_threads, std::size_t chunk,
     work();
   } else {
     std::vector<std::thread> pool;
-    pool.reserve(workers);
-    for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(work);
+    // Fewer threads than asked when the system cannot create more: the calling thread then
+    // joins in, so the rows are done (by one thread at worst) instead of aborting the process.
+    if (start_threads(pool, workers, work) < workers) work();
     for (auto& t : pool) t.join();
   }
   if (error) std::rethrow_exception(error);

@@ -56,10 +56,12 @@ double OptionConditions::far_field(double x, double tau, bool left) const {
   if (barrier_.kind != BarrierKind::None && knocked_out(x)) return rebate_;
   const double fwd = std::exp(x - dividend_ * tau) - std::exp(-rate_ * tau);  // S e^-q tau - K e^-r tau
   double v;
+  // Floored at 0, the no-arbitrage bound: where a large drift (r - q) tau moves the money
+  // into the domain, the asymptote itself turns negative near the ends.
   if (kind_ == OptionKind::Put)
-    v = left ? -fwd : 0.0;
+    v = left ? std::max(-fwd, 0.0) : 0.0;
   else
-    v = left ? 0.0 : fwd;
+    v = left ? 0.0 : std::max(fwd, 0.0);
   if (american()) v = std::max(v, payoff(x));
   return v;
 }

@@ -3,11 +3,22 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <string>
 
 namespace levyfast::pide {
 
 namespace {
+
+// Gauss sub-cells of one jump stencil, at most (8 density evaluations each).
+constexpr std::size_t kMaxSubCells = std::size_t{1} << 22;
+
+std::string fmt_short(double v) {
+  std::ostringstream os;
+  os.precision(6);
+  os << v;
+  return os.str();
+}
 
 // 8-point Gauss–Legendre rule on [-1, 1] (Abramowitz & Stegun, Table 25.4).
 constexpr double kGLx[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
@@ -31,35 +42,98 @@ double compensator(double y) {
   return sum;
 }
 
+// Decay rates (G, M) of the variance gamma density e^(-G|y|) / (nu |y|) (y < 0) and
+// e^(-M y) / (nu y) (y > 0), without the cancellation of rate +- theta / sigma^2 at small sigma:
+// G M = 2 / (nu sigma^2), and the smaller rate is 2 / (nu (disc + |theta|)),
+// disc = sqrt(theta^2 + 2 sigma^2 / nu) (the larger one is +inf once sigma^2 underflows).
+struct Rates {
+  double left, right;
+};
+Rates vg_rates(const ModelParams& m) {
+  const double s2 = m.p[0] * m.p[0], nu = m.p[1], th = m.p[2];
+  const double sum = std::sqrt(th * th + 2.0 * s2 / nu) + std::abs(th);
+  const double small = 2.0 / (nu * sum);
+  double large = sum / s2;
+  if (std::isnan(large)) large = std::numeric_limits<double>::infinity();
+  return th < 0.0 ? Rates{small, large} : Rates{large, small};
+}
+
+// The Lévy density of the PIDE's quadrature: levy_density, except the variance gamma one in
+// the cancellation-free form above (its exponent theta y / sigma^2 - rate |y| loses every digit
+// at small sigma).
+double density(const ModelParams& m, double y) {
+  if (m.id == ModelId::VarianceGamma) {
+    if (y == 0.0) return std::numeric_limits<double>::infinity();
+    const Rates r = vg_rates(m);
+    const double ay = std::abs(y);
+    return std::exp(-(y < 0.0 ? r.left : r.right) * ay) / (m.p[1] * ay);
+  }
+  return levy_density(m, y);
+}
+
 void add_gauss(const ModelParams& m, double a, double b, double c, CellMoments& acc) {
   const double mid = 0.5 * (a + b), half = 0.5 * (b - a);
   for (int q = 0; q < 4; ++q) {
     for (int s = -1; s <= 1; s += 2) {
       const double y = mid + s * half * kGLx[q];
-      const double wk = half * kGLw[q] * levy_density(m, y);
+      const double wk = half * kGLw[q] * density(m, y);
+      if (wk == 0.0) continue;  // an underflowed tail: e^y may overflow there (inf * 0)
       acc.mass += wk;
-      acc.first += wk * (compensator(y) - c);
+      // e^y k(y) as e^(y + ln k) where e^y alone overflows (reaches beyond y = 700).
+      acc.first += y > 700.0 ? wk * (y + 1.0 - c) - std::exp(y + std::log(wk))
+                             : wk * (compensator(y) - c);
       acc.second += wk * (y - c) * (y + c);
     }
   }
 }
 
-// The shortest length over which the Lévy density changes by O(1) away from 0.
-double length_scale(const ModelParams& m) {
+// The shortest lengths over which the Lévy density changes by O(1) away from 0, on the left
+// and on the right (the density decreases in |y| on each side at least this fast).
+Rates length_scales(const ModelParams& m) {
   const auto& p = m.p;
+  const double inf = std::numeric_limits<double>::infinity();
   switch (m.id) {
-    case ModelId::BlackScholes: return std::numeric_limits<double>::infinity();
+    case ModelId::BlackScholes: return {inf, inf};
     case ModelId::VarianceGamma: {
-      const double s2 = p[0] * p[0];
-      const double rate = std::sqrt(2.0 / p[1] + p[2] * p[2] / s2) / p[0];
-      return 1.0 / (rate + std::abs(p[2]) / s2);
+      const Rates r = vg_rates(m);
+      return {1.0 / r.left, 1.0 / r.right};
     }
-    case ModelId::CGMY: return 1.0 / std::max(p[1], p[2]);
-    case ModelId::NIG: return 1.0 / (p[0] + std::abs(p[1]));
-    case ModelId::Merton: return p[3];
-    case ModelId::Kou: return 1.0 / std::max(p[3], p[4]);
+    case ModelId::CGMY: return {1.0 / p[1], 1.0 / p[2]};
+    case ModelId::NIG: {
+      const double l = 1.0 / (p[0] + std::abs(p[1]));
+      return {l, l};
+    }
+    case ModelId::Merton: return {p[3], p[3]};
+    case ModelId::Kou: return {1.0 / p[4], 1.0 / p[3]};
   }
-  return 1.0;
+  return {1.0, 1.0};
+}
+
+// Merton: the Gaussian jump density lam N(mu, sj^2) integrated over [a, b] in closed form
+// (exact for any sj, also far below the grid step, where quadrature misses the spike):
+// mass lam dPhi, and with c the cell's node, int (y + 1 - e^y - c) k and int (y^2 - c^2) k.
+double phi(double z) { return std::isfinite(z) ? 0.3989422804014327 * std::exp(-0.5 * z * z) : 0.0; }
+double z_phi(double z) { return std::isfinite(z) ? z * phi(z) : 0.0; }
+// Phi(hi) - Phi(lo) without cancellation in either tail.
+double normal_mass(double lo, double hi) {
+  constexpr double r2 = 0.7071067811865476;
+  if (lo >= 0.0) return 0.5 * (std::erfc(lo * r2) - std::erfc(hi * r2));
+  if (hi <= 0.0) return 0.5 * (std::erfc(-hi * r2) - std::erfc(-lo * r2));
+  return 1.0 - 0.5 * (std::erfc(hi * r2) + std::erfc(-lo * r2));
+}
+void add_merton(const ModelParams& m, double a, double b, double c, CellMoments& acc) {
+  const double lam = m.p[1], mu = m.p[2], sj = m.p[3];
+  const double lo = (a - mu) / sj, hi = (b - mu) / sj;
+  const double mass = normal_mass(lo, hi);
+  if (mass == 0.0) return;
+  const double dphi = phi(lo) - phi(hi);
+  const double m1 = mu * mass + sj * dphi;  // int y N
+  const double m2 = mu * mu * mass + 2.0 * mu * sj * dphi + sj * sj * (mass + z_phi(lo) - z_phi(hi));
+  // int e^y N = e^(mu + sj^2/2) (Phi(hi - sj) - Phi(lo - sj)).
+  const double me = std::exp(mu + 0.5 * sj * sj) * normal_mass(lo - sj, hi - sj);
+  acc.mass += lam * mass;
+  acc.first += lam * (m1 + mass - me - c * mass);
+  acc.second += lam * (m2 - c * c * mass);
 }
 
 // Smallest y0 with C y0^(-1-Y) e^(-a y0) / a <= tol (a bound of the tail mass beyond y0 of a
@@ -77,6 +151,11 @@ double tempered_reach(double C, double Y, double a, double tol) {
 // form.
 CellMoments small_jumps(const ModelParams& m, double h) {
   CellMoments acc;
+  if (m.id == ModelId::Merton) {
+    add_merton(m, -0.5 * h, 0.5 * h, 0.0, acc);
+    acc.mass = 0.0;
+    return acc;
+  }
   const double index = std::max(activity_index(m), -1.0);
   const double ratio = std::pow(2.0, index - 2.0);
   double b = 0.5 * h;
@@ -115,10 +194,11 @@ JumpReach jump_reach(const ModelParams& m, double tol) {
   switch (m.id) {
     case ModelId::BlackScholes: return {0.0, 0.0};
     case ModelId::VarianceGamma: {
-      const double s2 = p[0] * p[0];
-      const double rate = std::sqrt(2.0 / p[1] + p[2] * p[2] / s2) / p[0];
-      const double G = rate + p[2] / s2, M = rate - p[2] / s2;  // left and right decay rates
-      return {tempered_reach(1.0 / p[1], 0.0, G, tol), tempered_reach(1.0 / p[1], 0.0, M - 1.0, tol)};
+      const Rates r = vg_rates(m);  // left and right decay rates G, M
+      const auto reach = [&](double a) {
+        return std::isinf(a) ? 0.0 : tempered_reach(1.0 / p[1], 0.0, a, tol);
+      };
+      return {reach(r.left), reach(r.right - 1.0)};
     }
     case ModelId::CGMY:
       return {tempered_reach(p[0], p[3], p[1], tol), tempered_reach(p[0], p[3], p[2] - 1.0, tol)};
@@ -162,20 +242,57 @@ JumpStencil discretise_jumps(const ModelParams& m, double h, double tol, std::si
   s.j_left = std::max(1, static_cast<int>(jl));
   s.j_right = std::max(1, static_cast<int>(jr));
   s.w.assign(static_cast<std::size_t>(s.j_left + s.j_right + 1), 0.0);
-  const double ell = length_scale(m);
-  const int sub_far = std::max(1, static_cast<int>(std::ceil(2.0 * h / ell)));
+  const Rates ell = length_scales(m);
+  const bool merton = m.id == ModelId::Merton;
   CellMoments total = small_jumps(m, h);
-  for (int j = -s.j_left; j <= s.j_right; ++j) {
-    if (j == 0) continue;
-    // The cells next to 0 hold the steepest part of a singular density: split them in four.
-    const int sub = std::abs(j) == 1 ? std::max(sub_far, 4) : sub_far;
-    const double a = (j - 0.5) * h, c = j * h, step = h / sub;
-    CellMoments cell;
-    for (int q = 0; q < sub; ++q) add_gauss(m, a + q * step, a + (q + 1) * step, c, cell);
-    s.w[static_cast<std::size_t>(j + s.j_left)] = cell.mass;
-    s.intensity += cell.mass;
-    total.first += cell.first;
-    total.second += cell.second;
+  // Gauss sub-cells spent so far; the cells whose density varies on a scale far below h are
+  // split, which is bounded by skipping the cells beyond a negligible density (below).
+  std::size_t spent = 0;
+  int last[2] = {1, 1};  // outermost non-empty cell on the left and right
+  for (int side = 0; side < 2; ++side) {
+    const int sign = side == 0 ? -1 : 1, cells = side == 0 ? s.j_left : s.j_right;
+    const double scale = side == 0 ? ell.left : ell.right;
+    const double sub_far = std::ceil(2.0 * h / scale);
+    for (int a_j = 1; a_j <= cells; ++a_j) {
+      const int j = sign * a_j;
+      const double a = (j - 0.5) * h, c = j * h;
+      CellMoments cell;
+      if (merton) {
+        add_merton(m, a, a + h, c, cell);
+      } else {
+        // The density decreases in |y| on each side at least like e^(-|y| / scale): once its
+        // weighted value at the cell's inner edge is negligible, so is every cell beyond.
+        const double inner = sign * (a_j - 0.5) * h;
+        const double bound = density(m, inner) * (1.0 + std::exp(std::max(inner, 0.0))) *
+                             (1.0 + inner * inner) * (std::min(scale, 1e300) + h);
+        if (!(bound >= 1e-20 * tol)) break;
+        // The cells next to 0 hold the steepest part of a singular density: split them in four.
+        const double want = a_j == 1 ? std::max(sub_far, 4.0) : std::max(sub_far, 1.0);
+        LF_REQUIRE(static_cast<double>(spent) + want <= static_cast<double>(kMaxSubCells),
+                   "the Lévy density of this model varies on a scale of " + fmt_short(scale) +
+                       " in log-price, far below the PIDE grid step h = " + fmt_short(h) +
+                       ", over a non-negligible mass: the cell integrals would need more than " +
+                       std::to_string(kMaxSubCells) + " quadrature sub-cells; use a less "
+                       "extreme parameter (the model's decay rate or jump-size spread) or the "
+                       "Fourier pricers (method='cos')");
+        const int sub = static_cast<int>(want);
+        spent += static_cast<std::size_t>(sub);
+        const double step = h / sub;
+        for (int q = 0; q < sub; ++q) add_gauss(m, a + q * step, a + (q + 1) * step, c, cell);
+      }
+      s.w[static_cast<std::size_t>(j + s.j_left)] = cell.mass;
+      s.intensity += cell.mass;
+      total.first += cell.first;
+      total.second += cell.second;
+      if (cell.mass != 0.0) last[side] = a_j;
+    }
+  }
+  // Drop the empty outer cells (a shorter kernel; they carry no measure).
+  if (last[0] < s.j_left || last[1] < s.j_right) {
+    std::vector<double> w(s.w.begin() + (s.j_left - last[0]), s.w.begin() + (s.j_left + last[1] + 1));
+    s.w.swap(w);
+    s.j_left = last[0];
+    s.j_right = last[1];
   }
   s.drift = total.first;
   s.diffusion = total.second;

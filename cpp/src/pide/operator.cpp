@@ -16,6 +16,8 @@ constexpr double kMaxExplicitJumps = 10.0;
 constexpr int kMaxAutoBand = 512;
 // Factorisations kept (main step, damping half step, and the American active sets).
 constexpr std::size_t kCacheSize = 4;
+// Memory of one operator and its rollback, at most.
+constexpr double kMaxBytes = 4.0 * (1 << 30);
 
 int choose_band(const JumpStencil& s, std::size_t n, double horizon) {
   if (s.empty()) return 1;
@@ -39,6 +41,21 @@ LevyOperator::LevyOperator(const ModelParams& m, double rate, double dividend,
   p_ = band > 0 ? band : choose_band(stencil_, n, horizon);
   LF_REQUIRE(static_cast<std::size_t>(2 * p_ + 2) <= n,
              "`implicit_band` of PIDEPricer must be < nx / 2; got " + std::to_string(p_));
+  // Memory before allocating: the cached band factorisations, the rollback's vectors and the
+  // FFT buffers of the far jumps (as if every kernel cell were explicit).
+  const double cells = static_cast<double>(stencil_.w.size());
+  const double fft_len = stencil_.empty() ? 0.0 : static_cast<double>(
+      std::size_t{1} << static_cast<int>(std::ceil(std::log2(static_cast<double>(n) + cells))));
+  const double bytes = 8.0 * static_cast<double>(n) * (24.0 + kCacheSize * (2.0 * p_ + 1.0)) +
+                       56.0 * fft_len + 16.0 * cells;
+  LF_REQUIRE(bytes <= kMaxBytes,
+             "the PIDE solve would need about " + std::to_string(bytes / (1 << 30)) +
+                 " GiB (nx = " + std::to_string(n) + " grid points, implicit band " +
+                 std::to_string(p_) + ", jump kernel of " + std::to_string(stencil_.w.size()) +
+                 " cells), above the limit of " + std::to_string(kMaxBytes / (1 << 30)) +
+                 " GiB; reduce `nx` or `implicit_band`");
+  step_cost_ = static_cast<double>(n) * (4.0 * (2.0 * p_ + 1.0) + 8.0) +
+               (fft_len > 0.0 ? 6.0 * fft_len * std::log2(fft_len) : 0.0);
   const double h = grid.h, s2 = diffusion_variance(m);
   const double D = s2 + stencil_.diffusion;
   const double mu = rate - dividend - 0.5 * s2 + stencil_.drift;

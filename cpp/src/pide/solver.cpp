@@ -20,11 +20,38 @@ std::string fmt(double v) {
   return os.str();
 }
 
+// Largest grid step in log-price: coarser cells cannot represent the payoff (which varies like
+// e^x) and its interpolation at the requested points.
+constexpr double kMaxStep = 0.5;
+// Work of one price_surface call, at most (LevyOperator::step_cost units, about flops: one to
+// two minutes of CPU time; the default grid costs about 1e7 per maturity).
+constexpr double kMaxWork = 1e11;
+// Work between two interrupt checks (about a millisecond).
+constexpr double kCheckEvery = 2e6;
+
+// Time steps of one rollback: `steps` per segment plus the extra half steps of damping.
+double rollback_steps(int steps, int segments, int damping_steps) {
+  const int pairs = std::min(std::max(damping_steps / 2, 0), steps);
+  return static_cast<double>(segments) * (static_cast<double>(steps) + pairs);
+}
+
+void require_work(double work, const PIDESettings& s, int segments, std::size_t rollbacks) {
+  LF_REQUIRE(work <= kMaxWork,
+             "the PIDE solve would take about " + fmt(work) + " operations (nx = " +
+                 std::to_string(s.nx) + " grid points x time steps: nt = " +
+                 std::to_string(s.nt) + ", " + std::to_string(segments) +
+                 " monitoring segment(s), x implicit band and jump FFT, over " +
+                 std::to_string(rollbacks) + " rollback(s)), above the budget of " +
+                 fmt(kMaxWork) + "; reduce `nx`, `nt`, the number of monitoring dates, "
+                 "`implicit_band` or the number of strikes/maturities per call");
+}
+
 // State of one rollback from the payoff (tau = 0) to today (tau = T).
 class Rollback {
  public:
-  Rollback(LevyOperator& op, const OptionConditions& cond, double T, int nt_total)
-      : op_(op), cond_(cond), n_(op.grid().n), nt_total_(nt_total), T_(T) {
+  Rollback(LevyOperator& op, const OptionConditions& cond, double T, int nt_total,
+           const InterruptCheck& interrupt)
+      : op_(op), cond_(cond), n_(op.grid().n), nt_total_(nt_total), T_(T), interrupt_(interrupt) {
     const UniformGrid& g = op.grid();
     x_.resize(n_);
     for (std::size_t i = 0; i < n_; ++i) x_[i] = g.x(i);
@@ -44,6 +71,13 @@ class Rollback {
 
   // One step of `k` from tau_ to tau_ + dt; `use_prev` enables the two-step terms.
   void step(const StepCoefficients& k, double dt, bool use_prev) {
+    if (interrupt_) {
+      since_check_ += op_.step_cost();
+      if (since_check_ >= kCheckEvery) {
+        since_check_ = 0.0;
+        interrupt_();
+      }
+    }
     const double tau = tau_;
     const FarField now = [&](double x) { return cond_.far_field(x, tau, x < x_[0]); };
     op_.apply_jumps(v_, now, e_cur_);
@@ -124,6 +158,8 @@ class Rollback {
   std::size_t n_;
   int nt_total_;
   double T_;
+  const InterruptCheck& interrupt_;
+  double since_check_ = 0.0;
   double tau_ = 0.0;
   std::vector<double> x_, v_, v_prev_, e_cur_, e_prev_, local_, rhs_, obstacle_, saved_v_, saved_e_;
 };
@@ -190,13 +226,17 @@ std::vector<double> time_steps(double span, int steps, bool quadratic) {
 // Rollback over [0, T] with `steps` steps per monitoring segment; the grid values at tau = T.
 std::vector<double> roll_back(const ModelParams& model, const Market& market, double T,
                               const OptionConditions& cond, const UniformGrid& grid,
-                              const PIDESettings& s, int steps) {
+                              const PIDESettings& s, int steps, std::size_t rollbacks,
+                              const InterruptCheck& interrupt) {
   const int segments = cond.discrete_barrier() ? cond.monitoring_dates() : 1;
   const bool quadratic = s.time_grid == TimeGrid::Quadratic ||
                          (s.time_grid == TimeGrid::Auto && cond.american());
-  const std::vector<double> dts = time_steps(T / segments, steps, quadratic);
   LevyOperator op(model, market.rate, market.dividend, grid, s.tail_tolerance, s.implicit_band, T);
-  Rollback rb(op, cond, T, steps * segments);
+  // With the band and the jump kernel known: every rollback of the call costs about this much.
+  require_work(op.step_cost() * rollback_steps(steps, segments, s.damping_steps) *
+                   static_cast<double>(rollbacks), s, segments, rollbacks);
+  const std::vector<double> dts = time_steps(T / segments, steps, quadratic);
+  Rollback rb(op, cond, T, steps * segments, interrupt);
   if (cond.discrete_barrier()) rb.monitor();  // the last monitoring date is the maturity
   for (int seg = 0; seg < segments; ++seg) {
     if (seg > 0) rb.monitor();
@@ -210,15 +250,41 @@ std::vector<double> roll_back(const ModelParams& model, const Market& market, do
 // grids (the fine grid halves every coarse cell and time step), are combined as
 // (4 V_fine - V_coarse) / 3, which removes the O(h^2 + dt^2) error terms of the second-order
 // schemes (Richardson 1911; e.g. Hull & White style grid extrapolation for American options).
+// The grid of maturity T must resolve X_T: a step below kMaxStep (else the domain of `width`
+// standard deviations is absurdly wide for nx points) and not above sd(X_T) (else the
+// distribution lies within a cell and the scheme reduces to the payoff's transport).
+void require_resolvable(const ModelParams& model, double T, const UniformGrid& g,
+                        const PIDESettings& s, int nx) {
+  const double sd = std::sqrt(cumulants(model).c2 * T);
+  const std::string where = " at maturity T = " + fmt(T) + " (sd(X_T) = sqrt(c2 T) = " + fmt(sd) +
+                            ", c2 = " + fmt(cumulants(model).c2) + " the model's variance rate)";
+  LF_REQUIRE(std::isfinite(g.h) && g.h <= kMaxStep,
+             "the PIDE grid cannot resolve this distribution" + where + ": its domain of `width` = " +
+                 fmt(s.width) + " standard deviations needs a grid step h = " + fmt(g.h) +
+                 " > " + fmt(kMaxStep) + " with nx = " + std::to_string(nx) +
+                 " points; the PIDE resolves sd(X_T) up to about " +
+                 fmt(kMaxStep * (nx - 1) / (2.0 * s.width)) +
+                 " here: lower the maturity or the model's variance (parameters), or use "
+                 "method='cos'");
+  LF_REQUIRE(sd >= g.h,
+             "the PIDE grid cannot resolve this distribution" + where + ": sd(X_T) is below the "
+             "grid step h = " + fmt(g.h) + " (nx = " + std::to_string(nx) + ", `min_half_width` = " +
+                 fmt(s.min_half_width) + "); the PIDE needs sd(X_T) >= h: raise `nx`, the "
+                 "maturity or the model's variance, or use method='cos'");
+}
+
 std::vector<Interpolated> solve_at(const ModelParams& model, const Market& market, double T,
                                    const OptionConditions& cond, double x_lo, double x_hi,
-                                   const std::vector<double>& xs, const PIDESettings& s) {
+                                   const std::vector<double>& xs, const PIDESettings& s,
+                                   std::size_t rollbacks, const InterruptCheck& interrupt) {
   const int segments = cond.discrete_barrier() ? cond.monitoring_dates() : 1;
   int steps = std::max(1, static_cast<int>(std::ceil(static_cast<double>(s.nt) / segments)));
   std::vector<Interpolated> out(xs.size());
   if (!s.richardson) {
     const UniformGrid grid = make_grid(model, cond, T, x_lo, x_hi, s, s.nx);
-    const std::vector<double> v = roll_back(model, market, T, cond, grid, s, steps);
+    require_resolvable(model, T, grid, s, s.nx);
+    const std::vector<double> v =
+        roll_back(model, market, T, cond, grid, s, steps, rollbacks, interrupt);
     for (std::size_t k = 0; k < xs.size(); ++k) out[k] = interpolate(grid, v, xs[k]);
     return out;
   }
@@ -227,8 +293,11 @@ std::vector<Interpolated> solve_at(const ModelParams& model, const Market& marke
   UniformGrid fine = coarse;
   fine.h = 0.5 * coarse.h;
   fine.n = 2 * coarse.n - 1;
-  const std::vector<double> vc = roll_back(model, market, T, cond, coarse, s, steps / 2);
-  const std::vector<double> vf = roll_back(model, market, T, cond, fine, s, steps);
+  require_resolvable(model, T, coarse, s, (s.nx + 1) / 2);
+  const std::vector<double> vc =
+      roll_back(model, market, T, cond, coarse, s, steps / 2, rollbacks, interrupt);
+  const std::vector<double> vf =
+      roll_back(model, market, T, cond, fine, s, steps, rollbacks, interrupt);
   for (std::size_t k = 0; k < xs.size(); ++k) {
     const Interpolated c = interpolate(coarse, vc, xs[k]), f = interpolate(fine, vf, xs[k]);
     out[k] = {(4.0 * f.value - c.value) / 3.0, (4.0 * f.dx - c.dx) / 3.0,
@@ -269,7 +338,7 @@ void validate_pide_settings(const PIDESettings& s) {
 void price_surface(const ModelParams& model, const Market& market, const double* strikes,
                    std::size_t nK, const double* maturities, std::size_t nT, OptionKind kind,
                    Exercise exercise, const BarrierSpec& barrier, const PIDESettings& settings,
-                   double* price, double* delta, double* gamma) {
+                   double* price, double* delta, double* gamma, const InterruptCheck& interrupt) {
   validate_model(model);
   validate_market(market);
   validate_pide_settings(settings);
@@ -285,10 +354,64 @@ void price_surface(const ModelParams& model, const Market& market, const double*
                       barrier.kind == BarrierKind::None;
   const OptionKind solved = parity ? OptionKind::Put : kind;
 
+  // A priori work (a lower bound: band 1 unless given, no jumps), before any solve; each
+  // rollback checks again with its band and jump kernel.
+  const int segments = barrier.kind != BarrierKind::None && barrier.monitoring > 0 ? barrier.monitoring : 1;
+  const int steps = std::max(1, static_cast<int>(std::ceil(static_cast<double>(settings.nt) / segments)));
+  const std::size_t rollbacks = (barrier.kind == BarrierKind::None ? nT : nT * nK) *
+                                (settings.richardson ? 2 : 1);
+  const double min_band = std::max(settings.implicit_band, 1);
+  require_work(static_cast<double>(settings.nx) * (4.0 * (2.0 * min_band + 1.0) + 8.0) *
+                   rollback_steps(steps, segments, settings.damping_steps) *
+                   static_cast<double>(rollbacks), settings, segments, rollbacks);
+
+  // No-arbitrage range of the solved value (strike units) at x0 = ln(S/K), maturity T.
+  auto bounds = [&](double x0, double T, const OptionConditions& cond) {
+    const double disc = std::exp(-r * T), fwd = std::exp(x0 - q * T);
+    double lo, hi;
+    if (solved == OptionKind::Put) {
+      lo = std::max(disc - fwd, 0.0);
+      hi = disc;
+      if (exercise == Exercise::American) {
+        lo = std::max(lo, 1.0 - std::exp(x0));
+        hi = std::max(hi, 1.0);
+      }
+    } else {
+      lo = std::max(fwd - disc, 0.0);
+      hi = fwd;
+      if (exercise == Exercise::American) {
+        lo = std::max(lo, std::exp(x0) - 1.0);
+        hi = std::max(hi, std::exp(x0));
+      }
+    }
+    if (barrier.kind != BarrierKind::None) {  // knock-out: anything from 0 up, plus the rebate
+      lo = 0.0;
+      hi += cond.rebate() * std::max(1.0, disc);
+    }
+    return std::make_pair(lo, hi);
+  };
+  // Values within kBoundSlack (strike units, above the grid's usual error) of the range are
+  // clamped into it; further out the grid has not resolved the problem.
+  constexpr double kBoundSlack = 1e-3;
+  auto enforce = [&](double T, double K, double x0, const OptionConditions& cond,
+                     Interpolated p) {
+    const auto [lo, hi] = bounds(x0, T, cond);
+    LF_REQUIRE(std::isfinite(p.value) && p.value >= lo - kBoundSlack && p.value <= hi + kBoundSlack,
+               "the PIDE grid did not resolve this option: value " + fmt(p.value * K) +
+                   " at strike " + fmt(K) + ", maturity " + fmt(T) +
+                   " is outside the no-arbitrage range [" + fmt(lo * K) + ", " + fmt(hi * K) +
+                   "] of the solved " + (solved == OptionKind::Put ? "put" : "call") +
+                   "; refine the grid (`nx`, `nt`) or use method='cos' for European options");
+    p.value = std::clamp(p.value, lo, hi);
+    return p;
+  };
+
   auto store = [&](std::size_t iT, std::size_t iK, double T, double K, const Interpolated& p) {
     double pv = K * p.value, dv = K * p.dx / S, gv = K * (p.dxx - p.dx) / (S * S);
     if (parity) {
-      pv += S * std::exp(-q * T) - K * std::exp(-r * T);
+      const double forward_value = S * std::exp(-q * T) - K * std::exp(-r * T);
+      // The put was kept within its bounds; rounding of the sum must not undo that.
+      pv = std::max(pv + forward_value, std::max(forward_value, 0.0));
       dv += std::exp(-q * T);
     }
     LF_REQUIRE(std::isfinite(pv) && std::isfinite(dv) && std::isfinite(gv),
@@ -306,8 +429,10 @@ void price_surface(const ModelParams& model, const Market& market, const double*
       for (std::size_t iK = 0; iK < nK; ++iK) xs[iK] = std::log(S / strikes[iK]);
       const OptionConditions cond(solved, exercise, barrier, 1.0, r, q);
       const auto [lo, hi] = std::minmax_element(xs.begin(), xs.end());
-      const std::vector<Interpolated> v = solve_at(model, market, T, cond, *lo, *hi, xs, settings);
-      for (std::size_t iK = 0; iK < nK; ++iK) store(iT, iK, T, strikes[iK], v[iK]);
+      const std::vector<Interpolated> v =
+          solve_at(model, market, T, cond, *lo, *hi, xs, settings, rollbacks, interrupt);
+      for (std::size_t iK = 0; iK < nK; ++iK)
+        store(iT, iK, T, strikes[iK], enforce(T, strikes[iK], xs[iK], cond, v[iK]));
       continue;
     }
     for (std::size_t iK = 0; iK < nK; ++iK) {
@@ -317,7 +442,10 @@ void price_surface(const ModelParams& model, const Market& market, const double*
         store(iT, iK, T, K, {cond.rebate(), 0.0, 0.0});
         continue;
       }
-      store(iT, iK, T, K, solve_at(model, market, T, cond, x0, x0, {x0}, settings)[0]);
+      store(iT, iK, T, K,
+            enforce(T, K, x0, cond,
+                    solve_at(model, market, T, cond, x0, x0, {x0}, settings, rollbacks,
+                             interrupt)[0]));
     }
   }
 }

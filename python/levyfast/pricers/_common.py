@@ -101,12 +101,21 @@ def param_rows(owner: str, model_cls: type[LevyModel], params: ArrayLike, min_ro
     return arr
 
 
+#: Upper limit of ``n_threads`` (far beyond any useful count; each thread reserves its stack).
+MAX_THREADS = 1024
+
+
 def thread_count(owner: str, n_threads: int | None) -> int:
     """``n_threads`` as a positive int; ``None`` means all cores."""
     if n_threads is None:
         return os.cpu_count() or 1
     if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
         raise ValueError(f"`n_threads` of {owner} must be a positive integer; got {n_threads!r}")
+    if n_threads > MAX_THREADS:
+        raise ValueError(
+            f"`n_threads` of {owner} must be in [1, {MAX_THREADS}] (or None for all cores); "
+            f"got {n_threads!r}"
+        )
     return int(n_threads)
 
 

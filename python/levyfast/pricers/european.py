@@ -80,11 +80,19 @@ def price(
 
     ``method="pide"`` solves the pricing PIDE (use :class:`PIDEPricer` for other grids): it
     alone prices ``exercise="american"`` and knock-out ``barrier=Barrier(...)`` options;
-    ``tolerance`` does not apply to it. European and barrier options use ``PIDEPricer()``
-    (about 1e-5 * spot), American options :data:`AMERICAN_PIDE` (Richardson on 2048 x 64).
+    it does not take ``tolerance``: any value other than the default raises ValueError (set
+    the grid of a :class:`PIDEPricer` instead). European and barrier options use
+    ``PIDEPricer()`` (about 1e-5 * spot), American options :data:`AMERICAN_PIDE` (Richardson
+    on 2048 x 64).
     """
     check_choice("price", "method", method, PRICE_METHODS)
     if method == "pide":
+        if not (isinstance(tolerance, (int, float, np.floating)) and tolerance == DEFAULT_TOLERANCE):
+            raise ValueError(
+                f"`tolerance` of price does not apply to method='pide' (the PIDE solver has no "
+                f"error target; set the grid with PIDEPricer(nx=..., nt=...).price(...) instead) "
+                f"and must be left at its default {DEFAULT_TOLERANCE!r}; got {tolerance!r}"
+            )
         pricer = AMERICAN_PIDE if exercise == "american" and barrier is None else PIDEPricer()
         return pricer.price(model, market, strikes, maturities, kind, exercise, barrier)
     check_choice("price", "exercise", exercise, ("european", "american"))

@@ -19,6 +19,14 @@ time on a uniform grid in ``x = ln(S/K)`` by implicit–explicit (IMEX) time ste
 
 Domain: ``width`` standard deviations of ``X_T`` around the requested points (at least
 ``min_half_width``), Dirichlet far-field values at the ends (see ``cpp/include/levyfast/pide``).
+
+Limits (ValueError naming the input and the limit, checked before solving): the grid step must
+be at most 0.5 in log-price (a huge ``sd(X_T)`` makes the domain absurd) and at most
+``sd(X_T)`` (the distribution must span a cell); grid points x time steps x band (with the
+jump FFTs, monitoring dates and number of rollbacks) at most about 1e11 operations, and 4 GiB
+of memory per rollback. Prices outside the no-arbitrage range by more than 1e-3 strike units
+raise; smaller excursions are clamped to the range. Long solves stop on Ctrl-C
+(KeyboardInterrupt).
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ class LevyOperator {
   const UniformGrid& grid() const { return grid_; }
   const JumpStencil& stencil() const { return stencil_; }
   int band() const { return p_; }
+  // Work of one time step (about a flop count: the band products and solves, the FFTs).
+  double step_cost() const { return step_cost_; }
 
   // out_i = (A v)_i on interior rows; out_0 = out_{n-1} = 0.
   void apply_local(const std::vector<double>& v, const FarField& outside,
@@ -65,6 +67,7 @@ class LevyOperator {
   UniformGrid grid_;
   JumpStencil stencil_;
   int p_ = 1;
+  double step_cost_ = 0.0;
   std::vector<double> a_;  // A's interior row: a_[j + p], |j| <= p
   std::unique_ptr<Correlation> far_jumps_;
   std::vector<Factorisation> cache_;
