@@ -52,7 +52,6 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   plan.slices.resize(nT);
   plan.cos.resize(nT);
   plan.use_cos.assign(nT, 0);
-  plan.use_fft.assign(nT, 0);
   plan.use_adaptive.assign(nT, 0);
   plan.use_contour.assign(nT, 0);
   plan.use_series.assign(nT, 0);
@@ -116,9 +115,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     plan.use_adaptive[i] = !use_cos && tc_ok && plan.nodes[i].empty();
     const COSSettings& last = has_fallback ? *options.fallback_settings : settings;
     plan.use_contour[i] = !use_cos && !tc_ok && !plan.use_series[i] && contour_work < kUnavailable;
-    plan.use_fft[i] =
-        !use_cos && !tc_ok && !plan.use_series[i] && !plan.use_contour[i] && options.may_fft;
-    LF_REQUIRE(use_cos || tc_ok || plan.use_series[i] || plan.use_contour[i] || plan.use_fft[i],
+    LF_REQUIRE(use_cos || tc_ok || plan.use_series[i] || plan.use_contour[i],
                std::string(options.may_tc && !tc_ok
                                ? "the time-change quadrature cannot be trusted to the "
                                  "tolerance here (degenerate Brownian part or a law near the "
@@ -159,9 +156,6 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   SurfacePlanOptions options;
   options.may_cos = settings.method != Method::TimeChange;
   options.may_tc = settings.method != Method::COS && has_time_change(model);
-  // 'auto' prices a maturity that COS cannot resolve within max_terms (slowly decaying
-  // characteristic function, e.g. CGMY with small C T and Y) by Carr-Madan FFT
-  options.may_fft = settings.method == Method::Auto;
   options.may_adaptive = true;
   options.may_contour = settings.method == Method::Auto;
   options.may_series = settings.method == Method::Auto;
@@ -186,9 +180,6 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     if (plan.use_cos[i]) {
       if (!share) fill_exponent(plan.cos[i].n_terms, plan.cos[i].width);
       cos_put_slice(psi.data(), plan.cos[i], sl, row);
-    } else if (plan.use_fft[i]) {
-      fft_price_surface(model, market, strikes, nK, &sl.T, 1, OptionKind::Put, settings.fft,
-                        row);
     } else if (plan.use_series[i]) {
       if (model.id == ModelId::BlackScholes)
         black_scholes_put_slice(model, sl, row);

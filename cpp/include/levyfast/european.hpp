@@ -16,8 +16,10 @@
 namespace levyfast {
 
 enum class Method : int {
-  Auto = 0,        // per maturity: COS, the time change (VG/NIG) where cheaper, FFT where COS
-                   // cannot reach the tolerance within max_terms (models without time change)
+  Auto = 0,        // per maturity, the cheapest certified method: COS; the time change (VG,
+                   // NIG; adaptive per strike where the shared nodes cannot be trusted);
+                   // Black-Scholes in closed form; Merton's series; CGMY and Kou by Lewis
+                   // inversion on rotated rays where COS would need more than max_terms
   COS = 1,
   FFT = 2,
   TimeChange = 3,  // VG, NIG and CGMY(Y=0, sigma=0) only
@@ -37,7 +39,6 @@ struct SurfacePlanOptions {
   bool may_cos = true;
   bool may_tc = false;    // the time change (the model must have one)
   bool force_tc = false;  // with may_tc: always the time change, no cost comparison
-  bool may_fft = false;   // Carr-Madan FFT where neither COS nor the time change can price
   // The adaptive per-strike time change where the shared nodes cannot be trusted (prices
   // only; without it such a maturity goes to COS, or raises when COS cannot price it).
   bool may_adaptive = false;
@@ -60,7 +61,6 @@ struct SurfacePlan {
   std::vector<MaturitySlice> slices;
   std::vector<COSPlan> cos;                      // valid where use_cos
   std::vector<char> use_cos;
-  std::vector<char> use_fft;                     // neither COS nor time change (may_fft)
   std::vector<char> use_adaptive;                // adaptive per-strike time change
   std::vector<char> use_contour;                 // Lewis inversion on rotated rays
   std::vector<char> use_series;                  // closed form (BS) or Merton's series

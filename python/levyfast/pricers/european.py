@@ -27,10 +27,12 @@ from .pide import PIDEPricer
 
 __all__ = ["price", "price_batch", "METHODS", "PRICE_METHODS"]
 
-#: "auto": COS per maturity, switching VG/NIG maturities to the exact time-change
-#: (subordinated Brownian motion) quadrature where COS would need more work;
-#: "time_change" forces the latter (VG, NIG and CGMY with Y = 0, sigma = 0 only); Carr-Madan
-#: FFT for a maturity COS cannot resolve within max_terms (models without a time change).
+#: "auto": per maturity the cheapest certified method: COS; the exact time change (subordinated
+#: Brownian motion) for VG and NIG, adaptive per strike where its shared nodes cannot be
+#: trusted (near the moment boundary, a near-degenerate Brownian part); Black-Scholes in closed
+#: form; Merton by its Poisson series; CGMY and Kou by Lewis inversion on rotated rays where
+#: COS would need more than max_terms. "time_change" forces the time change (VG, NIG, CGMY with
+#: Y = 0, sigma = 0 only); "cos" and "fft" force one method, with no fallback.
 METHODS = ("auto", "cos", "fft", "time_change")
 _METHOD_CODE = {"auto": 0, "cos": 1, "fft": 2, "time_change": 3}
 #: Methods of :func:`price`: the Fourier ones plus the PIDE solver (the only one for American
@@ -56,9 +58,7 @@ def _cached_settings(method: str, tolerance: float) -> _core.EuropeanSettings:
     """Core settings per (method, tolerance); never mutated once built, so safe to share."""
     if method == "fft":
         return FFTPricer(tolerance=tolerance)._settings()
-    settings = COSPricer(tolerance=tolerance)._settings(_METHOD_CODE[method])
-    settings.fft.tolerance = tolerance  # 'auto' falls back to FFT where COS cannot converge
-    return settings
+    return COSPricer(tolerance=tolerance)._settings(_METHOD_CODE[method])
 
 
 def price(
