@@ -136,8 +136,11 @@ def _second_method(
             sigma, nu, theta = _vg_from_cgmy_y0(model)
             row = vg_mixture_price(sigma, nu, theta, market, strikes, tt, "call", tol=ORACLE_TOL)
             return row[0], "VG mixture"
-    except OracleAccuracyError:
-        pass  # the mixture could not certify itself: fall back to the second contour
+    except (OracleAccuracyError, ValueError):
+        # The mixture could not certify itself (e.g. VG at the moment boundary, where its
+        # integrand overflows) or its conditional forward underflowed to 0 (NIG with a far
+        # clock tail: black_forward_price rejects F = 0): fall back to the second contour.
+        pass
     row = lewis_contour_price(
         model, market, strikes, tt, "call", contour=SECOND_CONTOUR, tol=ORACLE_TOL
     )
