@@ -26,6 +26,7 @@ from oracle import (
     black_forward_price,
     bs_price,
     levy_khintchine_exponent,
+    lewis_contour_price,
     lewis_price,
     load_references,
     maturity_days,
@@ -225,6 +226,32 @@ def test_lewis_matches_brute_force_gauss_legendre(model: Any) -> None:
     got = lewis_price(model, MARKET, STRIKES, t, "call")
     expected = np.array([_gauss_legendre_lewis(model, STRIKES, ti, "call") for ti in t])
     assert_close(got, expected, PAIR_TOL, f"Lewis vs Gauss-Legendre, {model}", STRIKES, t)
+
+
+@pytest.mark.parametrize("contour", [0.3, 0.8])
+@pytest.mark.parametrize(
+    "model",
+    [
+        BlackScholes(0.3),
+        CGMY(1.0, 5.0, 5.0, 0.01),
+        CGMY(0.1, 2.0, 1.05, 1.5),
+        Kou(0.1, 30.0, 0.4, 1.05, 0.5),
+    ],
+    ids=repr,
+)
+def test_lewis_on_another_contour_matches_lewis(model: Any, contour: float) -> None:
+    """Lewis on Im z = v (v != 1/2) is a different integrand with the same value."""
+    t = np.array([0.02, 1.0])
+    for kind in ("call", "put"):
+        got = lewis_contour_price(model, MARKET, STRIKES, t, kind, contour=contour)
+        expected = lewis_price(model, MARKET, STRIKES, t, kind)
+        assert_close(
+            got, expected, PAIR_TOL, f"Lewis Im z={contour} vs 1/2 {kind}, {model}", STRIKES, t
+        )
+    if isinstance(model, BlackScholes):
+        expected = bs_price(SPOT, STRIKES, t, 0.03, 0.01, model.sigma, "call")
+        got = lewis_contour_price(model, MARKET, STRIKES, t, "call", contour=contour)
+        assert_close(got, expected, PAIR_TOL, f"Lewis Im z={contour} vs BS", STRIKES, t)
 
 
 # --------------------------------------------------------------------------------------------

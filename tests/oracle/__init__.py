@@ -6,6 +6,8 @@ checks, their parameter fields), so the oracle checks the package rather than re
 
 * :func:`bs_price`, :func:`black_forward_price` — closed-form Black–Scholes–Merton / Black.
 * :func:`lewis_price` — Lewis (2001) Fourier inversion with certified QUADPACK quadrature.
+* :func:`lewis_contour_price` — the same formula on another contour ``Im z = v`` (a second,
+  independent quadrature for models without a series or mixture form).
 * :func:`lewis_price_grad` — its parameter derivatives, by quadrature of the differentiated
   integrand.
 * :func:`mixture_price` — VG and NIG as Black prices averaged over their subordinator.
@@ -22,6 +24,7 @@ from .bermudan_cos import american_put_cos, bermudan_put_cos
 from .black_scholes import black_forward_price, bs_price
 from .levy_khintchine import levy_khintchine_exponent
 from .lewis import lewis_integral, lewis_price
+from .lewis_contour import lewis_contour_price
 from .lewis_grad import lewis_price_grad
 from .merton_series import merton_series_price
 from .mixture import mixture_price, nig_mixture_price, vg_mixture_price
@@ -36,6 +39,7 @@ __all__ = [
     "black_forward_price",
     "bs_price",
     "levy_khintchine_exponent",
+    "lewis_contour_price",
     "lewis_integral",
     "lewis_price",
     "lewis_price_grad",
