@@ -176,8 +176,12 @@ bool time_change_nodes(const ModelParams& model, double omega, double T, double 
   // A diffuse inverse-Gaussian clock (shape ratio phi = delta T gamma << 1) leaves a bias of
   // up to ~30 x the step's nominal tolerance (measured against the mixture oracle, NIG with
   // phi = 1e-3 .. 0.1): build its nodes for a tolerance scaled by phi / 2 (>= 1e-3).
+  // Likewise a diffuse gamma clock (T / nu < 10) near the money at high accuracy (up to ~20x,
+  // VG T / nu = 0.11 at 1e-11): nodes at tol * shape / 10 (>= 1e-2) below 1e-9.
   const double tolerance =
-      mx.kind == 1 ? target * std::clamp(0.5 * mx.shape, 1e-3, 1.0) : target;
+      mx.kind == 1   ? target * std::clamp(0.5 * mx.shape, 1e-3, 1.0)
+      : target < 1e-9 ? target * std::clamp(0.1 * mx.shape, 1e-2, 1.0)
+                      : target;
   // The shared rule is trusted only where the share measure's tilt of the mixing law is mild
   // (its bulk within twice the untilted one's reach) and the conditional payoff's smoothed
   // kink is resolved by a bounded number of steps; elsewhere the caller uses the adaptive

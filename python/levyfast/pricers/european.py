@@ -87,7 +87,10 @@ def price(
     """
     check_choice("price", "method", method, PRICE_METHODS)
     if method == "pide":
-        if not (isinstance(tolerance, (int, float, np.floating)) and tolerance == DEFAULT_TOLERANCE):
+        default = isinstance(tolerance, (int, float, np.floating)) and (
+            tolerance == DEFAULT_TOLERANCE
+        )
+        if not default:
             raise ValueError(
                 f"`tolerance` of price does not apply to method='pide' (the PIDE solver has no "
                 f"error target; set the grid with PIDEPricer(nx=..., nt=...).price(...) instead) "
