@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import cmath
 import math
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -63,7 +64,14 @@ from numpy.typing import ArrayLike, NDArray
 from ._quad import checked_quad
 from .black_scholes import check_kind
 
-__all__ = ["lewis_price", "lewis_integral", "ExponentModel", "MarketLike"]
+__all__ = [
+    "lewis_price",
+    "lewis_integral",
+    "oscillatory_integral",
+    "MemoIntegrand",
+    "ExponentModel",
+    "MarketLike",
+]
 
 
 class ExponentModel(Protocol):
@@ -96,21 +104,18 @@ def _as_grid(strikes: ArrayLike, maturities: ArrayLike) -> tuple[NDArray[np.floa
     return k, t
 
 
-class _Integrand:
-    """``g(u) = exp(T psi(u - i/2) - i u c) / (u^2 + 1/4)`` with a one-point memo, because
-    the cosine and sine parts are integrated separately at (mostly) the same nodes."""
+class MemoIntegrand:
+    """A complex integrand ``g(u)`` with a one-point memo, because its cosine and sine parts
+    are integrated separately at (mostly) the same nodes."""
 
-    def __init__(self, model: ExponentModel, maturity: float, shift: float) -> None:
-        self._model = model
-        self._t = maturity
-        self._c = shift
+    def __init__(self, g: Callable[[float], complex]) -> None:
+        self._g = g
         self._last_u = math.nan
         self._last_g = 0j
 
     def g(self, u: float) -> complex:
         if u != self._last_u:
-            psi = complex(self._model.char_exponent(complex(u, -0.5)))
-            self._last_g = cmath.exp(self._t * psi - 1j * u * self._c) / (u * u + 0.25)
+            self._last_g = self._g(u)
             self._last_u = u
         return self._last_g
 
@@ -119,6 +124,34 @@ class _Integrand:
 
     def imag(self, u: float) -> float:
         return self.g(u).imag
+
+
+def oscillatory_integral(
+    f: MemoIntegrand, y: float, sd: float, budget: float, what: str
+) -> tuple[float, float]:
+    """``int_0^inf Re[e^{iuy} g(u)] du`` for ``|g(u)| <= 1/u^2``-type integrands, and its error.
+
+    The range is cut at ``u_max = 4 / budget`` (the rest is at most ``1/u_max``) and split into
+    a head ``[0, u0]`` (``u0 = 40 / sd`` clipped to ``[20, 1e4]``: the bulk of ``phi``) and
+    geometric chunks ``[u0 4^j, u0 4^(j+1)]``, each integrated by QAWO (cosine and sine weights,
+    cost independent of the number of oscillations) with a fixed share of the budget.
+    """
+    u_max = 4.0 / budget
+    u0 = min(max(20.0, 40.0 / sd), 1e4)
+    edges = [0.0, u0]
+    while edges[-1] < u_max:
+        edges.append(4.0 * edges[-1])
+    n_chunks = len(edges) - 2
+    total, error = 0.0, 1.0 / edges[-1]
+    for func, weight, sign in ((f.real, "cos", 1.0), (f.imag, "sin", -1.0)):
+        if weight == "sin" and y == 0.0:
+            continue
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            share = budget / 8.0 if lo == 0.0 else budget / (8.0 * n_chunks)
+            value, err = checked_quad(func, lo, hi, weight=weight, wvar=y, budget=share, what=what)
+            total += sign * value
+            error += err
+    return total, error
 
 
 def lewis_integral(
@@ -150,31 +183,16 @@ def lewis_integral(
     t = float(maturity)
     c = model.convexity_correction() * t
     y = log_moneyness + c
-    f = _Integrand(model, t, c)
+
+    def g(u: float) -> complex:
+        psi = complex(model.char_exponent(complex(u, -0.5)))
+        return cmath.exp(t * psi - 1j * u * c) / (u * u + 0.25)
+
     var = model.cumulants(t)[1]
     sd = math.sqrt(var) if var > 0.0 else 1.0
-    # Rigorous tail bound: |g(u)| <= 1/(u^2 + 1/4) because |phi(u - i/2)| <= E[exp(X_T/2)]
-    # <= E[exp(X_T)]^(1/2) = 1, so int_{u_max}^inf |g| <= 1/u_max.
-    u_max = 4.0 / budget
-    # Head [0, u0] holds the bulk of phi (u ~ 1/sd) and the 1/(u^2 + 1/4) bump; then chunks
-    # [u0 4^j, u0 4^(j+1)] up to u_max. Each chunk is integrated by QAWO, whose Chebyshev
-    # moments make the cost independent of the number of oscillations of cos/sin(u y).
-    u0 = min(max(20.0, 40.0 / sd), 1e4)
-    edges = [0.0, u0]
-    while edges[-1] < u_max:
-        edges.append(4.0 * edges[-1])
-    n_chunks = len(edges) - 2
+    # |g(u)| <= 1/(u^2 + 1/4) because |phi(u - i/2)| <= E[exp(X_T/2)] <= E[exp(X_T)]^(1/2) = 1.
     what = f"Lewis integral of {model!r} at T={t}, x={log_moneyness}"
-    total, error = 0.0, 1.0 / edges[-1]
-    for func, weight, sign in ((f.real, "cos", 1.0), (f.imag, "sin", -1.0)):
-        if weight == "sin" and y == 0.0:
-            continue
-        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-            share = budget / 8.0 if lo == 0.0 else budget / (8.0 * n_chunks)
-            value, err = checked_quad(func, lo, hi, weight=weight, wvar=y, budget=share, what=what)
-            total += sign * value
-            error += err
-    return total, error
+    return oscillatory_integral(MemoIntegrand(g), y, sd, budget, what)
 
 
 def lewis_price(

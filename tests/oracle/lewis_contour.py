@@ -36,34 +36,10 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._quad import checked_quad
 from .black_scholes import check_kind
-from .lewis import ExponentModel, MarketLike, _as_grid
+from .lewis import ExponentModel, MarketLike, MemoIntegrand, _as_grid, oscillatory_integral
 
 __all__ = ["lewis_contour_price"]
-
-
-class _ContourIntegrand:
-    """``G(u) = exp(T psi(-u - iv) + iuc) / ((u + iv)(u + i(v - 1)))`` (one-point memo)."""
-
-    def __init__(self, model: ExponentModel, maturity: float, shift: float, v: float) -> None:
-        self._model, self._t, self._c, self._v = model, maturity, shift, v
-        self._last_u = math.nan
-        self._last_g = 0j
-
-    def g(self, u: float) -> complex:
-        if u != self._last_u:
-            psi = complex(self._model.char_exponent(complex(-u, -self._v)))
-            den = complex(u, self._v) * complex(u, self._v - 1.0)
-            self._last_g = cmath.exp(self._t * psi + 1j * u * self._c) / den
-            self._last_u = u
-        return self._last_g
-
-    def real(self, u: float) -> float:
-        return self.g(u).real
-
-    def imag(self, u: float) -> float:
-        return self.g(u).imag
 
 
 def _contour_integral(
@@ -72,26 +48,16 @@ def _contour_integral(
     """``int_0^inf Re[e^{iuk} phi(-u - iv) / ((u + iv)(u + i(v-1)))] du`` to ``budget``."""
     t = float(maturity)
     c = model.convexity_correction() * t
-    y = log_strike - c
-    f = _ContourIntegrand(model, t, c, v)
+
+    def g(u: float) -> complex:
+        """``exp(T psi(-u - iv) + iuc) / ((u + iv)(u + i(v - 1)))``."""
+        psi = complex(model.char_exponent(complex(-u, -v)))
+        return cmath.exp(t * psi + 1j * u * c) / (complex(u, v) * complex(u, v - 1.0))
+
     var = model.cumulants(t)[1]
     sd = math.sqrt(var) if var > 0.0 else 1.0
-    u_max = 4.0 / budget
-    u0 = min(max(20.0, 40.0 / sd), 1e4)
-    edges = [0.0, u0]
-    while edges[-1] < u_max:
-        edges.append(4.0 * edges[-1])
-    n_chunks = len(edges) - 2
     what = f"Lewis contour Im z = {v} integral of {model!r} at T={t}, k={log_strike}"
-    total = 0.0
-    for func, weight, sign in ((f.real, "cos", 1.0), (f.imag, "sin", -1.0)):
-        if weight == "sin" and y == 0.0:
-            continue
-        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-            share = budget / 8.0 if lo == 0.0 else budget / (8.0 * n_chunks)
-            value, _ = checked_quad(func, lo, hi, weight=weight, wvar=y, budget=share, what=what)
-            total += sign * value
-    return total
+    return oscillatory_integral(MemoIntegrand(g), log_strike - c, sd, budget, what)[0]
 
 
 def lewis_contour_price(
