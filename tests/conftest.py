@@ -72,3 +72,26 @@ def model_case(request: pytest.FixtureRequest) -> tuple[str, lf.LevyModel]:
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+def run_and_interrupt(script: str, after_s: float = 1.0, timeout_s: float = 60.0) -> tuple:
+    """Run ``script`` in a fresh interpreter; once it prints ``start``, wait ``after_s`` and send
+    SIGINT. Returns ``(returncode, stdout after "start", seconds from SIGINT to exit)``."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "start"
+        time.sleep(after_s)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=timeout_s)
+        latency = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out, latency

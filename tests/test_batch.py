@@ -7,6 +7,8 @@ import pytest
 
 import levyfast as lf
 
+from conftest import run_and_interrupt
+
 MKT = lf.Market(100.0, 0.03, 0.0)
 K = np.linspace(80, 120, 20)
 T = np.linspace(0.1, 2.0, 10)
@@ -116,3 +118,29 @@ def test_absurd_thread_count_raises() -> None:
     with pytest.raises(ValueError, match=r"`n_threads` of price_batch must be in \[1, 1024\]"
                                          r".*got 2000"):
         lf.price_batch(lf.VarianceGamma, _vg_params(4), MKT, K, T, "put", n_threads=2000)
+
+
+_LONG_BATCH = r"""
+import sys, time
+import numpy as np
+import levyfast as lf
+params = np.tile([1.0, 5.0, 5.0, 0.5, 0.0], (200_000, 1))
+print("start", flush=True)
+t = time.time()
+try:
+    lf.price_batch(lf.CGMY, params, lf.Market(100.0, 0.03, 0.01), np.linspace(80, 120, 20),
+                   np.linspace(0.1, 2.0, 10), tolerance=lf.HIGH_ACCURACY)
+except KeyboardInterrupt:
+    print("interrupted", round(time.time() - t, 2), flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_long_batch_stops_on_ctrl_c(n_threads: int) -> None:
+    """A batch of ~10 minutes (GIL released) turns Ctrl-C into KeyboardInterrupt promptly."""
+    script = _LONG_BATCH.replace("tolerance=", f"n_threads={n_threads}, tolerance=")
+    returncode, out, latency = run_and_interrupt(script)
+    assert returncode == 3 and out.startswith("interrupted"), out
+    assert latency < 5.0

@@ -13,6 +13,7 @@ from scipy.stats import norm
 
 import levyfast as lf
 
+from conftest import run_and_interrupt
 from oracle.bermudan_cos import american_put_cos, bermudan_put_cos
 
 REFERENCES = json.loads(
@@ -516,23 +517,6 @@ print("finished", flush=True)
 
 
 def test_long_solve_stops_on_ctrl_c() -> None:
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTIBLE], stdout=subprocess.PIPE,
-                            text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "start"
-        time.sleep(1.0)
-        sent = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=60)
-        latency = time.monotonic() - sent
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 3 and out.startswith("interrupted"), out
+    returncode, out, latency = run_and_interrupt(_INTERRUPTIBLE)
+    assert returncode == 3 and out.startswith("interrupted"), out
     assert latency < 10.0

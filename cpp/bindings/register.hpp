@@ -28,6 +28,13 @@ inline darray as_doubles(const py::object& value) {
   return darray::ensure(value);
 }
 
+// The interrupt hook of long compiled calls (run with the GIL released): takes the GIL and
+// turns a pending signal (Ctrl-C) into its Python exception, KeyboardInterrupt by default.
+inline void check_python_signals() {
+  py::gil_scoped_acquire acquire;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
 inline ModelParams to_model(int model_id, const darray& params) {
   LF_REQUIRE(params.ndim() == 1, "`params` must be one-dimensional");
   return make_model(model_id, params.data(), static_cast<std::size_t>(params.shape(0)));

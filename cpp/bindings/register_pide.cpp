@@ -57,10 +57,7 @@ void register_pide(py::module_& m) {
         double* pg = gamma.mutable_data();
         // Ctrl-C during a long solve: the core calls this between time steps (GIL released);
         // a pending signal becomes KeyboardInterrupt (or the handler's exception).
-        const pide::InterruptCheck interrupt = [] {
-          py::gil_scoped_acquire acquire;
-          if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-        };
+        const pide::InterruptCheck interrupt = check_python_signals;
         {
           py::gil_scoped_release release;
           validate_grid(pk, nK, pt, nT);

@@ -36,7 +36,8 @@ void register_surface(py::module_& m) {
         {
           py::gil_scoped_release release;
           price_batch(model_id, pp, n_sets, n_par, Market{spot, rate, dividend}, pr, pq, pk, nK, pt, nT,
-                      static_cast<OptionKind>(kind), settings, n_threads, po);
+                      static_cast<OptionKind>(kind), settings, n_threads, po,
+                      check_python_signals);
         }
         return out;
       },

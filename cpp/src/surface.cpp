@@ -10,7 +10,8 @@ void price_batch(int model_id, const double* params, std::size_t n_sets, std::si
                  const Market& market, const double* rates, const double* dividends,
                  const double* strikes, std::size_t nK,
                  const double* maturities, std::size_t nT, OptionKind kind,
-                 const EuropeanSettings& settings, int n_threads, double* out) {
+                 const EuropeanSettings& settings, int n_threads, double* out,
+                 const std::function<void()>& interrupt) {
   validate_market(market);
   validate_grid(strikes, nK, maturities, nT);
   std::vector<ModelParams> models;
@@ -34,7 +35,7 @@ void price_batch(int model_id, const double* params, std::size_t n_sets, std::si
   parallel_rows(n_sets, n_threads, 16, [&](std::size_t r) {
     price_surface(models[r], markets[r], strikes, nK, maturities, nT, kind, settings,
                   out + r * surface);
-  });
+  }, interrupt);
 }
 
 }  // namespace levyfast

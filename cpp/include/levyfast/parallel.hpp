@@ -13,9 +13,12 @@ namespace levyfast {
 // Calls fn(r) for every r in [0, n) on min(n, n_threads) threads (n_threads <= 0: all
 // hardware threads), handing out rows in chunks of `chunk` on demand (rows differ in cost).
 // The first exception stops the remaining rows and is rethrown on the calling thread; an
-// std::invalid_argument from row r is rethrown as "`params` row r: <message>".
+// std::invalid_argument from row r is rethrown as "`params` row r: <message>". The calling
+// thread calls `interrupt` (when given) every 20 ms; whatever it throws stops the rows the
+// same way (the bindings raise Python's KeyboardInterrupt from it).
 void parallel_rows(std::size_t n, int n_threads, std::size_t chunk,
-                   const std::function<void(std::size_t)>& fn);
+                   const std::function<void(std::size_t)>& fn,
+                   const std::function<void()>& interrupt = {});
 
 // Appends up to `count` threads running `fn` to `pool` and returns how many were started: it
 // stops at the first thread the system cannot create (std::system_error, e.g. under a memory
