@@ -12,7 +12,7 @@
 // the poles +-i/2 lie on the imaginary axis, and Re psi ~ C Gamma(-Y) rho^Y 2 cos(Y theta)
 // cos(Y pi/2) -> -inf on the ray when Y theta < pi/2 (Gamma(-Y) cos(Y pi/2) < 0 for every
 // Y in (0, 2)), so theta = pi / (4 max(1, Y)) is valid (the diffusion term stays bounded for
-// theta <= pi/4). Kou likewise: its poles -i eta1 and
+// theta <= pi/4, and decays for theta < pi/4: see ray_angle). Kou likewise: its poles -i eta1 and
 // i eta2 lie on the imaginary axis and its jump part is bounded off them, so g ~ 1/u^2 on the
 // ray (this prices Kou with a tiny sigma, whose |phi| tends to e^{-lam T} on the real axis). The ray integral is taken in ln rho by
 // adaptive Gauss-Kronrod: no oscillation left to resolve at any distance from the money.
@@ -29,9 +29,14 @@ namespace levyfast {
 namespace {
 
 constexpr double kPi = 3.141592653589793;
-// Angle of the rays (see above).
+// Angle of the rays (see above): pi/4, or pi/8 with a diffusion part, whose factor
+// exp(-sigma^2 T u^2 / 2) only oscillates on the pi/4 ray (an integrand that the quadrature
+// cannot follow once the jump part decays slowly) and decays like exp(-sigma^2 T rho^2 / 2^1.5)
+// on the pi/8 ray; for CGMY divided by max(1, Y).
 double ray_angle(const ModelParams& model) {
-  return model.id == ModelId::CGMY ? 0.25 * kPi / std::max(1.0, model.p[3]) : 0.25 * kPi;
+  if (model.id == ModelId::CGMY)
+    return (model.p[4] > 0.0 ? 0.125 : 0.25) * kPi / std::max(1.0, model.p[3]);
+  return 0.125 * kPi;  // Kou: sigma > 0
 }
 
 }  // namespace
