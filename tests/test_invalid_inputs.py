@@ -25,6 +25,15 @@ MKT = lf.Market(100.0, 0.03)
         (dict(method="magic"), ValueError, "`method` of price must be one of"),
         (dict(tolerance=0.0), ValueError, "`tolerance` of price must be in"),
         (dict(strikes="abc"), TypeError, "`strikes` of price must be an array of real numbers"),
+        (dict(strikes=[100.0 + 1e-3j, 90.0]), TypeError,
+         "`strikes` of price must be an array of real numbers (float or int); got complex"),
+        (dict(strikes=[True, True]), TypeError,
+         "`strikes` of price must be an array of real numbers (float or int); got boolean"),
+        (dict(strikes=True), TypeError, "got boolean"),
+        (dict(strikes=["100", "90"]), TypeError, "got string"),
+        (dict(strikes=[100.0, None]), TypeError, "got object"),
+        (dict(maturities=np.array([1.0 + 0j])), TypeError,
+         "`maturities` of price must be an array of real numbers (float or int); got complex"),
     ],
 )
 def test_price_rejects(kwargs, exc, message) -> None:
@@ -33,6 +42,22 @@ def test_price_rejects(kwargs, exc, message) -> None:
     with pytest.raises(exc) as err:
         lf.price(M, MKT, **args)
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: lf.price_batch(lf.VarianceGamma, [[True, True, False]], MKT, 100.0, 1.0),
+         "`params` of price_batch must be an array of real numbers"),
+        (lambda: lf.price_and_grad(M, MKT, [100.0 + 1j], 1.0), "`strikes` of price_and_grad"),
+        (lambda: lf.implied_vol(np.array([10.0 + 0j]), MKT, 100.0, 1.0),
+         "must be an array of real numbers"),
+    ],
+    ids=["batch_bool_params", "grad_complex_strike", "iv_complex_price"],
+)
+def test_no_silent_coercion_anywhere(call, message: str) -> None:
+    with pytest.raises(TypeError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        call()
 
 
 def test_wrong_object_types() -> None:
@@ -52,10 +77,10 @@ def test_cos_reports_when_tolerance_is_out_of_reach() -> None:
         lf.price(lf.VarianceGamma(0.2, 1.0, -0.1), MKT, 100.0, 0.02, method="cos")
 
 
-def test_auto_prices_by_fft_where_cos_cannot_converge() -> None:
+def test_auto_prices_where_cos_cannot_converge() -> None:
     """CGMY with small C T and Y: |phi(u)| decays so slowly at one week that COS needs more
-    than max_terms; 'auto' prices that maturity by Carr-Madan FFT (checked against FFT at
-    1e-11 and put-call parity), while method='cos' still says why it cannot."""
+    than max_terms; 'auto' prices that maturity by Lewis inversion on rotated rays (checked
+    against FFT at 1e-11 and put-call parity), while method='cos' still says why it cannot."""
     model, strikes, maturities = lf.CGMY(0.3, 2.0, 2.0, 0.6), [60.0, 100.0, 160.0], [0.02, 0.5]
     with pytest.raises(ValueError, match=r"COS cannot reach tolerance 1e-08 \* spot at T = 0.02"
                                          r".*use method='auto'"):

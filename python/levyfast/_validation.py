@@ -13,7 +13,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Interval", "check_scalar", "check_array", "as_real_array", "check_choice"]
+__all__ = [
+    "Interval",
+    "check_scalar",
+    "check_array",
+    "as_float64",
+    "as_real_array",
+    "check_choice",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +61,41 @@ def check_scalar(owner: str, name: str, value: Any, interval: Interval) -> float
     return x
 
 
-def as_real_array(
-    owner: str, name: str, value: ArrayLike, ndim: int | tuple[int, ...] = 1
-) -> NDArray[np.float64]:
-    """``value`` as a non-empty C-contiguous float64 array of an allowed ``ndim``; no value
-    checks (for callers whose compiled core checks the values and who re-check on failure)."""
+_FLOAT64 = np.dtype(np.float64)
+#: NumPy dtype kinds accepted as real numbers: floating, signed and unsigned integers.
+_REAL_KINDS = frozenset("fiu")
+_DTYPE_KINDS = {"b": "boolean", "c": "complex", "U": "string", "S": "bytes", "O": "object",
+                "M": "datetime", "m": "timedelta", "V": "structured"}
+
+
+def as_float64(owner: str, name: str, value: ArrayLike) -> NDArray[np.float64]:
+    """``value`` as a float64 array of any shape: the one conversion of array arguments.
+
+    Only real numbers are accepted (floating or integer dtypes): complex values, booleans,
+    strings and other objects raise ``TypeError`` naming the argument instead of being
+    coerced (a complex strike would lose its imaginary part, ``True`` would become 1)."""
+    if type(value) is np.ndarray and value.dtype is _FLOAT64:  # fast path, no conversion
+        return value
     try:
-        arr = np.ascontiguousarray(value, dtype=np.float64)
+        kind = np.asarray(value).dtype.kind
+        if kind in _REAL_KINDS:
+            return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"`{name}` of {owner} must be an array of real numbers; "
                         f"got {value!r}") from exc
+    raise TypeError(
+        f"`{name}` of {owner} must be an array of real numbers (float or int); got "
+        f"{_DTYPE_KINDS.get(kind, 'dtype kind ' + repr(kind))} values: {value!r}"
+    )
+
+
+def as_real_array(
+    owner: str, name: str, value: ArrayLike, ndim: int | tuple[int, ...] = 1
+) -> NDArray[np.float64]:
+    """``value`` as a non-empty C-contiguous float64 array of an allowed ``ndim`` (see
+    :func:`as_float64`); no value checks (for callers whose compiled core checks the values
+    and who re-check on failure)."""
+    arr = np.ascontiguousarray(as_float64(owner, name, value))
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if arr.ndim not in allowed:
         raise ValueError(

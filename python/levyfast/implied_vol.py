@@ -59,7 +59,7 @@ from ._numba.black_arrays import (
     surface_implied_vol_parallel,
     surface_implied_vol_serial,
 )
-from ._validation import Interval, check_array, check_choice
+from ._validation import Interval, as_float64, check_array, check_choice
 from .market import Market
 
 __all__ = [
@@ -106,20 +106,6 @@ def _check_errors(owner: str, errors: str) -> bool:
 
 def _use_cpp(owner: str, backend: str) -> bool:
     return check_choice(owner, "backend", backend, BACKENDS) == "cpp"
-
-
-_FLOAT64 = np.dtype(np.float64)
-
-
-def _as_float_array(owner: str, name: str, value: ArrayLike) -> NDArray[np.float64]:
-    if type(value) is np.ndarray and value.dtype is _FLOAT64:  # fast path, no conversion
-        return value
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"`{name}` of {owner} must be an array of real numbers; got {value!r}"
-        ) from exc
 
 
 def _check_values(
@@ -236,17 +222,17 @@ def black_price(
     theta = _theta(owner, kind)
     named = {
         "forwards": _check_values(
-            owner, "forwards", _as_float_array(owner, "forwards", forwards), _POSITIVE
+            owner, "forwards", as_float64(owner, "forwards", forwards), _POSITIVE
         ),
         "strikes": _check_values(
-            owner, "strikes", _as_float_array(owner, "strikes", strikes), _POSITIVE
+            owner, "strikes", as_float64(owner, "strikes", strikes), _POSITIVE
         ),
         "maturities": _check_values(
-            owner, "maturities", _as_float_array(owner, "maturities", maturities), _POSITIVE
+            owner, "maturities", as_float64(owner, "maturities", maturities), _POSITIVE
         ),
-        "vols": _check_values(owner, "vols", _as_float_array(owner, "vols", vols), _NON_NEGATIVE),
+        "vols": _check_values(owner, "vols", as_float64(owner, "vols", vols), _NON_NEGATIVE),
         "discounts": _check_values(
-            owner, "discounts", _as_float_array(owner, "discounts", discounts), _POSITIVE
+            owner, "discounts", as_float64(owner, "discounts", discounts), _POSITIVE
         ),
     }
     shape, flat = _broadcast(owner, named)
@@ -292,7 +278,7 @@ def black_implied_vol(
     raise_errors = _check_errors(owner, errors)
     if _use_cpp(owner, backend):
         cpp_named = {
-            name: _as_float_array(owner, name, value)
+            name: as_float64(owner, name, value)
             for name, value in (
                 ("prices", prices),
                 ("forwards", forwards),
@@ -317,18 +303,18 @@ def black_implied_vol(
             _raise_first_nan(owner, out, flat, shape, theta)
         return _scalar_or_array(out, shape)
     named = {
-        "prices": _check_values(owner, "prices", _as_float_array(owner, "prices", prices), _REAL),
+        "prices": _check_values(owner, "prices", as_float64(owner, "prices", prices), _REAL),
         "forwards": _check_values(
-            owner, "forwards", _as_float_array(owner, "forwards", forwards), _POSITIVE
+            owner, "forwards", as_float64(owner, "forwards", forwards), _POSITIVE
         ),
         "strikes": _check_values(
-            owner, "strikes", _as_float_array(owner, "strikes", strikes), _POSITIVE
+            owner, "strikes", as_float64(owner, "strikes", strikes), _POSITIVE
         ),
         "maturities": _check_values(
-            owner, "maturities", _as_float_array(owner, "maturities", maturities), _POSITIVE
+            owner, "maturities", as_float64(owner, "maturities", maturities), _POSITIVE
         ),
         "discounts": _check_values(
-            owner, "discounts", _as_float_array(owner, "discounts", discounts), _POSITIVE
+            owner, "discounts", as_float64(owner, "discounts", discounts), _POSITIVE
         ),
     }
     shape, flat = _broadcast(owner, named)
@@ -385,9 +371,9 @@ def implied_vol(
     theta = _theta(owner, kind)
     raise_errors = _check_errors(owner, errors)
     use_cpp = _use_cpp(owner, backend)
-    k = _as_float_array(owner, "strikes", strikes)
-    t = _as_float_array(owner, "maturities", maturities)
-    p = _as_float_array(owner, "prices", prices)
+    k = as_float64(owner, "strikes", strikes)
+    t = as_float64(owner, "maturities", maturities)
+    p = as_float64(owner, "prices", prices)
     for name, arr in (("strikes", k), ("maturities", t)):
         if arr.ndim > 1 or arr.size == 0:
             raise ValueError(

@@ -7,7 +7,7 @@ import os
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validation import Interval, as_real_array, check_array, check_choice
+from .._validation import Interval, as_float64, as_real_array, check_array, check_choice
 from ..market import Market
 from ..models.base import LevyModel
 
@@ -87,10 +87,7 @@ def param_rows(owner: str, model_cls: type[LevyModel], params: ArrayLike, min_ro
                ) -> NDArray[np.float64]:
     """``params`` as a C-contiguous float64 ``[n, n_params]`` array with ``n >= min_rows``
     (shape only: the values are checked row by row by the backend)."""
-    try:
-        arr = np.ascontiguousarray(params, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"`params` of {owner} must be a real array; got {params!r}") from exc
+    arr = np.ascontiguousarray(as_float64(owner, "params", params))
     k = len(model_cls.PARAM_NAMES)
     if arr.ndim != 2 or arr.shape[1] != k or arr.shape[0] < min_rows:
         rows = f" with n >= {min_rows}" if min_rows else ""
