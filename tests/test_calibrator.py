@@ -92,6 +92,18 @@ def test_single_surface_fast_path_agrees_with_batch_path() -> None:
         np.testing.assert_allclose(single, batch[i], rtol=2e-6, atol=1e-7)
     np.testing.assert_allclose(cal.predict(list(map(list, prices[5])), MARKET), batch[5],
                                rtol=2e-6, atol=1e-7)  # any array-like
+    # a batch of one [1, n_T, n_K] takes the same path and keeps its batch axis
+    one = cal.predict(prices[7:8], MARKET)
+    assert one.shape == (1, 3)
+    np.testing.assert_array_equal(one[0], cal.predict(prices[7], MARKET))
+
+
+def test_predict_rejects_non_real_quotes() -> None:
+    cal = lf.Calibrator.load("vg")
+    surface = np.full(cal.maturities.shape + cal.strikes.shape, 5.0)
+    with pytest.raises(TypeError, match="`prices` of Calibrator must be an array of real numbers "
+                                        r"\(float or int\); got complex"):
+        cal.predict(surface + 0j, MARKET)
 
 
 def test_single_surface_fast_path_is_thread_safe() -> None:

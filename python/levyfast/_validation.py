@@ -82,11 +82,17 @@ def as_float64(owner: str, name: str, value: ArrayLike) -> NDArray[np.float64]:
             return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"`{name}` of {owner} must be an array of real numbers; "
-                        f"got {value!r}") from exc
+                        f"got {_short_repr(value)}") from exc
     raise TypeError(
         f"`{name}` of {owner} must be an array of real numbers (float or int); got "
-        f"{_DTYPE_KINDS.get(kind, 'dtype kind ' + repr(kind))} values: {value!r}"
+        f"{_DTYPE_KINDS.get(kind, 'dtype kind ' + repr(kind))} values: {_short_repr(value)}"
     )
+
+
+def _short_repr(value: Any) -> str:
+    """A repr of at most ~120 characters (a whole surface would flood the message)."""
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def as_real_array(

@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._core import scale_quotes as _scale_quotes
 from ._regrid import regrid
-from ._validation import Interval, check_array
+from ._validation import Interval, as_float64, check_array
 from .calibration import LeastSquaresCalibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
@@ -266,9 +266,12 @@ class Calibrator:
         gives ``[k]``. ``market`` is one Market for all surfaces or one per surface. NaN
         marks a missing quote (up to ``max_missing_fraction`` of a surface).
         """
-        x = np.asarray(prices, dtype=np.float64)
-        if x.shape == self._shape and isinstance(market, Market):
-            return self._predict_one(x, market)
+        x = as_float64(_OWNER, "prices", prices)
+        if isinstance(market, Market):
+            if x.shape == self._shape:
+                return self._predict_one(x, market)
+            if x.ndim == 3 and x.shape[0] == 1 and x.shape[1:] == self._shape:  # batch of one
+                return self._predict_one(np.ascontiguousarray(x[0]), market)[None]
         single = x.ndim == 2
         if single:
             x = x[None]
