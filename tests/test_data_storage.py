@@ -129,6 +129,72 @@ def test_foreign_and_corrupt_files(tmp_path: Path) -> None:
         load(str(good))
 
 
+def _corrupt_decodably(shard: Path) -> None:
+    """Flip one byte of the shard such that Parquet still decodes it but some value changed
+    (the silent kind of corruption: a checksum-less reader returns different numbers)."""
+    data = bytes(shard.read_bytes())
+    before = pq.read_table(shard)
+    for at in range(len(data) // 4, len(data) // 2):
+        trial = bytearray(data)
+        trial[at] ^= 0x04
+        shard.write_bytes(bytes(trial))
+        try:
+            after = pq.read_table(shard)
+        except Exception:  # noqa: BLE001 - this byte broke the decoding: try another
+            continue
+        if not after.equals(before):
+            return
+    raise AssertionError("no decodable single-byte corruption found")
+
+
+@pytest.mark.parametrize("compression", ["none", "zstd"])
+def test_flipped_byte_is_detected_reported_and_recomputed(tmp_path: Path, compression: str
+                                                         ) -> None:
+    from levyfast.cli import main
+
+    out = tmp_path / "d"
+    kwargs = dict(seed=3, shard_size=20, compression=compression, **SMALL)
+    original = write_surfaces(lf.VarianceGamma, 40, str(out), **kwargs)
+    original = load(str(out))
+    shard = out / "shard-00001.parquet"
+    _corrupt_decodably(shard)
+    with pytest.raises(DatasetFormatError, match=r"shard-00001\.parquet"):
+        load(str(out))
+    with pytest.raises(DatasetFormatError, match="shard-00001"):
+        list(iter_chunks(str(out), 7))
+    problems = lf.data.verify(str(out))
+    assert [Path(f).name for f, _ in problems] == ["shard-00001.parquet"], problems
+    assert main(["verify", str(out)]) == 1
+    assert main(["inspect", str(out)]) == 2  # a one-line message, not a traceback
+    # re-running the same command recomputes the corrupt shard instead of keeping it
+    write_surfaces(lf.VarianceGamma, 40, str(out), **kwargs)
+    _same(load(str(out)), original)
+    assert main(["verify", str(out)]) == 0
+
+
+def test_shard_without_digest_is_not_trusted(tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    write_surfaces(lf.VarianceGamma, 10, str(out), **SMALL)
+    path = out / "shard-00000.parquet"
+    table = pq.read_table(path)
+    meta = {k: v for k, v in table.schema.metadata.items() if k != b"levyfast.digest"}
+    pq.write_table(table.replace_schema_metadata(meta), path)
+    with pytest.raises(DatasetFormatError, match="no content digest"):
+        load(str(out))
+
+
+def test_truncated_shard_is_a_one_line_error(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from levyfast.cli import main
+
+    out = tmp_path / "d"
+    write_surfaces(lf.VarianceGamma, 40, str(out), seed=1, shard_size=20, **SMALL)
+    shard = out / "shard-00000.parquet"
+    shard.write_bytes(shard.read_bytes()[:-100])
+    assert main(["inspect", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("levyfast inspect:") and "shard-00000" in err and "\n" not in err
+
+
 def test_splits_and_chunks(tmp_path: Path) -> None:
     out = str(tmp_path / "d")
     write_surfaces(lf.Merton, 1000, out, seed=3, shard_size=300, **SMALL)

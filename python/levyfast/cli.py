@@ -1,5 +1,6 @@
 """Command line interface (thin: parsing only): ``levyfast price`` prices a surface and prints
-it; ``levyfast generate`` writes a dataset, ``levyfast inspect`` describes one."""
+it; ``levyfast generate`` writes a dataset, ``levyfast inspect`` describes one, ``levyfast
+verify`` checks every shard against its content digest."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
     _add_generate_parser(sub)
     _add_inspect_parser(sub)
+    _add_verify_parser(sub)
     _add_training_commands(sub)
     return p
 
@@ -192,10 +194,38 @@ def _add_inspect_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
     i.add_argument("--plot-points", type=int, default=4000)
 
 
+def _add_verify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    v = sub.add_parser("verify", help="check every shard of a dataset against its content "
+                                      "digest (exit status 1 if any is corrupt or missing)")
+    v.add_argument("path")
+
+
+def _verify_command(args: argparse.Namespace) -> int:
+    from .data import verify
+
+    try:
+        problems = verify(args.path)
+    except FileNotFoundError as exc:
+        print(f"levyfast verify: {exc}", file=sys.stderr)
+        return 2
+    for file, problem in problems:
+        print(f"levyfast verify: {file}: {problem}" if problem.find(file) < 0
+              else f"levyfast verify: {problem}", file=sys.stderr)
+    if not problems:
+        print(f"{args.path}: every shard intact")
+    return 1 if problems else 0
+
+
 def _inspect_command(args: argparse.Namespace) -> int:
+    from .data import DatasetFormatError
     from .data.inspect import coverage_plot, describe
 
-    print(describe(args.path))
+    try:
+        summary = describe(args.path)
+    except (DatasetFormatError, FileNotFoundError) as exc:  # one line, no traceback
+        print(f"levyfast inspect: {exc}", file=sys.stderr)
+        return 2
+    print(summary)
     if args.plot:
         coverage_plot(args.path, args.plot, max_points=args.plot_points)
         print(f"coverage plot saved to {args.plot}")
@@ -213,6 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _generate_command(args)
     if args.command == "inspect":
         return _inspect_command(args)
+    if args.command == "verify":
+        return _verify_command(args)
     raise AssertionError(args.command)  # argparse enforces the choices
 
 

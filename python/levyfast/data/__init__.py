@@ -2,7 +2,8 @@
 
 * :func:`generate_surfaces` / :func:`write_surfaces` — sample parameters and markets
   (:mod:`.sampling`), price through the C++ batch path, compute implied vols, check, store;
-* :func:`load`, :func:`iter_chunks` — read a dataset back (:mod:`.storage`);
+* :func:`load`, :func:`iter_chunks` — read a dataset back, each shard verified against its
+  content digest; :func:`verify` — check a whole dataset (:mod:`.storage`);
 * :func:`check_surface` — static-arbitrage checks for any call surface (:mod:`.checks`);
 * :mod:`.noise` — composable market-noise transforms;
 * :mod:`.distributed` — shards on a Dask cluster.
@@ -22,13 +23,22 @@ from .generate import (
     write_surfaces,
 )
 from .sampling import DEFAULT_BOXES, SAMPLERS
-from .storage import SPLITS, DatasetFormatError, SurfaceDataset, iter_chunks, load, split_of
+from .storage import (
+    SPLITS,
+    DatasetFormatError,
+    SurfaceDataset,
+    iter_chunks,
+    load,
+    split_of,
+    verify,
+)
 
 __all__ = [
     "generate_surfaces",
     "write_surfaces",
     "load",
     "iter_chunks",
+    "verify",
     "check_surface",
     "CheckResult",
     "CHECKS",

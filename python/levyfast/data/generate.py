@@ -349,7 +349,13 @@ def write_surfaces(
             diff = sorted(k for k in set(meta) | set(expected) if meta.get(k) != expected.get(k))
             raise ValueError(f"`out` of {_OWNER} ({out}) holds shards of a different dataset "
                              f"(differing in {diff}); use another directory")
-        stats.merge(_Stats.of_table(spec, _read_columns(fs, path, spec)))
+        try:  # a shard is skipped only if its content is intact; a corrupt one is recomputed
+            columns = storage.read_verified_shard(fs, path, _summary_columns(spec))
+        except storage.DatasetFormatError as exc:
+            log.warning("recomputing %s: %s", path, exc)
+            fs.delete_file(path)
+            continue
+        stats.merge(_Stats.of_table(spec, columns))
         done.add(int(shard["shard"]))
     plan = [s for s in _plan(spec) if s.shard not in done]
     written = _run(spec, plan, (fs, directory), workers, client, progress, stats.merge_table,
@@ -562,12 +568,10 @@ def _json(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True).encode()
 
 
-def _read_columns(fs: Any, path: str, spec: _Spec) -> pa.Table:
-    import pyarrow.parquet as pq
-
+def _summary_columns(spec: _Spec) -> list[str]:
+    """The columns of a written shard that the run statistics read back on resume."""
     cols = ["index", *spec.model_cls.PARAM_NAMES, "rate", "dividend", "checks"]
-    with fs.open_input_file(path) as f:
-        return pq.read_table(f, columns=cols + (["iv"] if "iv" in spec.store else []))
+    return cols + (["iv"] if "iv" in spec.store else [])
 
 
 # -- execution -------------------------------------------------------------------------------

@@ -13,7 +13,12 @@ grid, pricer settings and accuracy, sampler, seed, noise, split rule, levyfast v
 under the schema metadata key ``levyfast``, and its own row range under ``levyfast.shard``.
 
 A shard is written to a temporary name and renamed into place, so a shard file that exists is
-complete; a re-run skips those (resume) after checking that they describe the same dataset.
+complete; a re-run skips those (resume) after checking that they describe the same dataset and
+that their content is intact. Integrity: every shard carries, under ``levyfast.digest``, a
+BLAKE2b-256 digest of its dataset and shard metadata and of every column's decoded values
+(:func:`content_digest`); readers recompute it before using a shard (:func:`verify_shard`), so
+a flipped byte that still decodes, a truncated file or a foreign one is a
+:class:`DatasetFormatError` naming the file, never different numbers.
 
 Splits: row ``i`` belongs to ``train`` / ``val`` / ``test`` by ``u_i`` in ``[0, 0.8)``,
 ``[0.8, 0.9)``, ``[0.9, 1)``, where ``u_i`` is the SplitMix64 hash (Steele, Lea & Flood 2014)
@@ -23,6 +28,7 @@ points with equal ``i mod 2^m`` share their leading digits, so a modular split w
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterator, Mapping
@@ -50,6 +56,9 @@ __all__ = [
     "list_shards",
     "remove_stale_temporaries",
     "read_shard_metadata",
+    "content_digest",
+    "verify_shard",
+    "verify",
     "load",
     "iter_chunks",
     "split_of",
@@ -59,6 +68,7 @@ FORMAT = "levyfast-surfaces"
 FORMAT_VERSION = 1
 META_KEY = b"levyfast"
 SHARD_KEY = b"levyfast.shard"
+DIGEST_KEY = b"levyfast.digest"
 SPLITS = {"train": (0.0, 0.8), "val": (0.8, 0.9), "test": (0.9, 1.0)}
 
 
@@ -171,10 +181,58 @@ def shard_name(index: int) -> str:
     return f"shard-{index:05d}.parquet"
 
 
+def content_digest(table: pa.Table) -> str:
+    """BLAKE2b-256 (hex) of a shard's ``levyfast`` and ``levyfast.shard`` metadata and of every
+    column's name and decoded values, in column order (independent of the Parquet encoding,
+    compression and chunking)."""
+    h = hashlib.blake2b(digest_size=32)
+    meta = table.schema.metadata or {}
+    for key in (META_KEY, SHARD_KEY):
+        h.update(key + b"=" + meta.get(key, b"") + b";")
+    for name in table.column_names:
+        h.update(name.encode() + b":")
+        column = table.column(name)
+        flat = pa.types.is_fixed_size_list(column.type) or pa.types.is_list(column.type)
+        for chunk in column.chunks:
+            values = chunk.flatten() if flat else chunk
+            h.update(np.ascontiguousarray(values.to_numpy(zero_copy_only=False)).tobytes())
+    return h.hexdigest()
+
+
+def verify_shard(path: str, table: pa.Table) -> None:
+    """Raise :class:`DatasetFormatError` unless ``table`` (a whole shard read from ``path``)
+    matches the content digest recorded when it was written."""
+    recorded = (table.schema.metadata or {}).get(DIGEST_KEY)
+    if recorded is None:
+        raise DatasetFormatError(f"{path} has no content digest (written by a levyfast without "
+                                 "shard checksums): it cannot be verified; regenerate it")
+    if recorded.decode() != content_digest(table):
+        raise DatasetFormatError(f"{path} is corrupt: its content does not match the digest "
+                                 "recorded when it was written (re-run the same generate "
+                                 "command to recompute it)")
+
+
+def read_verified_shard(fs: pafs.FileSystem, path: str,
+                        columns: list[str] | None = None) -> pa.Table:
+    """The whole shard at ``path``, verified (:func:`verify_shard`), optionally only
+    ``columns`` of it; DatasetFormatError for a corrupt, truncated or foreign file."""
+    try:
+        with fs.open_input_file(path) as f:
+            table = pq.read_table(f)
+    except (OSError, pa.ArrowException) as exc:
+        raise DatasetFormatError(f"{path} is corrupt or truncated ({exc})") from exc
+    verify_shard(path, table)
+    return table if columns is None else table.select(columns)
+
+
 def write_shard(
     fs: pafs.FileSystem, directory: str, shard: int, table: pa.Table, compression: str
 ) -> None:
-    """Write ``table`` as shard ``shard`` atomically: temporary file, then rename."""
+    """Write ``table`` as shard ``shard`` atomically (temporary file, then rename), with its
+    content digest in the schema metadata."""
+    meta = dict(table.schema.metadata or {})
+    meta[DIGEST_KEY] = content_digest(table).encode()
+    table = table.replace_schema_metadata(meta)
     fs.create_dir(directory, recursive=True)
     final = f"{directory}/{shard_name(shard)}"
     tmp = f"{directory}/.{shard_name(shard)}.{uuid.uuid4().hex}.tmp"
@@ -330,6 +388,32 @@ def table_to_dataset(
     )
 
 
+def verify(path: str) -> list[tuple[str, str]]:
+    """Check every shard of the dataset at ``path`` against its recorded content digest, and
+    the dataset for completeness; returns ``(file, problem)`` pairs (empty: intact).
+
+    Unlike :func:`load`, which stops at the first problem, this reads every shard and reports
+    them all (``levyfast verify DIR``). Raises FileNotFoundError if nothing is at ``path``."""
+    fs, inner = open_filesystem(path)
+    kind = fs.get_file_info(inner).type
+    if kind == pafs.FileType.NotFound:
+        raise FileNotFoundError(f"no dataset at {path}")
+    files = [inner] if kind == pafs.FileType.File else list_shards(fs, inner)
+    if not files:
+        return [(path, "holds no shard-*.parquet files")]
+    problems: list[tuple[str, str]] = []
+    try:
+        _open_dataset(path)  # metadata of every shard, consistency, completeness
+    except DatasetFormatError as exc:
+        problems.append((path, str(exc)))
+    for f in files:
+        try:
+            read_verified_shard(fs, f)
+        except DatasetFormatError as exc:
+            problems.append((f, str(exc)))
+    return problems
+
+
 def load(
     path: str, *, split: str | None = None, model_cls: type[LevyModel] | None = None
 ) -> SurfaceDataset:
@@ -362,7 +446,7 @@ def iter_chunks(
     model_cls: type[LevyModel] | None = None,
 ) -> Iterator[SurfaceDataset]:
     """Yield the dataset in chunks of at most ``chunk_size`` rows, in global row order, reading
-    one Parquet row group at a time (memory bounded by the shard size and ``chunk_size``).
+    one verified shard at a time (memory bounded by the shard size and ``chunk_size``).
 
     Feeds ``tf.data`` without loading everything::
 
@@ -382,23 +466,18 @@ def iter_chunks(
     n_pending = 0
     yielded = False
     for f, _ in sorted(manifest.shards, key=lambda s: s[1]["row_start"]):
-        try:
-            with manifest.fs.open_input_file(f) as handle:
-                reader = pq.ParquetFile(handle)
-                for group in range(reader.num_row_groups):
-                    table = reader.read_row_group(group)
-                    if split is not None:
-                        codes = split_of(table.column("index").to_numpy(), seed)
-                        table = table.filter(pa.array(codes == _split_code(split)))
-                    pending.append(table)
-                    n_pending += table.num_rows
-                    while n_pending >= chunk_size:
-                        whole = pa.concat_tables(pending)
-                        yield table_to_dataset(whole.slice(0, chunk_size), manifest.metadata, cls)
-                        yielded = True
-                        rest = whole.slice(chunk_size)
-                        pending, n_pending = [rest], rest.num_rows
-        except (OSError, pa.ArrowException) as exc:
-            raise DatasetFormatError(f"{f} is corrupt ({exc})") from exc
+        # A whole shard at a time, verified before any of its rows is used.
+        table = read_verified_shard(manifest.fs, f)
+        if split is not None:
+            codes = split_of(table.column("index").to_numpy(), seed)
+            table = table.filter(pa.array(codes == _split_code(split)))
+        pending.append(table)
+        n_pending += table.num_rows
+        while n_pending >= chunk_size:
+            whole = pa.concat_tables(pending)
+            yield table_to_dataset(whole.slice(0, chunk_size), manifest.metadata, cls)
+            yielded = True
+            rest = whole.slice(chunk_size)
+            pending, n_pending = [rest], rest.num_rows
     if n_pending or not yielded:
         yield table_to_dataset(pa.concat_tables(pending), manifest.metadata, cls)
