@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import levyfast as lf
-from levyfast.data import check_surface, generate_surfaces
+from levyfast.data import check_surface, generate_surfaces, write_surfaces
 from levyfast.data.sampling import DEFAULT_BOXES, SAMPLERS, admissible, unit_points
 
 from oracle import lewis_price
@@ -277,3 +277,17 @@ def test_black_scholes_dataset_has_its_own_flat_smile() -> None:
     assert known.mean() > 0.9
     # the IV error is the price error (<= 1e-6 of spot) over vega
     assert np.all(np.abs(bs.ivs - sigma)[known] * vega[known] <= 1e-6)
+
+
+def test_sizes_that_cannot_fit_are_refused_up_front(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`generate --n 1e12` used to allocate without bound; now the estimate is the error."""
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"`n` of generate_surfaces = 1000000000000 needs about "
+                                         r"[\d,.]+ GiB of memory .* bytes per surface"):
+        generate_surfaces(lf.VarianceGamma, 10**12, seed=0)
+    with pytest.raises(ValueError, match=r"GiB of disk .* the disk of"):
+        write_surfaces(lf.VarianceGamma, 10**12, str(tmp_path / "huge"), seed=0)
+    assert time.perf_counter() - start < 5.0
+    assert not (tmp_path / "huge").exists()

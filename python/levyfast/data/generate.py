@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.fs as pafs
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtri
 
@@ -282,6 +284,8 @@ def generate_surfaces(
     spec = _make_spec(model_cls, n, seed, param_box, sampler, rate_range, dividend_range,
                       strikes, maturities, moneyness, delta_vol, store, method, tolerance,
                       noise, shard_size, pricer)
+    # the dataset is returned in memory (and concatenated once): about twice its size
+    _require_room(spec, 2.0, "memory", _physical_memory(), "this machine's memory")
     if out is not None:
         write_surfaces(model_cls, n, out, seed=seed, param_box=param_box, sampler=sampler,
                        rate_range=rate_range, dividend_range=dividend_range, strikes=strikes,
@@ -339,6 +343,8 @@ def write_surfaces(
         raise TypeError(f"`out` of {_OWNER} must be a non-empty path string; got {out!r}")
     start = time.perf_counter()
     fs, directory = storage.open_filesystem(out)
+    if isinstance(fs, pafs.LocalFileSystem):  # compressed shards: at least half the raw size
+        _require_room(spec, 0.5, "disk", _free_disk(directory), f"the disk of {out}")
     storage.remove_stale_temporaries(fs, directory)
     expected = spec.metadata()
     stats = _Stats.empty(spec)
@@ -409,6 +415,43 @@ def _make_spec(model_cls, n, seed, param_box, sampler, rate_range, dividend_rang
                  _range("rate_range", rate_range), _range("dividend_range", dividend_range),
                  k, t, moneyness, float(delta_vol), store_t, method, float(tolerance), noise,
                  shard_size, pricer)
+
+
+def _row_bytes(spec: _Spec) -> int:
+    """Bytes of one stored surface: parameters, market, index, check flags and the surfaces."""
+    surfaces = len(spec.store) + (spec.noise is not None and "price" in spec.store)
+    return 8 * (spec.dim + 1) + 1 + 8 * spec.maturities.size * spec.strikes.size * surfaces
+
+
+def _require_room(spec: _Spec, factor: float, what: str, available: float | None,
+                  where: str) -> None:
+    """Refuse up front an ``n`` whose dataset (times ``factor``) cannot fit in ``available``
+    bytes of ``what`` (None: unknown, not checked), with the estimate."""
+    need = factor * spec.n * _row_bytes(spec)
+    if available is not None and need > available:
+        raise ValueError(
+            f"`n` of {_OWNER} = {spec.n} needs about {need / 2**30:,.1f} GiB of {what} "
+            f"({_row_bytes(spec)} bytes per surface on this grid and store); {where} has "
+            f"{available / 2**30:,.1f} GiB"
+        )
+
+
+def _physical_memory() -> float | None:
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _free_disk(directory: str) -> float | None:
+    """Free bytes on the filesystem of ``directory`` (or of its nearest existing parent)."""
+    path = os.path.abspath(directory)
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    try:
+        return float(shutil.disk_usage(path).free)
+    except OSError:
+        return None
 
 
 def _positive_int(name: str, value: Any) -> int:
