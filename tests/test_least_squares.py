@@ -159,3 +159,35 @@ def test_unpriceable_start_fails_with_the_pricer_message() -> None:
     assert not cal.result_.success
     assert "fit failed" in cal.result_.message
     assert "COS cannot reach tolerance" in cal.result_.message
+
+
+def test_fit_the_model_cannot_explain_is_not_a_success() -> None:
+    """Random prices or half the quotes zeroed: the optimiser stops, but the fit is poor."""
+    rng = np.random.default_rng(3)
+    q = _surface(lf.VarianceGamma(0.2, 0.3, -0.15))
+    garbage = np.sort(rng.uniform(0.5, 30.0, q.shape), axis=1)[:, ::-1]
+    zeroed = q.copy()
+    zeroed[:, ::2] = 0.0
+    for quotes in (garbage, zeroed):
+        cal = lf.LeastSquaresCalibrator(lf.VarianceGamma, on_arbitrage="drop")
+        cal.fit(quotes, MARKET, K, T)
+        r = cal.result_
+        assert not r.success and not r.fit_ok, r
+        assert r.verdict.startswith("the price RMSE is ") and "of the quotes' root" in r.verdict
+        assert r.message.startswith(("poor fit: the price RMSE is ", "fit failed: ")), r.message
+
+
+def test_fit_verdict_with_bid_ask_counts_quotes_inside_the_spread() -> None:
+    true = lf.NIG(15.0, -5.0, 0.5)
+    mid = _surface(true)
+    spread = 0.01 + 0.02 * mid
+    cal = lf.LeastSquaresCalibrator(lf.NIG, tolerance=1e-10)
+    cal.fit(None, MARKET, K, T, bid=mid - spread / 2, ask=mid + spread / 2)
+    assert cal.result_.success and cal.result_.fit_ok
+    assert cal.result_.verdict.startswith("100% of the fitted prices lie inside")
+    # a surface of another model, quoted with tight spreads: NIG cannot explain it
+    other = _surface(lf.Merton(0.15, 2.0, -0.2, 0.25))
+    tight = 1e-4 * np.ones_like(other)
+    cal.fit(None, MARKET, K, T, bid=other - tight, ask=other + tight)
+    assert not cal.result_.success and not cal.result_.fit_ok, cal.result_
+    assert "inside their bid/ask spreads (at least 50% required)" in cal.result_.message

@@ -14,6 +14,7 @@ variance ``s^2 = sum r_i^2 / (m - p)`` (e.g. Seber & Wild 2003, Nonlinear Regres
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Mapping
@@ -26,7 +27,7 @@ from scipy.optimize import OptimizeResult, least_squares
 from scipy.stats import qmc
 
 from .. import _core
-from .._validation import Interval, check_choice
+from .._validation import Interval, check_choice, check_scalar
 from ..market import Market
 from ..models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from ..pricers import DEFAULT_TOLERANCE, COSPricer
@@ -57,6 +58,8 @@ SEARCH_BOXES: dict[type, tuple[tuple[float, float], ...]] = {
 
 TARGETS = ("price", "iv")
 ON_ARBITRAGE = ("raise", "drop")
+log = logging.getLogger(__name__)
+
 #: Residual returned for parameters outside the model's domain (cross constraints such as
 #: VG's 1 - theta nu - sigma^2 nu / 2 > 0): the trust region rejects such steps.
 _OUTSIDE_DOMAIN = 1e6
@@ -71,10 +74,17 @@ class CalibrationResult:
     volatility, in basis points (NaN when :func:`levyfast.implied_vol` is unavailable or no
     quote carries an implied volatility). ``std_errors`` are in ``PARAM_NAMES`` order (NaN
     for fixed parameters and where ``J^T J`` is singular).
+
+    ``success`` needs both the optimiser's convergence and a fit that explains the quotes:
+    ``fit_ok`` says whether it does and ``verdict`` why (see :class:`LeastSquaresCalibrator`,
+    ``max_relative_rmse`` and ``min_inside_spread``); a fit the model cannot explain is
+    ``success=False`` with a "poor fit: ..." message, not a plain success.
     """
 
     success: bool
     message: str
+    fit_ok: bool
+    verdict: str
     cost: float
     rmse_price: float
     rmse_iv_bp: float
@@ -136,6 +146,11 @@ class LeastSquaresCalibrator:
         ``result_.n_dropped``).
     seed
         Seed of the Sobol scrambling.
+    max_relative_rmse, min_inside_spread
+        The fit verdict (``result_.fit_ok``): with bid/ask quotes, at least
+        ``min_inside_spread`` of the fitted prices must lie inside their spreads; without,
+        the price RMSE must be at most ``max_relative_rmse`` of the quotes' root mean square.
+        Otherwise the fit is reported as a poor fit (``success=False``, a logged warning).
     """
 
     def __init__(
@@ -157,6 +172,8 @@ class LeastSquaresCalibrator:
         gtol: float = 1e-10,
         on_arbitrage: str = "raise",
         seed: int = 0,
+        max_relative_rmse: float = 0.02,
+        min_inside_spread: float = 0.5,
     ) -> None:
         self.model_cls = model_cls
         self.target = target
@@ -174,6 +191,8 @@ class LeastSquaresCalibrator:
         self.gtol = gtol
         self.on_arbitrage = on_arbitrage
         self.seed = seed
+        self.max_relative_rmse = max_relative_rmse
+        self.min_inside_spread = min_inside_spread
 
     # -- public ------------------------------------------------------------------------------
     def fit(
@@ -223,13 +242,25 @@ class LeastSquaresCalibrator:
         message = str(best.message)
         if not priced and problem.pricing_error is not None:
             message = f"{message}; the pricer failed: {problem.pricing_error}"
+        fit_ok, verdict = problem.verdict(
+            np.asarray(prices_fit),
+            check_scalar(owner, "max_relative_rmse", self.max_relative_rmse, Interval(0.0)),
+            check_scalar(owner, "min_inside_spread", self.min_inside_spread,
+                         Interval(0.0, 1.0, closed_low=True, closed_high=True)),
+        )
         if not success:
             message = f"fit failed: {message}"
+        elif not fit_ok:
+            success = False
+            message = f"poor fit: {verdict} (the optimiser: {message})"
+            log.warning("%s of %s: %s", owner, self.model_cls.__name__, message)
         self.params_ = params
         self.model_ = model
         self.result_ = CalibrationResult(
             success=success,
             message=message,
+            fit_ok=fit_ok,
+            verdict=verdict,
             cost=float(best.cost),
             rmse_price=problem.rmse_price(np.asarray(prices_fit)),
             rmse_iv_bp=problem.rmse_iv_bp(np.asarray(prices_fit)),
@@ -329,6 +360,7 @@ class _Problem:
     box: tuple[NDArray[np.float64], NDArray[np.float64]] | None
     quote_iv: NDArray[np.float64] | None
     settings: _core.COSSettings
+    spread: NDArray[np.float64] | None = None  # ask - bid where both are quoted
     _cache_x: NDArray[np.float64] | None = None
     _cache_jac: NDArray[np.float64] | None = None
     _cache_r: NDArray[np.float64] | None = None
@@ -414,6 +446,7 @@ class _Problem:
                 )
             q = _as_surface(owner, "prices", prices, shape)
             default_w = np.ones(shape)
+            spread = None
         if weights is None:
             w = np.where(np.isfinite(default_w), default_w, 0.0)
         else:
@@ -557,6 +590,7 @@ class _Problem:
             box,
             quote_iv,
             settings,
+            spread=spread,
         )
         if target == "iv":
             iv = problem.implied_vols(q)
@@ -735,6 +769,26 @@ class _Problem:
             gtol=cal.gtol,
             max_nfev=_positive_int("max_nfev", cal.max_nfev),
         )
+
+    def verdict(self, model_prices: NDArray[np.float64], max_relative_rmse: float,
+                min_inside_spread: float) -> tuple[bool, str]:
+        """Whether the fitted prices explain the quotes, and a one-line reason (see
+        :class:`LeastSquaresCalibrator`)."""
+        fitted = model_prices[self.mask]
+        if not np.all(np.isfinite(fitted)):
+            return False, "the fitted model could not be priced on every quote"
+        if self.spread is not None:
+            half = 0.5 * self.spread[self.mask]
+            slack = self.tolerance * self.market.spot
+            inside = float(np.mean(np.abs(fitted - self.quotes[self.mask]) <= half + slack))
+            return inside >= min_inside_spread, (
+                f"{inside:.0%} of the fitted prices lie inside their bid/ask spreads "
+                f"(at least {min_inside_spread:.0%} required)")
+        rms = float(np.sqrt(np.mean(self.quotes[self.mask] ** 2)))
+        relative = self.rmse_price(model_prices) / rms if rms > 0.0 else math.inf
+        return relative <= max_relative_rmse, (
+            f"the price RMSE is {relative:.2%} of the quotes' root mean square "
+            f"(at most {max_relative_rmse:.2%} allowed)")
 
     def rmse_price(self, model_prices: NDArray[np.float64]) -> float:
         d = (model_prices - self.quotes)[self.mask]
