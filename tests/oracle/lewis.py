@@ -68,6 +68,7 @@ __all__ = [
     "lewis_price",
     "lewis_integral",
     "oscillatory_integral",
+    "grid_prices",
     "MemoIntegrand",
     "ExponentModel",
     "MarketLike",
@@ -239,6 +240,25 @@ def lewis_price(
         If the target accuracy cannot be certified for some (T, K).
     """
     check_kind(kind)
+    s0 = float(market.spot)
+
+    def call(t: float, fwd: float, disc: float, strike: float) -> float:
+        scale = disc * math.sqrt(fwd * strike) / math.pi
+        integral, _ = lewis_integral(model, t, math.log(fwd / strike), tol * s0 / scale)
+        return disc * fwd - scale * integral
+
+    return grid_prices(market, strikes, maturities, kind, call)
+
+
+def grid_prices(
+    market: MarketLike,
+    strikes: ArrayLike,
+    maturities: ArrayLike,
+    kind: str,
+    call: Callable[[float, float, float, float], float],
+) -> NDArray[np.float64]:
+    """``[n_T, n_K]`` prices from ``call(T, F, D, K)`` (the discounted call at ``T > 0``):
+    puts by parity ``P = C - D (F - K)``, intrinsic values at ``T == 0``."""
     k, t = _as_grid(strikes, maturities)
     s0, r, q = float(market.spot), float(market.rate), float(market.dividend)
     out = np.empty((t.size, k.size))
@@ -249,8 +269,6 @@ def lewis_price(
             if ti == 0.0:
                 out[i, j] = max(fwd - kj, 0.0) if kind == "call" else max(kj - fwd, 0.0)
                 continue
-            scale = disc * math.sqrt(fwd * kj) / math.pi
-            integral, _ = lewis_integral(model, ti, math.log(fwd / kj), tol * s0 / scale)
-            base = fwd if kind == "call" else kj
-            out[i, j] = disc * base - scale * integral
+            c = call(float(ti), fwd, disc, float(kj))
+            out[i, j] = c if kind == "call" else c - disc * (fwd - kj)
     return out

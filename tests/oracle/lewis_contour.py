@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .black_scholes import check_kind
-from .lewis import ExponentModel, MarketLike, MemoIntegrand, _as_grid, oscillatory_integral
+from .lewis import ExponentModel, MarketLike, MemoIntegrand, grid_prices, oscillatory_integral
 
 __all__ = ["lewis_contour_price"]
 
@@ -93,19 +93,11 @@ def lewis_contour_price(
     check_kind(kind)
     if not 0.0 < contour < 1.0:
         raise ValueError(f"`contour` must be in (0, 1); got {contour!r}")
-    k, t = _as_grid(strikes, maturities)
-    s0, r, q = float(market.spot), float(market.rate), float(market.dividend)
-    out = np.empty((t.size, k.size))
-    for i, ti in enumerate(t):
-        fwd = s0 * math.exp((r - q) * ti)
-        disc = math.exp(-r * ti)
-        for j, kj in enumerate(k):
-            if ti == 0.0:
-                out[i, j] = max(fwd - kj, 0.0) if kind == "call" else max(kj - fwd, 0.0)
-                continue
-            log_k = math.log(kj / fwd)
-            scale = disc * kj * math.exp(-contour * log_k) / math.pi
-            integral = _contour_integral(model, ti, log_k, contour, tol * s0 / scale)
-            call = disc * fwd - scale * integral
-            out[i, j] = call if kind == "call" else call - disc * (fwd - kj)
-    return out
+    s0 = float(market.spot)
+
+    def call(t: float, fwd: float, disc: float, strike: float) -> float:
+        log_k = math.log(strike / fwd)
+        scale = disc * strike * math.exp(-contour * log_k) / math.pi
+        return disc * fwd - scale * _contour_integral(model, t, log_k, contour, tol * s0 / scale)
+
+    return grid_prices(market, strikes, maturities, kind, call)
