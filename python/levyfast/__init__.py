@@ -27,14 +27,17 @@ from .pricers import (
     price_batch,
 )
 from .pricers.numba_cos import price_and_grad_numba, price_batch_numba, price_numba
+from .term_structure import TermStructure, year_fraction
 
 
 def __getattr__(name: str) -> object:
-    """``levyfast.data`` (datasets: pandas/pyarrow) is imported on first use (PEP 562)."""
-    if name == "data":
-        import importlib
+    """``levyfast.data`` and ``OptionChain`` (pandas) are imported on first use (PEP 562)."""
+    import importlib
 
+    if name == "data":
         return importlib.import_module(".data", __name__)
+    if name == "OptionChain":  # pandas is imported on first use
+        return importlib.import_module(".chain", __name__).OptionChain
     raise AttributeError(f"module 'levyfast' has no attribute {name!r}")
 
 
@@ -45,6 +48,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "Market",
+    "TermStructure",
+    "OptionChain",
+    "year_fraction",
     "LevyModel",
     "BlackScholes",
     "VarianceGamma",

@@ -1,6 +1,7 @@
 """Command line interface (thin: parsing only): ``levyfast price`` prices a surface and prints
-it; ``levyfast generate`` writes a dataset, ``levyfast inspect`` describes one, ``levyfast
-verify`` checks every shard against its content digest."""
+it; ``levyfast calibrate`` fits models to an option chain and writes a fit report; ``levyfast
+generate`` writes a dataset, ``levyfast inspect`` describes one, ``levyfast verify`` checks
+every shard against its content digest."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--kind", choices=["call", "put"], default="call")
     pr.add_argument("--method", choices=METHODS, default="auto")
     pr.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
+    _add_calibrate_parser(sub)
     _add_generate_parser(sub)
     _add_inspect_parser(sub)
     _add_verify_parser(sub)
@@ -96,6 +98,60 @@ def _price_command(args: argparse.Namespace) -> int:
         print(f"{t:8.4f} " + " ".join(f"{v:9.4f}" for v in row))
     print(f"{surface.size} options in {elapsed * 1e6:.1f} us per surface "
           f"(mean of {repeats} repeats, one core)")
+    return 0
+
+
+# -- levyfast calibrate (levyfast.chain) ------------------------------------------------------
+
+def _add_calibrate_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    c = sub.add_parser("calibrate", help="fit models to an option chain (CSV) and write a report",
+                       description="Fit Lévy models to the out-of-the-money quotes of an option "
+                       "chain (forwards and discounts from put-call parity), print a comparison "
+                       "table and write a report (summary.md and figures) to --out.")
+    c.add_argument("chain", help="CSV file: one row per quote (see levyfast.chain.columns)")
+    c.add_argument("--model", choices=sorted(MODEL_REGISTRY), default="vg")
+    c.add_argument("--models", choices=["all"], help="fit every built-in model instead")
+    c.add_argument("--out", help="report folder (default: <chain name>_calibration)")
+    c.add_argument("--spot", type=float, help="spot price (default: from the chain)")
+    c.add_argument("--rate", type=float, help="known flat zero rate (default: from parity)")
+    c.add_argument("--quote-date", help="quote date, if the CSV has expiries but no quote_date")
+    c.add_argument("--target", choices=["iv", "price"], default="iv")
+    c.add_argument("--starts", type=int, default=4, help="local fits (multi-start)")
+    c.add_argument("--global-samples", type=int, default=64,
+                   help="Sobol points scored before the local fits")
+
+
+def _calibrate_command(args: argparse.Namespace) -> int:
+    import logging
+    from pathlib import Path
+
+    from .calibration import LeastSquaresCalibrator
+    from .chain import OptionChain
+    from .chain.report import comparison_table, write_report
+
+    logging.getLogger("levyfast").setLevel(logging.ERROR)  # verdicts go into the table
+    try:
+        chain = OptionChain.from_csv(args.chain, spot=args.spot, rate=args.rate,
+                                     quote_date=args.quote_date)
+        names = sorted(MODEL_REGISTRY, key=list(DEFAULT_PARAMS).index) \
+            if args.models == "all" else [args.model]
+        fits = {name: LeastSquaresCalibrator(
+            MODEL_REGISTRY[name], target=args.target, n_starts=args.starts,
+            global_samples=args.global_samples).fit(chain) for name in names}
+        out = Path(args.out or f"{Path(args.chain).stem}_calibration")
+        summary = write_report(chain, fits, out, title=f"Calibration of {args.chain}")
+    except (ValueError, TypeError, OSError) as exc:
+        print(f"levyfast calibrate: error: {exc}", file=sys.stderr)
+        return 2
+    print(chain)
+    print(f"{'model':8} {'IV RMSE bp':>10} {'in spread':>9} {'time s':>7}  verdict / parameters")
+    for row in comparison_table(fits):
+        inside = "n/a" if np.isnan(row["inside_spread"]) else f"{row['inside_spread']:.0%}"
+        flag = "ok" if row["success"] else "NOT OK"
+        print(f"{row['model']:8} {row['iv_rmse_bp']:10.0f} {inside:>9} {row['time_s']:7.2f}  "
+              f"{flag}: {row['verdict']}")
+        print(f"{'':38}{row['params']}")
+    print(f"report: {summary} (figures beside it)")
     return 0
 
 
@@ -239,6 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "price":
         return _price_command(args)
+    if args.command == "calibrate":
+        return _calibrate_command(args)
     if args.command == "generate":
         return _generate_command(args)
     if args.command == "inspect":

@@ -61,6 +61,7 @@ from ._numba.black_arrays import (
 )
 from ._validation import Interval, as_float64, check_array, check_choice
 from .market import Market
+from .term_structure import TermStructure, over_maturities
 
 __all__ = [
     "implied_vol",
@@ -328,7 +329,7 @@ def black_implied_vol(
 
 def implied_vol(
     prices: ArrayLike,
-    market: Market,
+    market: Market | TermStructure,
     strikes: ArrayLike,
     maturities: ArrayLike,
     kind: str = "call",
@@ -345,8 +346,9 @@ def implied_vol(
         a batch ``[..., n_T, n_K]`` of surfaces on the same grid; an axis is absent where the
         strike or maturity is a scalar (a scalar price with scalar strike and maturity gives a
         float).
-    market : Market
-        Spot, rate and dividend yield: ``F = S0 exp((r - q) T)``, ``discount = exp(-r T)``.
+    market : Market or TermStructure
+        Spot, rate and dividend yield: ``F = S0 exp((r - q) T)``, ``discount = exp(-r T)``;
+        or a forward and discount factor per maturity (then ``maturities`` is 1-d).
     strikes, maturities : array_like
         1-d (or scalar), positive and finite.
     kind : {"call", "put"}
@@ -364,6 +366,17 @@ def implied_vol(
         degenerate prices and accuracy.
     """
     owner = "implied_vol"
+    if isinstance(market, TermStructure):
+        p_all = as_float64(owner, "prices", prices)
+        t_axis = p_all.ndim - (1 if np.ndim(strikes) else 0) - 1
+        if np.ndim(maturities) != 1 or t_axis < 0 or p_all.shape[t_axis] != np.size(maturities):
+            raise ValueError(
+                f"`prices` of {owner} must have shape [..., n_T, n_K] matching `maturities` "
+                f"(1-d with a TermStructure); got prices {p_all.shape}, maturities "
+                f"{np.shape(maturities)}")
+        return over_maturities(owner, market, strikes, maturities, lambda i, m, t: implied_vol(
+            np.take(p_all, [i], axis=t_axis), m, strikes, t, kind, errors=errors,
+            backend=backend))
     if not isinstance(market, Market):
         raise TypeError(
             f"`market` of {owner} must be a levyfast.Market; got {type(market).__name__}"

@@ -11,6 +11,7 @@ from .. import _core
 from .._validation import Interval, check_choice, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
+from ..term_structure import TermStructure, over_maturities
 from ._common import (
     check_market,
     check_model_class,
@@ -63,7 +64,7 @@ def _cached_settings(method: str, tolerance: float) -> _core.EuropeanSettings:
 
 def price(
     model: LevyModel,
-    market: Market,
+    market: Market | TermStructure,
     strikes: ArrayLike,
     maturities: ArrayLike,
     kind: str = "call",
@@ -84,8 +85,19 @@ def price(
     the grid of a :class:`PIDEPricer` instead). European and barrier options use
     ``PIDEPricer()`` (about 1e-5 * spot), American options :data:`AMERICAN_PIDE` (Richardson
     on 2048 x 64).
+
+    ``market`` may be a :class:`~levyfast.TermStructure` (a forward and discount factor per
+    maturity) for European options with the Fourier methods.
     """
     check_choice("price", "method", method, PRICE_METHODS)
+    if isinstance(market, TermStructure):
+        if method == "pide" or exercise != "european" or barrier is not None:
+            raise ValueError(
+                "`market` of price must be a flat levyfast.Market for method='pide', American "
+                "exercise or barriers (a TermStructure prices European options maturity by "
+                f"maturity); got a TermStructure with method={method!r}, exercise={exercise!r}")
+        return over_maturities("price", market, strikes, maturities, lambda _, m, t: price(
+            model, m, strikes, t, kind, method, tolerance))
     if method == "pide":
         default = isinstance(tolerance, (int, float, np.floating)) and (
             tolerance == DEFAULT_TOLERANCE
@@ -112,7 +124,7 @@ def price(
 def price_batch(
     model_cls: type[LevyModel],
     params: ArrayLike,
-    market: Market,
+    market: Market | TermStructure,
     strikes: ArrayLike,
     maturities: ArrayLike,
     kind: str = "call",
@@ -131,8 +143,16 @@ def price_batch(
 
     Runs on ``n_threads`` worker threads (default: all cores) with the GIL released. Every row
     is validated before pricing starts; an invalid row raises ``ValueError`` naming it.
+    ``market`` may be a :class:`~levyfast.TermStructure` (then without ``rates`` /
+    ``dividends``).
     """
     owner = "price_batch"
+    if isinstance(market, TermStructure):
+        if rates is not None or dividends is not None:
+            raise ValueError(f"`rates` / `dividends` of {owner} replace a flat market's rate and "
+                             "dividend row by row; they cannot be combined with a TermStructure")
+        return over_maturities(owner, market, strikes, maturities, lambda _, m, t: price_batch(
+            model_cls, params, m, strikes, t, kind, method, tolerance, n_threads))
     model_cls = check_model_class(owner, model_cls)
     arr = param_rows(owner, model_cls, params)
     if model_cls.MODEL_ID is None:

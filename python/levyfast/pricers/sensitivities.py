@@ -20,6 +20,7 @@ from .. import _core
 from .._validation import Interval, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
+from ..term_structure import TermStructure, over_maturities
 from ._common import (
     Grid,
     check_market,
@@ -89,7 +90,7 @@ def _surface(
 
 def price_and_grad(
     model: LevyModel,
-    market: Market,
+    market: Market | TermStructure,
     strikes: ArrayLike,
     maturities: ArrayLike,
     kind: str = "call",
@@ -100,8 +101,12 @@ def price_and_grad(
     The gradient axis follows ``type(model).PARAM_NAMES``. ``tolerance`` is the target absolute
     price error as a fraction of spot (as in :func:`levyfast.price`); the derivatives are
     planned at a tighter internal target. Scalar strike/maturity axes are squeezed as in
-    :func:`levyfast.price`.
+    :func:`levyfast.price`. ``market`` may be a :class:`~levyfast.TermStructure`.
     """
+    if isinstance(market, TermStructure):
+        return over_maturities("price_and_grad", market, strikes, maturities,
+                               lambda _, m, t: price_and_grad(model, m, strikes, t, kind,
+                                                              tolerance))
     grid, prices, grads, _ = _surface("price_and_grad", model, market, strikes, maturities,
                                       kind, tolerance, True, False)
     assert grads is not None  # requested with_grad=True
@@ -110,7 +115,7 @@ def price_and_grad(
 
 def greeks(
     model: LevyModel,
-    market: Market,
+    market: Market | TermStructure,
     strikes: ArrayLike,
     maturities: ArrayLike,
     kind: str = "call",
@@ -121,8 +126,13 @@ def greeks(
     Delta and gamma come from the expansion in the log-strike: with
     ``P = S0 e^{-qT} g(k)``, ``k = ln(K/F)``, ``g(k) = E[(e^k - e^X_T)^+]``,
     ``delta_put = e^{-qT} (g - e^k P(X_T < k))`` and ``gamma = e^{-rT} K f_{X_T}(k) / S0^2``;
-    calls follow by put–call parity.
+    calls follow by put–call parity. With a :class:`~levyfast.TermStructure`, ``rho`` and
+    ``dividend_rho`` are per maturity, along that maturity's zero rate and carry.
     """
+    if isinstance(market, TermStructure):
+        parts = over_maturities("greeks", market, strikes, maturities, lambda _, m, t: tuple(
+            np.asarray(v) for v in _greeks_tuple(greeks(model, m, strikes, t, kind, tolerance))))
+        return Greeks(*parts)
     grid, prices, _, parts = _surface("greeks", model, market, strikes, maturities, kind,
                                       tolerance, False, True)
     assert parts is not None  # requested with_greeks=True
@@ -130,10 +140,14 @@ def greeks(
     return Greeks(grid.shape_result(prices), delta, gamma, theta, rho, dividend_rho)
 
 
+def _greeks_tuple(g: Greeks) -> tuple[object, ...]:
+    return (g.price, g.delta, g.gamma, g.theta, g.rho, g.dividend_rho)
+
+
 def price_and_grad_batch(
     model_cls: type[LevyModel],
     params: ArrayLike,
-    market: Market,
+    market: Market | TermStructure,
     strikes: ArrayLike,
     maturities: ArrayLike,
     kind: str = "call",
@@ -144,9 +158,13 @@ def price_and_grad_batch(
 
     ``params`` is ``[n, n_params]`` in ``PARAM_NAMES`` order; runs on ``n_threads`` worker
     threads (default: all cores) with the GIL released. An invalid row raises ``ValueError``
-    naming it.
+    naming it. ``market`` may be a :class:`~levyfast.TermStructure`.
     """
     owner = "price_and_grad_batch"
+    if isinstance(market, TermStructure):
+        return over_maturities(owner, market, strikes, maturities, lambda _, m, t:
+                               price_and_grad_batch(model_cls, params, m, strikes, t, kind,
+                                                    tolerance, n_threads))
     model_cls = check_model_class(owner, model_cls, builtin=True)
     arr = param_rows(owner, model_cls, params)
     market = check_market(owner, market)

@@ -1,0 +1,374 @@
+"""One least-squares problem: free parameters, their box, residuals and the exact Jacobian.
+
+Residuals over the quotes of a :class:`~levyfast.calibration.quotes.QuoteSet`:
+``w_i (P_i(theta) - Q_i)`` (target "price") or ``w_i (IV_i(theta) - IV(Q_i))`` (target "iv",
+Black implied volatilities with each maturity's forward and discount factor;
+``dIV/dtheta = (dP/dtheta) / vega``). With ``spread_tolerant`` a price inside its bid/ask
+spread has a zero residual (a dead zone of half the spread around the mid, in price or its
+first-order image in IV). Prices and their gradients come from the compiled core, one call per
+maturity and option type (one call for a rectangular surface under one flat market), planned at
+the price tolerance; user models from the Numba COS kernel.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import OptimizeResult, least_squares
+
+from .. import _core
+from .._validation import Interval
+from ..implied_vol import black_implied_vol
+from ..models import LevyModel
+from ..pricers import COSPricer
+from ..pricers.numba_cos import price_and_grad_numba
+from .quotes import QuoteSet
+
+__all__ = ["Problem", "OUTSIDE_DOMAIN", "parameter_setup"]
+
+#: Residual returned for parameters outside the model's domain (cross constraints such as
+#: VG's 1 - theta nu - sigma^2 nu / 2 > 0) or that the pricer cannot price: the trust region
+#: rejects such steps.
+OUTSIDE_DOMAIN = 1e6
+_OWNER = "LeastSquaresCalibrator"
+
+
+def parameter_setup(model_cls: type[LevyModel], x0_arg: LevyModel | ArrayLike | None,
+                    default_start: tuple[float, ...] | None,
+                    bounds: Mapping[str, tuple[float, float]] | None,
+                    fixed: Mapping[str, float] | None,
+                    search_box: tuple[tuple[float, float], ...] | None,
+                    ) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.float64],
+                               NDArray[np.float64], tuple[NDArray[np.float64],
+                                                          NDArray[np.float64]] | None]:
+    """(start, free indices, lower, upper, search box or None) from the calibrator's
+    ``x0``, ``bounds`` and ``fixed``; raises ``ValueError`` naming what is wrong."""
+    names: tuple[str, ...] = tuple(model_cls.PARAM_NAMES)
+    n = len(names)
+    fixed = dict(fixed or {})
+    unknown = set(fixed) - set(names)
+    if unknown:
+        raise ValueError(f"`fixed` of {_OWNER} names unknown parameters {sorted(unknown)}; "
+                         f"{model_cls.__name__} has {names}")
+    if x0_arg is None:
+        if default_start is None:
+            raise ValueError(f"`x0` of {_OWNER} is required for {model_cls.__name__} (no "
+                             "default start)")
+        x0 = np.array(default_start, dtype=np.float64)
+    elif isinstance(x0_arg, LevyModel):
+        if not isinstance(x0_arg, model_cls):
+            raise TypeError(f"`x0` of {_OWNER} must be a {model_cls.__name__}; got "
+                            f"{type(x0_arg).__name__}")
+        x0 = x0_arg.to_array()
+    else:
+        x0 = np.array(x0_arg, dtype=np.float64)
+        if x0.shape != (n,):
+            raise ValueError(f"`x0` of {_OWNER} must have shape ({n},) for {names}; got "
+                             f"{x0.shape}")
+    for name, value in fixed.items():
+        x0[names.index(name)] = float(value)
+    free = np.array([k for k, nm in enumerate(names) if nm not in fixed], dtype=np.intp)
+    if free.size == 0:
+        raise ValueError(f"`fixed` of {_OWNER} fixes every parameter; nothing to fit")
+    lower, upper = np.empty(n), np.empty(n)
+    user_bounds = dict(bounds or {})
+    unknown = set(user_bounds) - set(names)
+    if unknown:
+        raise ValueError(f"`bounds` of {_OWNER} names unknown parameters {sorted(unknown)}; "
+                         f"{model_cls.__name__} has {names}")
+    for k, nm in enumerate(names):
+        interval: Interval = model_cls.BOUNDS[nm]
+        lo, hi = interval.low, interval.high
+        if nm in user_bounds:
+            ulo, uhi = (float(v) for v in user_bounds[nm])
+            if not ulo < uhi:
+                raise ValueError(f"`bounds` of {_OWNER} for `{nm}` must have low < high; got "
+                                 f"({ulo!r}, {uhi!r})")
+            lo, hi = max(lo, ulo), min(hi, uhi)
+        lower[k], upper[k] = lo, hi
+        if k in free and not lo <= x0[k] <= hi:
+            raise ValueError(f"the start of {_OWNER} lies outside the bounds: `{nm}` = "
+                             f"{float(x0[k])!r} not in [{lo!r}, {hi!r}]")
+    try:
+        model_cls.from_array(x0)
+    except ValueError as exc:
+        raise ValueError(f"the start of {_OWNER} is not a valid {model_cls.__name__}: "
+                         f"{exc}") from exc
+    box = None
+    if search_box is not None:
+        blo = np.maximum(np.array([b[0] for b in search_box]), lower)
+        bhi = np.minimum(np.array([b[1] for b in search_box]), upper)
+        box = (blo, bhi)
+    return x0, free, lower, upper, box
+
+
+@dataclass
+class Problem:
+    """Validated data of one fit and the residual/Jacobian functions of the free parameters."""
+
+    model_cls: type[LevyModel]
+    quotes: QuoteSet
+    target: str
+    settings: _core.COSSettings
+    x0: NDArray[np.float64]
+    free: NDArray[np.intp]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    box: tuple[NDArray[np.float64], NDArray[np.float64]] | None
+    spread_tolerant: bool = False
+    quote_iv: NDArray[np.float64] | None = None
+    pricing_error: str | None = None  # the last trial point the core could not price
+    _cache: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None = \
+        field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.free_list = [int(j) for j in self.free]
+        self.tolerance = float(self.settings.tolerance)
+        if self.target == "iv":
+            iv = self.implied_vols(self.quotes.quotes)
+            keep = np.isfinite(iv)
+            if not keep.all():  # a quote at its bound carries no implied volatility
+                self._drop(~keep)
+                iv = iv[keep]
+            self.quote_iv = iv
+        if self.quotes.size < self.free.size:
+            raise ValueError(f"{_OWNER} needs at least {self.free.size} quotes for "
+                             f"{self.free.size} free parameters; got {self.quotes.size}")
+
+    def _drop(self, bad: NDArray[np.bool_]) -> None:
+        q = self.quotes
+        keep = ~bad
+        self.quotes = QuoteSet(
+            strikes=q.strikes[keep], t_index=q.t_index[keep], maturities=q.maturities,
+            is_put=q.is_put[keep], quotes=q.quotes[keep],
+            spread=None if q.spread is None else q.spread[keep], weights=q.weights[keep],
+            markets=q.markets, spot=q.spot, n_dropped=q.n_dropped + int(bad.sum()),
+            grid_strikes=q.grid_strikes,
+            grid_index=None if q.grid_index is None else q.grid_index[keep])
+
+    # -- parameters --------------------------------------------------------------------------
+    def full(self, x_free: NDArray[np.float64]) -> NDArray[np.float64]:
+        x = self.x0.copy()
+        x[self.free] = x_free
+        return x
+
+    def valid(self, x_free: NDArray[np.float64]) -> bool:
+        try:
+            self.model_cls.from_array(self.full(x_free))
+        except ValueError:
+            return False
+        return True
+
+    def search_box(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        if self.box is None:
+            lo, hi = self.lower[self.free], self.upper[self.free]
+            if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+                raise ValueError(
+                    f"multi-start of {_OWNER} needs finite `bounds` for every free parameter "
+                    f"of {self.model_cls.__name__} (no default search box)")
+            return lo, hi
+        return self.box[0][self.free], self.box[1][self.free]
+
+    # -- prices ------------------------------------------------------------------------------
+    def implied_vols(self, prices: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Black implied vols of prices ``[m]`` of the quotes (NaN outside the bounds)."""
+        q = self.quotes
+        out = np.full(prices.shape, math.nan)
+        for put in (False, True):
+            sel = q.is_put == put
+            if sel.any():
+                p = prices[sel]
+                ok = np.isfinite(p)
+                iv = black_implied_vol(np.where(ok, p, 0.0), q.forwards[sel], q.strikes[sel],
+                                       q.quote_maturities[sel], q.discounts[sel],
+                                       "put" if put else "call")
+                out[sel] = np.where(ok, iv, math.nan)
+        return out
+
+    def vega(self, vol: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Black vega ``D F phi(d1) sqrt(T)`` of the quotes at volatilities ``vol``."""
+        q = self.quotes
+        sd = vol * np.sqrt(q.quote_maturities)
+        d1 = np.log(q.forwards / q.strikes) / sd + 0.5 * sd
+        return (q.discounts * q.forwards * np.sqrt(q.quote_maturities)
+                * np.exp(-0.5 * d1 * d1) / math.sqrt(2.0 * math.pi))
+
+    def prices_and_grad(
+        self, x: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        """Prices ``[m]`` and their gradient along the free parameters ``[p_free, m]`` at the
+        full parameter vector ``x``, or None outside the model's domain or where the pricer
+        cannot reach its tolerance."""
+        model_id = self.model_cls.MODEL_ID
+        try:
+            if model_id is None:
+                self.model_cls.from_array(x)
+            else:
+                _core.validate_model(model_id, x)
+        except ValueError:
+            return None
+        q = self.quotes
+        try:
+            if q.grid_strikes is not None and q.grid_index is not None:
+                p, g = self._price_grid(model_id, x, q.grid_strikes, q.maturities, 0,
+                                        bool(q.is_put[0]))
+                return (p.reshape(-1)[q.grid_index],
+                        g.reshape(g.shape[0], -1)[:, q.grid_index])
+            prices = np.empty(q.size)
+            grads = np.empty((self.free.size, q.size))
+            for i, put, idx in q.groups:
+                p, g = self._price_grid(model_id, x, q.strikes[idx], q.maturities[i:i + 1], i,
+                                        put)
+                prices[idx] = p[0]
+                grads[:, idx] = g[:, 0, :]
+            return prices, grads
+        except ValueError as exc:  # e.g. COS cannot reach the tolerance at this trial point
+            at = dict(zip(self.model_cls.PARAM_NAMES, x.tolist(), strict=True))
+            self.pricing_error = f"{exc} (at {at})"
+            return None
+
+    def _price_grid(self, model_id: int | None, x: NDArray[np.float64],
+                    strikes: NDArray[np.float64], maturities: NDArray[np.float64], i: int,
+                    put: bool) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        m = self.quotes.markets[i]
+        kind = "put" if put else "call"
+        if model_id is None:
+            p, g = price_and_grad_numba(
+                self.model_cls.from_array(x), m, strikes, maturities, kind,
+                COSPricer(tolerance=self.tolerance, max_terms=self.settings.max_terms))
+            return np.asarray(p), np.asarray(g)[self.free]
+        p, g, _ = _core.price_sensitivities(
+            model_id, x, m.spot, m.rate, m.dividend, strikes, maturities, int(put),
+            self.settings, True, False, self.free_list, self.tolerance)
+        assert g is not None  # requested with_grad=True
+        return p, g
+
+    # -- residuals ---------------------------------------------------------------------------
+    def _evaluate(self, x_free: NDArray[np.float64]
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+        """Residuals and Jacobian ``[m, p_free]``, or None outside the model's domain."""
+        out = self.prices_and_grad(self.full(x_free))
+        if out is None:
+            return None
+        p, g = out
+        q = self.quotes
+        w = q.weights
+        diff = p - q.quotes
+        scale = np.ones(q.size)  # d residual / d price
+        if self.target == "iv":
+            assert self.quote_iv is not None
+            iv = self.implied_vols(p)
+            vega_q = self.vega(self.quote_iv)
+            # where the model price carries no positive implied vol (at or outside its bounds
+            # at this trial point): 0 at or below the intrinsic value (e.g. a far wing priced
+            # at 0; IV tends to 0 there), else the first-order value around the quote's; the
+            # quote's vega stands in for the vanishing one in the Jacobian
+            has_iv = np.isfinite(iv) & (iv > 0.0)
+            model_iv = np.where(has_iv, iv, np.where(diff < 0.0, 0.0,
+                                                     self.quote_iv + diff / vega_q))
+            vega = np.where(has_iv, self.vega(np.where(has_iv, iv, 1.0)), vega_q)
+            vega = np.maximum(vega, 1e-12 * q.discounts * q.forwards)
+            scale = 1.0 / vega
+            diff = model_iv - self.quote_iv
+            half = None if q.spread is None else 0.5 * q.spread / vega_q
+        else:
+            half = None if q.spread is None else 0.5 * q.spread
+        if self.spread_tolerant and half is not None:
+            excess = np.abs(diff) - half
+            scale = np.where(excess > 0.0, scale, 0.0)
+            diff = np.sign(diff) * np.maximum(excess, 0.0)
+        r = w * diff
+        jac = (w * scale)[:, None] * g.T
+        if not (np.all(np.isfinite(r)) and np.all(np.isfinite(jac))):
+            self.pricing_error = "non-finite residuals or Jacobian"
+            return None
+        return r, jac
+
+    def residuals(self, x_free: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self._cache is not None and np.array_equal(self._cache[0], x_free):
+            return self._cache[1]
+        out = self._evaluate(x_free)
+        if out is None:
+            return np.full(self.quotes.size, OUTSIDE_DOMAIN)
+        self._cache = (np.array(x_free, copy=True), out[0], out[1])
+        return out[0]
+
+    def jacobian_at(self, x_free: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self._cache is None or not np.array_equal(self._cache[0], x_free):
+            out = self._evaluate(x_free)
+            if out is None:
+                raise ValueError("internal error: Jacobian requested outside the model's domain")
+            self._cache = (np.array(x_free, copy=True), out[0], out[1])
+        return self._cache[2]
+
+    def cost(self, x_free: NDArray[np.float64]) -> float:
+        r = self.residuals(x_free)
+        return 0.5 * float(r @ r)
+
+    def solve(self, x_start: NDArray[np.float64], max_nfev: int, xtol: float, ftol: float,
+              gtol: float) -> Any:
+        lo, hi = self.lower[self.free], self.upper[self.free]
+        span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+        x = np.clip(x_start, lo + 1e-10 * span, hi - 1e-10 * span)  # strictly inside the box
+        r = self.residuals(x)  # cached: least_squares' first evaluation reuses the Jacobian
+        if self._cache is None or not np.array_equal(self._cache[0], x):  # not priceable
+            return OptimizeResult(x=x, fun=r, cost=0.5 * float(r @ r), nfev=1, njev=0,
+                                  status=0, message="the start could not be priced")
+        return least_squares(self.residuals, x, jac=self.jacobian_at, bounds=(lo, hi),
+                             method="dogbox", x_scale="jac", xtol=xtol, ftol=ftol, gtol=gtol,
+                             max_nfev=max_nfev)
+
+    # -- quality -----------------------------------------------------------------------------
+    def verdict(self, model_prices: NDArray[np.float64], max_relative_rmse: float,
+                min_inside_spread: float, max_rmse_iv_bp: float | None = None
+                ) -> tuple[bool, str]:
+        """Whether the fitted prices explain the quotes, and a one-line reason: the implied-vol
+        RMSE against ``max_rmse_iv_bp`` where given (chains), else the bid/ask share, else the
+        relative price RMSE."""
+        q = self.quotes
+        if not np.all(np.isfinite(model_prices)):
+            return False, "the fitted model could not be priced on every quote"
+        if max_rmse_iv_bp is not None:
+            rmse = self.rmse_iv_bp(model_prices)
+            inside = self.inside_spread(model_prices)
+            spread_note = "" if math.isnan(inside) else f", {inside:.0%} inside the bid/ask"
+            return rmse <= max_rmse_iv_bp, (
+                f"implied-vol RMSE {rmse:.0f} bp (at most {max_rmse_iv_bp:.0f} bp "
+                f"required){spread_note}")
+        if q.spread is not None:
+            inside = self.inside_spread(model_prices)
+            return inside >= min_inside_spread, (
+                f"{inside:.0%} of the fitted prices lie inside their bid/ask spreads "
+                f"(at least {min_inside_spread:.0%} required)")
+        rms = float(np.sqrt(np.mean(q.quotes**2)))
+        relative = self.rmse_price(model_prices) / rms if rms > 0.0 else math.inf
+        return relative <= max_relative_rmse, (
+            f"the price RMSE is {relative:.2%} of the quotes' root mean square "
+            f"(at most {max_relative_rmse:.2%} allowed)")
+
+    def inside_spread(self, model_prices: NDArray[np.float64]) -> float:
+        """Share of the fitted prices within their bid/ask spreads (NaN without spreads)."""
+        q = self.quotes
+        if q.spread is None:
+            return math.nan
+        slack = self.tolerance * q.spot
+        return float(np.mean(np.abs(model_prices - q.quotes) <= 0.5 * q.spread + slack))
+
+    def rmse_price(self, model_prices: NDArray[np.float64]) -> float:
+        d = model_prices - self.quotes.quotes
+        return float(np.sqrt(np.mean(d * d)))
+
+    def rmse_iv_bp(self, model_prices: NDArray[np.float64]) -> float:
+        model_iv = self.implied_vols(model_prices)
+        quote_iv = self.quote_iv if self.quote_iv is not None else self.implied_vols(
+            self.quotes.quotes)
+        ok = np.isfinite(model_iv) & np.isfinite(quote_iv)
+        if not ok.any():
+            return math.nan
+        d = (model_iv - quote_iv)[ok] * 1e4
+        return float(np.sqrt(np.mean(d * d)))

@@ -1,0 +1,160 @@
+"""The fit report of models calibrated to one option chain: a Markdown summary and PNG figures.
+
+``summary.md``: the models side by side (implied-vol RMSE in basis points, share of fitted
+prices inside the bid/ask spread, parameters with standard errors, time, verdict), the forwards
+and discount factors per expiry and what the cleaning removed. Per model (with matplotlib, the
+``[plot]`` extra): ``smile_<model>.png``, market implied vols with bid/ask bars against
+``ln(K/F)`` per expiry with the model's smile, and ``residuals_<model>.png``, the implied-vol
+residuals (bp) by expiry and moneyness. Figures are drawn on their own ``Figure`` objects
+(Agg canvas): the process's matplotlib backend is left alone.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..implied_vol import black_implied_vol
+from ..pricers import price
+from .option_chain import OptionChain
+
+__all__ = ["comparison_table", "write_report"]
+
+
+def comparison_table(fits: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per fitted calibrator: model, IV RMSE (bp), inside-spread share, time,
+    success, verdict and parameters ``name = value ± se``."""
+    rows = []
+    for name, cal in fits.items():
+        r = cal.result_
+        params = ", ".join(
+            f"{p}={v:.4g}" + ("" if not math.isfinite(se) else f"±{se:.2g}")
+            for p, v, se in zip(cal.model_cls.PARAM_NAMES, cal.params_, r.std_errors,
+                                strict=True))
+        rows.append({"model": name, "iv_rmse_bp": r.rmse_iv_bp, "inside_spread": r.inside_spread,
+                     "time_s": r.time_s, "success": r.success, "verdict": r.verdict,
+                     "params": params, "n_quotes": r.n_quotes})
+    return rows
+
+
+def _markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def write_report(chain: OptionChain, fits: Mapping[str, Any],
+                 out_dir: str | os.PathLike[str], title: str = "Calibration report") -> Path:
+    """Write ``summary.md`` and the figures into ``out_dir`` (created); returns the summary's
+    path. ``fits`` maps a model name to a fitted :class:`~levyfast.LeastSquaresCalibrator`."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, list[str]] = {}
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        plot_note = "Figures need matplotlib (pip install 'levyfast[plot]')."
+    else:
+        plot_note = ""
+        for name, cal in fits.items():
+            figures[name] = [_smile_figure(chain, cal, out / f"smile_{name}.png"),
+                             _residual_figure(cal, out / f"residuals_{name}.png")]
+    rows = comparison_table(fits)
+    text = [f"# {title}", "", f"{chain!r}", "", "## Models", "", _markdown_table(
+        ["model", "IV RMSE (bp)", "inside bid/ask", "time (s)", "verdict", "parameters ± s.e."],
+        [[r["model"], f"{r['iv_rmse_bp']:.0f}",
+          "n/a" if math.isnan(r["inside_spread"]) else f"{r['inside_spread']:.0%}",
+          f"{r['time_s']:.2f}", ("ok: " if r["success"] else "NOT OK: ") + r["verdict"],
+          r["params"]] for r in rows]), ""]
+    e = chain.expiries
+    text += ["## Forwards and discount factors", "", _markdown_table(
+        ["expiry", "T", "forward", "discount", "rate", "carry", "pairs", "source", "ATM vol"],
+        [[str(lab), f"{row['T']:.4f}", f"{row['forward']:.6g}", f"{row['discount']:.6f}",
+          f"{row['rate']:.4%}", f"{row['carry']:.4%}", str(int(row['n_pairs'])),
+          f"{row['forward_source']} / {row['discount_source']}", f"{row['atm_vol']:.4f}"]
+         for lab, row in e.iterrows()]), ""]
+    summary = chain.cleaning_summary
+    text += ["## Cleaning", "", _markdown_table(
+        ["status", "quotes"], [[str(k), str(int(v))] for k, v in summary.items()]), ""]
+    text += [f"- {note}" for note in chain.notes]
+    if figures:
+        text += ["## Figures", ""]
+        for name, files in figures.items():
+            text += [f"### {name}", ""] + [f"![{f}]({f})" for f in files] + [""]
+    elif plot_note:
+        text += ["", plot_note]
+    path = out / "summary.md"
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(text) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _figure(n_panels: int) -> tuple[Any, list[Any]]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    cols = min(n_panels, 4)
+    rows = math.ceil(n_panels / cols)
+    fig = Figure(figsize=(3.6 * cols, 2.8 * rows), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = [fig.add_subplot(rows, cols, i + 1) for i in range(n_panels)]
+    return fig, axes
+
+
+def _save(fig: Any, path: Path) -> str:
+    tmp = path.with_suffix(".tmp.png")
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, path)
+    return path.name
+
+
+def _smile_figure(chain: OptionChain, cal: Any, path: Path) -> str:
+    fitted = cal.fitted_
+    maturities = np.unique(fitted["T"].to_numpy())
+    fig, axes = _figure(len(maturities))
+    quotes = chain.otm_quotes()
+    for ax, t in zip(axes, maturities, strict=True):
+        q = quotes[np.isclose(quotes["T"], t)]
+        f_t = float(q["forward"].iloc[0])
+        d_t = float(q["discount"].iloc[0])
+        k = np.log(q["strike"].to_numpy() / f_t)
+        iv = q["iv"].to_numpy()
+        low = iv - np.nan_to_num(q["iv_bid"].to_numpy(), nan=0.0)
+        high = np.nan_to_num(q["iv_ask"].to_numpy(), nan=np.nan) - iv
+        ax.errorbar(k, iv, yerr=[np.clip(low, 0, None), np.clip(np.nan_to_num(high), 0, None)],
+                    fmt=".", ms=3, lw=0.6, color="0.4", label="market (bid/ask)")
+        grid = np.linspace(k.min(), k.max(), 120)
+        strikes = f_t * np.exp(grid)
+        model_iv = np.empty(grid.size)
+        for kind, side in (("call", grid >= 0.0), ("put", grid < 0.0)):  # out of the money
+            if side.any():
+                p = np.asarray(price(cal.model_, chain.term_structure, strikes[side], float(t),
+                                     kind))
+                model_iv[side] = black_implied_vol(p, f_t, strikes[side], float(t), d_t, kind)
+        ax.plot(grid, model_iv, color="C3", lw=1.2, label=type(cal.model_).__name__)
+        ax.set_title(f"T = {t:.3f}", fontsize=9)
+        ax.set_xlabel("ln(K/F)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0].legend(fontsize=7)
+    axes[0].set_ylabel("implied vol", fontsize=8)
+    return _save(fig, path)
+
+
+def _residual_figure(cal: Any, path: Path) -> str:
+    fitted = cal.fitted_
+    fig, (ax,) = _figure(1)
+    k = np.log(fitted["strike"].to_numpy() / fitted["forward"].to_numpy())
+    res = (fitted["iv_model"].to_numpy() - fitted["iv_quote"].to_numpy()) * 1e4
+    lim = float(np.nanpercentile(np.abs(res), 98)) or 1.0
+    sc = ax.scatter(k, fitted["T"].to_numpy(), c=res, cmap="RdBu_r", vmin=-lim, vmax=lim, s=12)
+    fig.colorbar(sc, ax=ax, label="model - market IV (bp)")
+    ax.set_xlabel("ln(K/F)")
+    ax.set_ylabel("T (years)")
+    ax.set_title(f"{type(cal.model_).__name__}: IV residuals", fontsize=9)
+    return _save(fig, path)
