@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,9 +29,13 @@ from ._core import scale_quotes as _scale_quotes
 from ._regrid import regrid
 from ._validation import Interval, as_float64, check_array
 from .calibration import LeastSquaresCalibrator
+from .calibration.least_squares import _as_chain
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from .pricers import price
+
+if TYPE_CHECKING:
+    from .chain import OptionChain
 
 __all__ = ["Calibrator", "NeuralFitResult", "FORMAT", "pretrained_names"]
 
@@ -77,7 +81,8 @@ def _resolve(source: str | os.PathLike[str]) -> Path:
 @dataclass(frozen=True)
 class NeuralFitResult:
     """Outcome of :meth:`Calibrator.fit`: re-priced RMSE of the fitted model over the quotes
-    as given (fraction of spot), wall time in seconds, and ``status``: "network", "hybrid"
+    as given (fraction of spot; for a chain, the implied-vol RMSE over its out-of-the-money
+    quotes, in vol units), wall time in seconds, and ``status``: "network", "hybrid"
     (polished by least squares) or "network (polish failed: <why>)"."""
 
     cost: float
@@ -305,16 +310,29 @@ class Calibrator:
         return out.astype(np.float64)
 
     # -- scikit-learn style fit -------------------------------------------------------------
-    def fit(self, surface: ArrayLike, market: Market, strikes: ArrayLike | None = None,
+    def fit(self, surface: ArrayLike | OptionChain, market: Market | None = None,
+            strikes: ArrayLike | None = None,
             maturities: ArrayLike | None = None) -> Calibrator:
-        """Calibrate to one call surface; sets ``params_``, ``model_`` and ``result_``.
+        """Calibrate to one call surface or an option chain; sets ``params_``, ``model_`` and
+        ``result_``.
 
         Without ``strikes``/``maturities`` the surface must be on the network's grid. With
         them (absolute strikes, years, both increasing) the quotes are mapped onto the grid
         by :func:`levyfast._regrid.regrid` (PCHIP in strike, time value linear in sqrt(T));
-        quotes that do not cover the grid are rejected.
+        quotes that do not cover the grid are rejected. An :class:`~levyfast.OptionChain`
+        (alone) is mapped onto the grid through its implied vols
+        (:func:`levyfast.chain.regrid.chain_on_grid`); the polish (``hybrid``) then fits its
+        out-of-the-money quotes in implied vol and ``cost`` is their IV RMSE in vol units.
         """
         start = time.perf_counter()
+        chain = _as_chain(surface)
+        if chain is not None:
+            if market is not None or strikes is not None or maturities is not None:
+                raise ValueError(f"`market`, `strikes` and `maturities` of {_OWNER}.fit must not "
+                                 "be given with an OptionChain (it carries its own)")
+            return self._fit_chain(chain, start)
+        if market is None:
+            raise ValueError(f"`market` of {_OWNER}.fit is required with a surface")
         self._market_row(market)  # validated first: a bad market fails before interpolation
         data = quotes = np.asarray(surface, dtype=np.float64)
         grid_k = self.strikes * market.spot
@@ -357,5 +375,30 @@ class Calibrator:
         cost = float(np.sqrt(np.mean((fitted[ok] - quotes[ok]) ** 2)) / market.spot)
         self.params_ = params
         self.model_ = model
+        self.result_ = NeuralFitResult(cost, time.perf_counter() - start, status)
+        return self
+
+    def _fit_chain(self, chain: OptionChain, start: float) -> Calibrator:
+        from .chain.regrid import chain_on_grid
+
+        grid, market = chain_on_grid(chain, self.strikes, self.maturities, self._rate_range,
+                                     self._dividend_range)
+        params = self.predict(grid, market)
+        status = "network"
+        if self.hybrid:
+            polish = LeastSquaresCalibrator(self.family, target="iv", x0=params,
+                                            fixed=self.fixed_params,
+                                            max_nfev=self.refine_max_nfev,
+                                            max_terms=_POLISH_MAX_TERMS).fit(chain)
+            if polish.result_.success:
+                params, status = polish.params_, "hybrid"
+            else:
+                status = f"network (polish failed: {polish.result_.message})"
+                log.warning("%s.fit: %s", _OWNER, status)
+        self.params_ = params
+        self.model_ = self.family.from_array(params)
+        quotes = chain.otm_quotes()
+        miss = chain.model_iv(self.model_) - quotes["iv"].to_numpy()
+        cost = float(np.sqrt(np.nanmean(miss**2)))
         self.result_ = NeuralFitResult(cost, time.perf_counter() - start, status)
         return self

@@ -31,6 +31,8 @@ from numpy.typing import NDArray
 from .._validation import Interval, check_choice, check_scalar
 from ..implied_vol import black_implied_vol
 from ..market import Market
+from ..models.base import LevyModel
+from ..pricers.european import price
 from ..term_structure import TermStructure
 from .cleaning import screen_arbitrage, screen_quotes
 from .columns import normalise
@@ -169,6 +171,19 @@ class OptionChain:
         """The usable out-of-the-money quotes (calls at K >= F, puts at K < F) with an implied
         volatility, sorted by maturity and strike: what a calibration fits."""
         return self.quotes[self._otm_mask()].sort_values(["T", "strike"])
+
+    def model_iv(self, model: LevyModel) -> NDArray[np.float64]:
+        """Black implied vols of ``model``'s prices at the quotes of :meth:`otm_quotes` (same
+        order; NaN where the model price has none)."""
+        q = self.otm_quotes()
+        out = np.full(len(q), math.nan)
+        for (t, kind), group in q.groupby(["T", "kind"]):
+            pos = q.index.get_indexer(group.index)
+            strikes = group["strike"].to_numpy()
+            p = np.asarray(price(model, self.term_structure, strikes, float(t), str(kind)))
+            out[pos] = black_implied_vol(p, group["forward"].to_numpy(), strikes, float(t),
+                                         group["discount"].to_numpy(), str(kind))
+        return out
 
     @property
     def has_spreads(self) -> bool:
