@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -275,7 +275,8 @@ class LeastSquaresCalibrator:
             if not isinstance(market, (Market, TermStructure)):
                 raise TypeError(f"`market` of {owner} must be a levyfast.Market or "
                                 f"TermStructure; got {type(market).__name__}")
-            quotes = QuoteSet.from_surface(owner, prices, market, strikes, maturities, weights,
+            surface = cast("ArrayLike | None", prices)  # not a chain (checked above)
+            quotes = QuoteSet.from_surface(owner, surface, market, strikes, maturities, weights,
                                            bid, ask, kind, on_arb == "drop")
         x0, free, lower, upper, box = parameter_setup(
             model_cls, self.x0, DEFAULT_STARTS.get(model_cls), self.bounds, self.fixed,

@@ -242,11 +242,11 @@ class Problem:
                 self.model_cls.from_array(x), m, strikes, maturities, kind,
                 COSPricer(tolerance=self.tolerance, max_terms=self.settings.max_terms))
             return np.asarray(p), np.asarray(g)[self.free]
-        p, g, _ = _core.price_sensitivities(
+        p, grad, _ = _core.price_sensitivities(
             model_id, x, m.spot, m.rate, m.dividend, strikes, maturities, int(put),
             self.settings, True, False, self.free_list, self.tolerance)
-        assert g is not None  # requested with_grad=True
-        return p, g
+        assert grad is not None  # requested with_grad=True
+        return p, grad
 
     # -- residuals ---------------------------------------------------------------------------
     def _evaluate(self, x_free: NDArray[np.float64]

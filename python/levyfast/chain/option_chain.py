@@ -66,9 +66,10 @@ class OptionChain:
     rate
         A known flat zero rate: discount factors ``exp(-rate T)``, forwards from parity.
     price_unit
-        ``"currency"``, ``"underlying"`` (prices quoted as a fraction of the ``underlying``
-        column, as crypto venues do; converted to currency) or ``"auto"`` (underlying when
-        every price is below 1 while the strikes are above 10 and an underlying is given).
+        ``"currency"``, ``"underlying"`` (prices quoted in units of the ``underlying``
+        column, as crypto venues do; converted to currency) or ``"auto"`` (underlying when an
+        underlying is given and the median price is below 1e-3 of its median: no chain quoted
+        in currency is that cheap).
     max_rate_se
         Largest standard error (in rate units) of a parity-implied zero rate that is kept.
     """
@@ -201,8 +202,8 @@ class OptionChain:
         under = frame["underlying"].to_numpy()
         if price_unit == "auto":
             prices = frame["price"].to_numpy()
-            fractional = (np.isfinite(under).any() and np.nanmax(prices) < 1.0
-                          and np.nanmedian(frame["strike"]) > 10.0)
+            fractional = (np.isfinite(under).any() and np.isfinite(prices).any()
+                          and np.nanmedian(prices) < 1e-3 * np.nanmedian(under))
             price_unit = "underlying" if fractional else "currency"
         if price_unit == "currency":
             return
@@ -294,6 +295,14 @@ def _infer_forwards(frame: pd.DataFrame, table: pd.DataFrame, rate: float | None
                         if math.isfinite(rate_se[lab]) else math.inf)]
         t_good = table.loc[good, "T"].to_numpy()
         r_good = -np.log(table.loc[good, "discount"].to_numpy()) / t_good
+        if np.any(np.abs(r_good) > 1.0):
+            j = int(np.argmax(np.abs(r_good)))
+            raise ValueError(
+                f"{_OWNER}: put-call parity at expiry {good[j]} gives a discount factor "
+                f"{float(table.loc[good[j], 'discount']):.6g}, a zero rate of {r_good[j]:.0%}: "
+                "the call and put prices are not in the same units as the strikes (quoted in "
+                "units of the underlying? pass price_unit='underlying' with an underlying "
+                "column) or are not European")
         order = np.argsort(t_good)
         for label in table.index:
             if label in good or label not in fits:

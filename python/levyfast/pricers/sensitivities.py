@@ -130,9 +130,9 @@ def greeks(
     ``dividend_rho`` are per maturity, along that maturity's zero rate and carry.
     """
     if isinstance(market, TermStructure):
-        parts = over_maturities("greeks", market, strikes, maturities, lambda _, m, t: tuple(
+        joined = over_maturities("greeks", market, strikes, maturities, lambda _, m, t: tuple(
             np.asarray(v) for v in _greeks_tuple(greeks(model, m, strikes, t, kind, tolerance))))
-        return Greeks(*parts)
+        return Greeks(*joined)
     grid, prices, _, parts = _surface("greeks", model, market, strikes, maturities, kind,
                                       tolerance, False, True)
     assert parts is not None  # requested with_greeks=True
