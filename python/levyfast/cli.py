@@ -129,7 +129,9 @@ def _calibrate_command(args: argparse.Namespace) -> int:
     from .chain import OptionChain
     from .chain.report import comparison_table, write_report
 
-    logging.getLogger("levyfast").setLevel(logging.ERROR)  # verdicts go into the table
+    library_log = logging.getLogger("levyfast")
+    level = library_log.level
+    library_log.setLevel(logging.ERROR)  # verdicts go into the table
     try:
         chain = OptionChain.from_csv(args.chain, spot=args.spot, rate=args.rate,
                                      quote_date=args.quote_date)
@@ -143,6 +145,8 @@ def _calibrate_command(args: argparse.Namespace) -> int:
     except (ValueError, TypeError, OSError) as exc:
         print(f"levyfast calibrate: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        library_log.setLevel(level)
     print(chain)
     print(f"{'model':8} {'IV RMSE bp':>10} {'in spread':>9} {'time s':>7}  verdict / parameters")
     for row in comparison_table(fits):

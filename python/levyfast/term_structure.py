@@ -40,6 +40,9 @@ def year_fraction(start: Any, end: Any, day_count: str = "ACT/365") -> float:
     default) or / 360 (``"ACT/360"``)."""
     days = check_choice("year_fraction", "day_count", day_count, tuple(DAY_COUNTS))
     a, b = _as_datetime("start", start), _as_datetime("end", end)
+    if (a.tzinfo is None) != (b.tzinfo is None):
+        raise ValueError("`start` and `end` of year_fraction must both carry a time zone or "
+                         f"both be naive; got {start!r} and {end!r}")
     return (b - a).total_seconds() / 86400.0 / DAY_COUNTS[days]
 
 
@@ -107,8 +110,9 @@ class TermStructure:
         """From continuously compounded zero rates and dividend yields per maturity."""
         owner = f"{_OWNER}.from_rates"
         t = check_array(owner, "maturities", maturities, _POSITIVE)
-        r = check_array(owner, "rates", np.broadcast_to(rates, t.shape), Interval())
-        q = check_array(owner, "dividends", np.broadcast_to(dividends, t.shape), Interval())
+        r = check_array(owner, "rates", _per_maturity(owner, "rates", rates, t), Interval())
+        q = check_array(owner, "dividends", _per_maturity(owner, "dividends", dividends, t),
+                        Interval())
         spot = check_scalar(owner, "spot", spot, _POSITIVE)
         return cls(spot, t, spot * np.exp((r - q) * t), np.exp(-r * t))
 
@@ -143,23 +147,35 @@ class TermStructure:
         return float(np.interp(t, nodes, values))
 
 
+def _per_maturity(owner: str, name: str, values: ArrayLike,
+                  maturities: NDArray[np.float64]) -> NDArray[np.float64]:
+    if np.ndim(values) == 0:
+        return np.full(maturities.shape, values, dtype=np.float64)
+    if np.shape(values) != maturities.shape:
+        raise ValueError(f"`{name}` of {owner} must be a scalar or one value per maturity "
+                         f"(shape {maturities.shape}); got shape {np.shape(values)}")
+    return np.asarray(values, dtype=np.float64)
+
+
 T = TypeVar("T")
 
 
 def over_maturities(owner: str, market: TermStructure, strikes: ArrayLike,
                     maturities: ArrayLike,
-                    price_one: Callable[[int, Market, NDArray[np.float64]], T]) -> T:
+                    price_one: Callable[[int, Market, NDArray[np.float64]], T],
+                    batch: bool = False) -> T:
     """Results of ``price_one(i, flat market of maturity i, [T_i])`` joined along the
     maturity axis (at -2, or -1 for a scalar strike); a scalar maturity drops that axis.
+    ``batch``: results are always ``[..., n_T, n_K]`` (the batch entry points squeeze nothing).
 
     ``price_one`` returns an array or a tuple of arrays whose maturity axis has length 1."""
     t = check_array(owner, "maturities", np.atleast_1d(maturities), _POSITIVE)
     if np.ndim(maturities) > 1:
         raise ValueError(f"`maturities` of {owner} must be a scalar or 1-d; got shape "
                          f"{np.shape(maturities)}")
-    axis = -2 if np.ndim(strikes) else -1
+    axis = -2 if batch or np.ndim(strikes) else -1
     parts = [price_one(i, market.market_at(float(ti)), t[i:i + 1]) for i, ti in enumerate(t)]
-    scalar = np.ndim(maturities) == 0
+    scalar = np.ndim(maturities) == 0 and not batch
 
     def join(pieces: Sequence[Any]) -> Any:
         out = np.concatenate([np.asarray(p) for p in pieces], axis=axis)

@@ -7,7 +7,8 @@ and option type, the static no-arbitrage conditions of European options that eve
 interval cannot satisfy (Carr & Madan 2005, "A note on sufficient conditions for no arbitrage",
 Finance Research Letters 2): ``D max(F - K, 0) <= C <= D F`` (puts: ``D max(K - F, 0) <= P
 <= D K``), prices monotone in strike with slope at most ``D`` in magnitude, and convex in
-strike. Conflicting quotes are removed one at a time, the quote in most violations first.
+strike. Conflicting quotes are removed one at a time, the quote in most violations first (the
+middle quote of a violated butterfly counting twice).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _violations(strikes: NDArray[np.float64], lo: NDArray[np.float64],
         lam = dk[1:] / (dk[:-1] + dk[1:])  # weight of the left strike in the middle one
         convex = lo[1:-1] > lam * hi[:-2] + (1.0 - lam) * hi[2:] + eps
         count[:-2] += convex
-        count[1:-1] += convex
+        count[1:-1] += 2 * convex  # the middle quote is the usual culprit of a butterfly
         count[2:] += convex
     return count
 

@@ -144,7 +144,11 @@ def normalise(source: pd.DataFrame, *, quote_date: object = None,
         else:
             raise ValueError(f"{_OWNER} needs a quote date to turn `expiry` into years: a "
                              "`quote_date` column or the quote_date argument")
-        seconds = (expiry - start).dt.total_seconds().to_numpy()
+        try:
+            seconds = (expiry - start).dt.total_seconds().to_numpy()
+        except TypeError as exc:
+            raise ValueError(f"`expiry` and the quote date of {_OWNER} must both carry a time "
+                             f"zone or both be naive: {exc}") from exc
         out["T"] = seconds / 86400.0 / DAY_COUNTS[day_count]
 
     bid, ask = out["bid"].to_numpy(), out["ask"].to_numpy()

@@ -13,7 +13,7 @@ Forwards and discount factors come from put–call parity per expiry
 discount factor whose implied zero rate is uncertain by more than ``max_rate_se`` (short
 expiries, few pairs) is replaced by the zero rate interpolated (linearly in T, flat beyond the
 ends) between the well-determined expiries, and that expiry's forward is re-estimated with it;
-an expiry without call/put pairs gets its rate and carry interpolated the same way. The
+an expiry without call/put pairs gets its rate and log-forward interpolated the same way. The
 ``expiries`` table says which source each value has.
 """
 
@@ -316,19 +316,32 @@ def _infer_forwards(frame: pd.DataFrame, table: pd.DataFrame, rate: float | None
             table.loc[label, "discount_source"] = "interpolated rate"
 
 
+def _log_forward_at(t: float, t_known: NDArray[np.float64], lnf: NDArray[np.float64],
+                    spot: float) -> float:
+    """``ln F`` linear in T through the known expiries, continued along the nearest segment
+    beyond the ends (a flat carry is exact); with one known expiry, its carry from the spot."""
+    if t_known.size == 1:
+        return float(lnf[0] + (lnf[0] - math.log(spot)) / t_known[0] * (t - t_known[0]))
+    j = int(np.clip(np.searchsorted(t_known, t), 1, t_known.size - 1))
+    slope = (lnf[j] - lnf[j - 1]) / (t_known[j] - t_known[j - 1])
+    return float(lnf[j - 1] + slope * (t - t_known[j - 1]))
+
+
 def _fill_missing(table: pd.DataFrame, spot: float) -> None:
-    """Expiries without a parity fit: rate and carry interpolated from the others."""
+    """Expiries without a parity fit: zero rate (constant beyond the ends) and ``ln F``
+    interpolated linearly in T from the others (neither depends on the spot when two or more
+    expiries have forwards)."""
     known = np.isfinite(table["forward"].to_numpy()) & np.isfinite(table["discount"].to_numpy())
     if known.all():
         return
     t_known = table["T"].to_numpy()[known]
     r_known = -np.log(table["discount"].to_numpy()[known]) / t_known
-    b_known = np.log(table["forward"].to_numpy()[known] / spot) / t_known
+    lnf_known = np.log(table["forward"].to_numpy()[known])
     for label in table.index[~known]:
         t = float(table.loc[label, "T"])
         table.loc[label, "discount"] = math.exp(-float(np.interp(t, t_known, r_known)) * t)
-        table.loc[label, "forward"] = spot * math.exp(float(np.interp(t, t_known, b_known)) * t)
-        table.loc[label, ["forward_source", "discount_source"]] = ("interpolated carry",
+        table.loc[label, "forward"] = math.exp(_log_forward_at(t, t_known, lnf_known, spot))
+        table.loc[label, ["forward_source", "discount_source"]] = ("interpolated",
                                                                    "interpolated rate")
 
 

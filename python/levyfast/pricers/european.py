@@ -152,7 +152,7 @@ def price_batch(
             raise ValueError(f"`rates` / `dividends` of {owner} replace a flat market's rate and "
                              "dividend row by row; they cannot be combined with a TermStructure")
         return over_maturities(owner, market, strikes, maturities, lambda _, m, t: price_batch(
-            model_cls, params, m, strikes, t, kind, method, tolerance, n_threads))
+            model_cls, params, m, strikes, t, kind, method, tolerance, n_threads), batch=True)
     model_cls = check_model_class(owner, model_cls)
     arr = param_rows(owner, model_cls, params)
     if model_cls.MODEL_ID is None:

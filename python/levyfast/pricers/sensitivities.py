@@ -164,7 +164,7 @@ def price_and_grad_batch(
     if isinstance(market, TermStructure):
         return over_maturities(owner, market, strikes, maturities, lambda _, m, t:
                                price_and_grad_batch(model_cls, params, m, strikes, t, kind,
-                                                    tolerance, n_threads))
+                                                    tolerance, n_threads), batch=True)
     model_cls = check_model_class(owner, model_cls, builtin=True)
     arr = param_rows(owner, model_cls, params)
     market = check_market(owner, market)
