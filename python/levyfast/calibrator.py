@@ -41,6 +41,10 @@ _MODELS_BY_ID: dict[int, type[LevyModel]] = {
     cls.MODEL_ID: cls for cls in (BlackScholes, VarianceGamma, CGMY, NIG, Merton, Kou)
 }
 _OWNER = "Calibrator"
+#: Largest call price / spot ``predict`` accepts. A call is worth at most the spot (more only
+#: by e^{-qT} <= 1 with q >= 0), so a larger quote is in other units than the spot; far larger
+#: ones (~1e35) overflow the network's float32 features into NaN parameters.
+MAX_PRICE_OVER_SPOT = 2.0
 #: COS terms per maturity the hybrid polish may use (LeastSquaresCalibrator's own default is
 #: a lower speed guard for searches from far away)
 _POLISH_MAX_TERMS = 1 << 16
@@ -250,6 +254,13 @@ class Calibrator:
             idx = tuple(int(i) for i in np.argwhere(neg)[0])
             raise ValueError(f"`prices` of {_OWNER} must be >= 0 (call prices); got "
                              f"{float(x[idx]):g} x spot at index {idx}")
+        big = x > MAX_PRICE_OVER_SPOT
+        if big.any():
+            idx = tuple(int(i) for i in np.argwhere(big)[0])
+            raise ValueError(f"`prices` of {_OWNER} must be at most {MAX_PRICE_OVER_SPOT:g} x "
+                             f"market.spot (a call is worth at most the spot); got "
+                             f"{float(x[idx]):g} x spot at index {idx}: are the prices in the "
+                             "units of the spot?")
         frac = np.isnan(x).mean(axis=(1, 2))
         worst = int(np.argmax(frac))
         if frac[worst] >= 1.0:
@@ -282,7 +293,7 @@ class Calibrator:
                 f"{self.family.__name__} calibrator's grid); got {np.shape(prices)}")
         mkt, spot = self._market_rows(market, x.shape[0])
         x = x / spot
-        if not (np.isfinite(x.sum()) and x.min() >= 0.0):
+        if not (x.min() >= 0.0 and x.max() <= MAX_PRICE_OVER_SPOT):  # False for NaN too
             self._check_quotes(x)
         out = self._session.run(self._out, {"prices": x, "market": mkt})[0]
         params = out.astype(np.float64)
@@ -297,7 +308,7 @@ class Calibrator:
             self._market_row(market)  # raises with the message
         bound = getattr(self._local, "bound", None) or self._binding()
         run, io, buf, mkt, out = bound
-        if not _scale_quotes(x, market.spot, buf):  # NaN, inf or negative somewhere
+        if not _scale_quotes(x, market.spot, MAX_PRICE_OVER_SPOT, buf):  # NaN, inf, < 0, big
             self._check_quotes(buf[None])
         mkt[0, 0] = rate
         mkt[0, 1] = dividend
