@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import _onnx_props
 from ._core import scale_quotes as _scale_quotes
 from ._regrid import regrid
 from ._validation import Interval, as_float64, check_array
@@ -33,10 +34,14 @@ from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from .pricers import price
 
-__all__ = ["Calibrator", "NeuralFitResult", "FORMAT", "pretrained_names"]
+__all__ = ["Calibrator", "NeuralFitResult", "FORMAT", "DIGEST_KEY", "pretrained_names",
+           "stamp_digest", "digest_matches", "with_metadata"]
 
 #: ``format`` entry of the metadata of files this class reads.
 FORMAT = "levyfast-neural-calibrator/1"
+#: ``metadata_props`` entry holding the digest of the file's contents (weights, graph and
+#: the other metadata; see :func:`stamp_digest`).
+DIGEST_KEY = _onnx_props.DIGEST_KEY
 _MODELS_BY_ID: dict[int, type[LevyModel]] = {
     cls.MODEL_ID: cls for cls in (BlackScholes, VarianceGamma, CGMY, NIG, Merton, Kou)
 }
@@ -68,6 +73,34 @@ def pretrained_names() -> tuple[str, ...]:
     return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".onnx")))
 
 
+def stamp_digest(model: bytes) -> bytes:
+    """A serialized ONNX model with its content digest (the ``DIGEST_KEY`` entry of
+    ``metadata_props``) set or refreshed; ``Calibrator`` checks it at load.
+
+    The digest is BLAKE2b-256 over every top-level field of the ``ModelProto`` (graph with
+    its initializers, opsets, the other metadata entries) except the digest entry itself, in
+    increasing field number; it is computed on the protobuf wire format, so neither writing
+    nor checking it needs the ``onnx`` package. Other bytes of a canonically serialized model
+    are kept as they are.
+    """
+    return _onnx_props.with_digest(bytes(model))
+
+
+def digest_matches(model: bytes) -> bool | None:
+    """Whether a serialized ONNX model matches its stored content digest; None when it has
+    none. ``ValueError`` if its top level is not well-formed protobuf."""
+    stored = _onnx_props.stored_digests(bytes(model))
+    if not stored:
+        return None
+    return stored == [_onnx_props.content_digest(bytes(model))]
+
+
+def with_metadata(model: bytes, entries: dict[str, str]) -> bytes:
+    """A serialized ONNX model with ``metadata_props`` entries set (replacing those of the
+    same key) and its content digest refreshed (see :func:`stamp_digest`)."""
+    return _onnx_props.with_metadata(bytes(model), entries)
+
+
 def _resolve(source: str | os.PathLike[str]) -> Path:
     path = Path(source)
     if path.is_file():
@@ -76,6 +109,25 @@ def _resolve(source: str | os.PathLike[str]) -> Path:
         return Path(str(resources.files("levyfast") / "pretrained" / f"{source}.onnx"))
     raise ValueError(f"`source` of {_OWNER}.load must be an ONNX file or one of the pretrained "
                      f"names {pretrained_names()}; got {source!r}")
+
+
+def _check_digest(path: Path, blob: bytes) -> None:
+    """Raise ``ValueError`` unless the file's contents match its stored digest; a file
+    without one (written before digests existed) loads with a logged warning."""
+    try:
+        stored = _onnx_props.stored_digests(blob)
+        actual = _onnx_props.content_digest(blob)
+    except ValueError as exc:  # ORT accepted it, but the top level is not clean protobuf
+        raise ValueError(f"{str(path)!r} is not a well-formed ONNX file: {exc}") from exc
+    if not stored:
+        log.warning("%r has no %r entry in its metadata (written before levyfast stamped "
+                    "calibrators): it cannot be checked for corruption; stamp it with "
+                    "training.export.stamp(path)", str(path), DIGEST_KEY)
+        return
+    if len(stored) > 1 or stored[0] != actual:
+        raise ValueError(f"{str(path)!r} is corrupt or was modified after export: its "
+                         f"contents hash to {actual}, its metadata records "
+                         f"{', '.join(stored)}; restore or re-export the file")
 
 
 @dataclass(frozen=True)
@@ -141,29 +193,35 @@ class Calibrator:
             raise ValueError(f"`providers` of {_OWNER} must be a non-empty subset of the "
                              f"available {available}; got {list(self.providers)}")
         path = _resolve(source)
+        try:
+            blob = path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"{_OWNER} cannot read {str(path)!r}: {exc}") from exc
         options = ort.SessionOptions()
         options.intra_op_num_threads = intra_op_num_threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
-            self._session = ort.InferenceSession(str(path), options, providers=list(providers))
+            # the bytes checked against the digest are the bytes run
+            self._session = ort.InferenceSession(blob, options, providers=list(providers))
         except Exception as exc:  # ORT raises its own exception types for corrupt files
             raise ValueError(f"{_OWNER} cannot load {str(path)!r} as an ONNX model: {exc}") \
                 from exc
         self.metadata: dict[str, str] = dict(self._session.get_modelmeta().custom_metadata_map)
-        self._read_metadata(path)
+        self._read_metadata(path, blob)
 
     @classmethod
     def load(cls, source: str | os.PathLike[str], **kwargs: Any) -> Calibrator:
         """Load a calibrator from a file or a pretrained name (see the class docstring)."""
         return cls(source, **kwargs)
 
-    def _read_metadata(self, path: Path) -> None:
+    def _read_metadata(self, path: Path, blob: bytes) -> None:
         meta = self.metadata
         if meta.get("format") != FORMAT:
             raise ValueError(f"{str(path)!r} is not a levyfast neural calibrator: metadata "
                              f"'format' must be {FORMAT!r}; got {meta.get('format')!r}")
+        _check_digest(path, blob)
         try:
             family = _MODELS_BY_ID[int(meta["model_id"])]
             names = tuple(json.loads(meta["param_names"]))
