@@ -7,6 +7,7 @@ Needs only onnxruntime: the files are read and edited on the protobuf wire forma
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import subprocess
@@ -59,6 +60,16 @@ def _surface(cal: lf.Calibrator) -> np.ndarray:
     mid = [(cal.bounds[p][0] + cal.bounds[p][1]) / 2 if p in cal.bounds
            else cal.fixed_params[p] for p in cal.param_names]
     return lf.price(cal.family(*mid), MARKET, cal.strikes * MARKET.spot, cal.maturities)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_calibrators_carry_a_valid_digest(name: str) -> None:
+    blob = _shipped(name).read_bytes()
+    assert digest_matches(blob) is True
+    assert _onnx_props.stored_digests(blob)[0].startswith("blake2b-256:")
+    # the stamp is canonical: stamping the unstamped file gives the shipped bytes back
+    assert stamp_digest(_without_digest(blob)) == blob
+    assert stamp_digest(blob) == blob
 
 
 @pytest.mark.parametrize("name", ["vg", "cgmy"])
@@ -179,6 +190,23 @@ def test_export_maintenance_functions_without_tensorflow(tmp_path: Path) -> None
             edit()
     export.stamp(path, force=True)
     assert digest_matches(path.read_bytes()) is True
+
+
+def test_price_range_of_a_family() -> None:
+    from training import export
+    from training.families import FAMILIES
+
+    fam = FAMILIES["vg"]
+    rng = export.price_range(fam, fam.strikes, fam.maturities, n=64)
+    assert rng.shape == (2, len(fam.maturities), len(fam.strikes))
+    assert np.all(rng[0] >= 0.0) and np.all(rng[0] <= rng[1])
+    inside = lf.price(lf.VarianceGamma(0.2, 0.3, -0.1), lf.Market(1.0, 0.03, 0.01),
+                      fam.strikes, fam.maturities)
+    assert np.all((inside >= rng[0] - 1e-9) & (inside <= rng[1] + 1e-9))
+    # the shipped VG file records the range of the same design (n=4096, seed 0)
+    shipped = np.array(json.loads(lf.Calibrator.load("vg").metadata["price_range"]))
+    assert shipped.shape == rng.shape
+    assert np.all(shipped[0] <= rng[0] + 1e-12) and np.all(shipped[1] >= rng[1] - 1e-12)
 
 
 def test_copy_of_shipped_file_loads(tmp_path: Path) -> None:

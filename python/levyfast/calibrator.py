@@ -28,14 +28,14 @@ from numpy.typing import ArrayLike, NDArray
 from . import _onnx_props
 from ._core import scale_quotes as _scale_quotes
 from ._regrid import regrid
-from ._validation import Interval, as_float64, check_array
+from ._validation import Interval, as_float64, check_array, check_scalar
 from .calibration import LeastSquaresCalibrator
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from .pricers import price
 
-__all__ = ["Calibrator", "NeuralFitResult", "FORMAT", "DIGEST_KEY", "pretrained_names",
-           "stamp_digest", "digest_matches", "with_metadata"]
+__all__ = ["Calibrator", "NeuralFitResult", "DomainReport", "FORMAT", "DIGEST_KEY",
+           "pretrained_names", "stamp_digest", "digest_matches", "with_metadata"]
 
 #: ``format`` entry of the metadata of files this class reads.
 FORMAT = "levyfast-neural-calibrator/1"
@@ -50,6 +50,14 @@ _OWNER = "Calibrator"
 #: by e^{-qT} <= 1 with q >= 0), so a larger quote is in other units than the spot; far larger
 #: ones (~1e35) overflow the network's float32 features into NaN parameters.
 MAX_PRICE_OVER_SPOT = 2.0
+#: Defaults of :meth:`Calibrator.assess`: the largest re-priced RMSE relative to the quotes'
+#: RMS that is trusted (as :class:`levyfast.LeastSquaresCalibrator`'s fit verdict), the box
+#: edge zone (fraction of the box width), the slack of the training price range (relative,
+#: the training noise reached 2%) and the absolute accuracy of a quote (fraction of spot).
+MAX_RELATIVE_RMSE = 0.02
+EDGE_TOLERANCE = 0.01
+RANGE_TOLERANCE = 0.05
+QUOTE_ATOL = 1e-6
 #: COS terms per maturity the hybrid polish may use (LeastSquaresCalibrator's own default is
 #: a lower speed guard for searches from far away)
 _POLISH_MAX_TERMS = 1 << 16
@@ -131,14 +139,59 @@ def _check_digest(path: Path, blob: bytes) -> None:
 
 
 @dataclass(frozen=True)
+class DomainReport:
+    """Whether a network's answer for one surface can be trusted (:meth:`Calibrator.assess`).
+
+    ``params`` is the network's prediction. The domain flags: ``arbitrage``, the static
+    no-arbitrage checks the quotes fail (names of :data:`levyfast.data.CHECKS`, e.g.
+    ``"upper_bound"``, ``"convex"``); ``outside_price_range``, how many quotes lie outside the
+    per-quote price range of the training data (None when the file records none);
+    ``at_box_edge``, the parameters predicted at an end of the training box (the output layer
+    clamps into the box, so the answer may be a clamped value). The consistency check:
+    ``rmse``, the root-mean-square difference between the quotes and the predicted model
+    re-priced on the grid (fraction of spot), and ``relative_rmse``, the same divided by the
+    quotes' root mean square. ``in_domain`` and ``consistent`` sum these up, ``reasons`` gives
+    one line per failure, and ``trustworthy`` is True when there is none.
+    """
+
+    params: NDArray[np.float64]
+    arbitrage: tuple[str, ...]
+    outside_price_range: int | None
+    at_box_edge: tuple[str, ...]
+    rmse: float
+    relative_rmse: float
+    in_domain: bool
+    consistent: bool
+    reasons: tuple[str, ...]
+
+    @property
+    def trustworthy(self) -> bool:
+        return not self.reasons
+
+    def __str__(self) -> str:
+        if self.trustworthy:
+            return (f"trustworthy: re-priced RMSE {self.relative_rmse:.2%} of the quotes' "
+                    "root mean square, quotes inside the training domain")
+        return "not trustworthy: " + "; ".join(self.reasons)
+
+
+@dataclass(frozen=True)
 class NeuralFitResult:
     """Outcome of :meth:`Calibrator.fit`: re-priced RMSE of the fitted model over the quotes
-    as given (fraction of spot), wall time in seconds, and ``status``: "network", "hybrid"
-    (polished by least squares) or "network (polish failed: <why>)"."""
+    as given (fraction of spot), wall time in seconds, ``status``: "network", "hybrid"
+    (polished by least squares) or "network (polish failed: <why>)", and ``domain``: the
+    :class:`DomainReport` of the network's answer (a warning is logged when it is not
+    trustworthy)."""
 
     cost: float
     time: float
     status: str
+    domain: DomainReport | None = None
+
+    @property
+    def trustworthy(self) -> bool:
+        """False when the network's answer was flagged (see ``domain``)."""
+        return self.domain is None or self.domain.trustworthy
 
 
 class Calibrator:
@@ -233,6 +286,10 @@ class Calibrator:
             market_range = json.loads(meta["market_range"])
             self.max_missing_fraction = float(meta["max_missing_fraction"])
             input_kind = meta["input_kind"]
+            # optional (files exported before it): [2, n_T, n_K] min, max of price / spot
+            self.price_range: NDArray[np.float64] | None = (
+                np.array(json.loads(meta["price_range"]), float) if "price_range" in meta
+                else None)
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"metadata of {str(path)!r} is incomplete or malformed: "
                              f"{exc!r}") from exc
@@ -252,6 +309,9 @@ class Calibrator:
         self._rate_range = tuple(market_range["rate"])
         self._dividend_range = tuple(market_range["dividend"])
         self._shape = (len(self.maturities), len(self.strikes))
+        if self.price_range is not None and self.price_range.shape != (2, *self._shape):
+            raise ValueError(f"metadata of {str(path)!r} is inconsistent: 'price_range' has "
+                             f"shape {self.price_range.shape}, the grid is {self._shape}")
         self._out = [self._session.get_outputs()[0].name]
         self._out_dtype = (np.float64 if self._session.get_outputs()[0].type == "tensor(double)"
                            else np.float32)
@@ -373,6 +433,96 @@ class Calibrator:
         run(io, None)
         return out.astype(np.float64)
 
+    # -- domain and consistency checks ------------------------------------------------------
+    def assess(self, prices: ArrayLike, market: Market, *,
+               max_relative_rmse: float = MAX_RELATIVE_RMSE,
+               edge_tolerance: float = EDGE_TOLERANCE, range_tolerance: float = RANGE_TOLERANCE,
+               atol: float = QUOTE_ATOL) -> DomainReport:
+        """Predict one surface ``[n_T, n_K]`` (as :meth:`predict`) and say whether the answer
+        can be trusted: a :class:`DomainReport`.
+
+        Flags quotes outside the static no-arbitrage bounds (``max(S e^{-qT} - K e^{-rT}, 0)
+        <= C <= S e^{-qT}``, non-increasing and convex in strike, call spreads and calendar
+        order; :func:`levyfast.data.check_surface` with ``atol`` x spot), quotes outside the
+        training price range widened by ``range_tolerance`` (relative) and ``atol``,
+        parameters within ``edge_tolerance`` x width of an end of the training box, and
+        re-prices the prediction with :func:`levyfast.price` on the grid: a root-mean-square
+        error above ``max_relative_rmse`` of the quotes' is not consistent. Costs one
+        ``predict``, one ``price`` of the grid and the checks (~1 ms); ``predict`` itself
+        checks nothing of this.
+        """
+        x = as_float64(_OWNER, "prices", prices)
+        if x.shape != self._shape:
+            raise ValueError(f"`prices` of {_OWNER}.assess must be one surface of shape "
+                             f"[{self._shape[0]}, {self._shape[1]}]; got {x.shape}")
+        return self._assess(x, market, self.predict(x, market), max_relative_rmse,
+                            edge_tolerance, range_tolerance, atol)
+
+    def _assess(self, x: NDArray[np.float64], market: Market, params: NDArray[np.float64],
+                max_relative_rmse: float = MAX_RELATIVE_RMSE,
+                edge_tolerance: float = EDGE_TOLERANCE, range_tolerance: float = RANGE_TOLERANCE,
+                atol: float = QUOTE_ATOL) -> DomainReport:
+        """:meth:`assess` of quotes ``x`` (validated by ``predict``) and its answer ``params``."""
+        from .data import CHECKS, check_surface  # lazy: levyfast.data imports pyarrow
+
+        owner = f"{_OWNER}.assess"
+        max_relative_rmse = check_scalar(owner, "max_relative_rmse", max_relative_rmse,
+                                         Interval(0.0))
+        edge_tolerance = check_scalar(owner, "edge_tolerance", edge_tolerance,
+                                      Interval(0.0, 0.5, closed_low=True))
+        range_tolerance = check_scalar(owner, "range_tolerance", range_tolerance,
+                                       Interval(0.0, closed_low=True))
+        atol = check_scalar(owner, "atol", atol, Interval(0.0, closed_low=True))
+        reasons: list[str] = []
+        y = x / market.spot
+        quoted = np.isfinite(y)
+        failed = check_surface(y, self.strikes, self.maturities, rates=market.rate,
+                               dividends=market.dividend, atol=atol).flags[0]
+        arbitrage = tuple(name for name, bad in zip(CHECKS, failed, strict=True)
+                          if bad and name != "finite")  # NaN = a missing quote
+        if arbitrage:
+            reasons.append("the quotes violate static no-arbitrage bounds: "
+                           + ", ".join(arbitrage))
+        outside: int | None = None
+        if self.price_range is not None:
+            lo, hi = self.price_range
+            out = quoted & ((y < lo * (1.0 - range_tolerance) - atol)
+                            | (y > hi * (1.0 + range_tolerance) + atol))
+            outside = int(out.sum())
+            if outside:
+                idx = tuple(int(i) for i in np.argwhere(out)[0])
+                reasons.append(f"{outside} of {int(quoted.sum())} quotes lie outside the "
+                               f"training price range (first at index {idx}: "
+                               f"{float(y[idx]):.4g} x spot, trained on "
+                               f"[{lo[idx]:.4g}, {hi[idx]:.4g}])")
+        edge = []
+        for j, name in enumerate(self.param_names):
+            if name in self.bounds:
+                low, high = self.bounds[name]
+                zone = edge_tolerance * (high - low)
+                if not low + zone < params[j] < high - zone:
+                    edge.append(name)
+                    reasons.append(f"{name} = {params[j]:.6g} is at the edge of the training "
+                                   f"box [{low:g}, {high:g}] (the network clamps there)")
+        in_domain = not reasons
+        try:
+            model = self.family.from_array(params)
+            fitted = np.asarray(price(model, market, self.strikes * market.spot,
+                                      self.maturities))
+            rmse = float(np.sqrt(np.mean((fitted[quoted] - x[quoted]) ** 2)))
+        except ValueError as exc:  # the core refuses to price it
+            reasons.append(f"the predicted parameters cannot be re-priced: {exc}")
+            rmse = float("inf")
+        rms = float(np.sqrt(np.mean(x[quoted] ** 2)))
+        relative = rmse / rms if rms > 0.0 else float("inf")
+        consistent = relative <= max_relative_rmse
+        if not consistent and np.isfinite(rmse):
+            reasons.append(f"the predicted model re-prices the quotes with an RMSE of "
+                           f"{relative:.2%} of their root mean square (at most "
+                           f"{max_relative_rmse:.2%} is trusted)")
+        return DomainReport(params, arbitrage, outside, tuple(edge), rmse / market.spot,
+                            relative, in_domain, consistent, tuple(reasons))
+
     # -- scikit-learn style fit -------------------------------------------------------------
     def fit(self, surface: ArrayLike, market: Market, strikes: ArrayLike | None = None,
             maturities: ArrayLike | None = None) -> Calibrator:
@@ -385,7 +535,7 @@ class Calibrator:
         """
         start = time.perf_counter()
         self._market_row(market)  # validated first: a bad market fails before interpolation
-        data = quotes = np.asarray(surface, dtype=np.float64)
+        data = quotes = as_float64(f"{_OWNER}.fit", "surface", surface)
         grid_k = self.strikes * market.spot
         quote_k, quote_t = grid_k, self.maturities
         if (strikes is None) != (maturities is None):
@@ -407,6 +557,9 @@ class Calibrator:
             raise ValueError(f"`surface` of {_OWNER}.fit must be one surface [n_T, n_K]; got "
                              f"shape {data.shape}")
         params = self.predict(data, market)
+        domain = self._assess(data, market, params)
+        if not domain.trustworthy:
+            log.warning("%s.fit (%s network): %s", _OWNER, self.family.__name__, domain)
         status = "network"
         if self.hybrid:
             # COS may use its full default budget of terms: the network's start is close to
@@ -426,5 +579,5 @@ class Calibrator:
         cost = float(np.sqrt(np.mean((fitted[ok] - quotes[ok]) ** 2)) / market.spot)
         self.params_ = params
         self.model_ = model
-        self.result_ = NeuralFitResult(cost, time.perf_counter() - start, status)
+        self.result_ = NeuralFitResult(cost, time.perf_counter() - start, status, domain)
         return self
