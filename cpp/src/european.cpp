@@ -149,7 +149,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     return;
   }
   LF_REQUIRE(settings.method != Method::TimeChange || has_time_change(model),
-             "method 'time_change' needs a VarianceGamma, NIG or CGMY(Y=0, sigma=0) model");
+             "`method` 'time_change' needs a VarianceGamma, NIG or CGMY(Y=0, sigma=0) model");
   const double omega = convexity_correction(model);
   const COSSettings& cs = settings.cos;
   const COSPlanner planner(model, cs);

@@ -27,7 +27,7 @@ from scipy.optimize import OptimizeResult, least_squares
 from scipy.stats import qmc
 
 from .. import _core
-from .._validation import Interval, check_choice, check_scalar
+from .._validation import Interval, as_float64, check_choice, check_scalar
 from ..market import Market
 from ..models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
 from ..pricers import DEFAULT_TOLERANCE, COSPricer
@@ -321,12 +321,9 @@ def _standard_errors(
 def _as_surface(
     owner: str, name: str, value: ArrayLike, shape: tuple[int, int]
 ) -> NDArray[np.float64]:
-    try:
-        arr = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"`{name}` of {owner} must be an array of real numbers; got {value!r}"
-        ) from exc
+    # complex, boolean, string values: a TypeError naming the argument (np.array(.., float)
+    # dropped an imaginary part with a ComplexWarning)
+    arr = np.array(as_float64(owner, name, value), dtype=np.float64)
     if arr.shape != shape:
         raise ValueError(
             f"`{name}` of {owner} must have shape [n_T, n_K] = {list(shape)} matching "
@@ -408,10 +405,12 @@ class _Problem:
                 f"`max_terms` of LeastSquaresCalibrator must be in [16, 16777216]; "
                 f"got {cal.max_terms!r}"
             )
-        if np.ndim(strikes) != 1 or np.ndim(maturities) != 1:
+        strikes = as_float64(owner, "strikes", strikes)  # ragged lists: a named TypeError
+        maturities = as_float64(owner, "maturities", maturities)
+        if strikes.ndim != 1 or maturities.ndim != 1:
             raise ValueError(
                 f"`strikes` and `maturities` of {owner} must be one-dimensional; "
-                f"got shapes {np.shape(strikes)} and {np.shape(maturities)}"
+                f"got shapes {strikes.shape} and {maturities.shape}"
             )
         grid = prepare_grid(owner, strikes, maturities)
         shape = (grid.maturities.size, grid.strikes.size)
@@ -526,8 +525,9 @@ class _Problem:
             )
         if int(mask.sum()) < free.size:
             raise ValueError(
-                f"{owner} needs at least {free.size} quotes for {free.size} free "
-                f"parameters; got {int(mask.sum())}"
+                f"`prices` of {owner} must hold at least {free.size} usable quotes for "
+                f"{free.size} free parameters; got {int(mask.sum())} (missing quotes and "
+                "quotes dropped for arbitrage do not count)"
             )
 
         lower = np.empty(n)
