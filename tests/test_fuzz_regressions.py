@@ -4,6 +4,8 @@ unbounded allocation."""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -35,6 +37,34 @@ def test_least_squares_rejects_complex_quotes() -> None:
                                         "array of real numbers"):
         lf.LeastSquaresCalibrator(lf.BlackScholes).fit(
             np.array([[5.0 + 1j, 4.0]]), MARKET, [100.0, 110.0], [1.0])
+
+
+@pytest.mark.parametrize("spot", [1e-8, 1e-4, 1.0, 100.0, 1e30, 1e100])
+def test_least_squares_is_scale_free(spot: float, caplog) -> None:
+    """Residuals in plain price units: at spot 1e-4 the start already met the absolute gtol
+    and the fit 'succeeded' at x0 = (0.2, 0.2, -0.1); at 1e60 scipy overflowed."""
+    true = lf.VarianceGamma(0.2, 0.3, -0.15)
+    market = lf.Market(spot, 0.02, 0.0)
+    strikes = spot * np.array([0.8, 0.9, 1.0, 1.1, 1.2])
+    maturities = np.array([0.5, 1.0])
+    quotes = lf.price(true, market, strikes, maturities)
+    with caplog.at_level(logging.WARNING):
+        cal = lf.LeastSquaresCalibrator(lf.VarianceGamma).fit(quotes, market, strikes,
+                                                              maturities)
+    assert cal.result_.success, cal.result_.message
+    np.testing.assert_allclose(cal.params_, true.to_array(), atol=1e-6)
+
+
+def test_least_squares_stays_inside_open_bounds() -> None:
+    """dogbox projects a step onto sigma = 0 (VG's open end) and asks for the Jacobian there:
+    'internal error: Jacobian requested outside the model's domain'."""
+    market = lf.Market(100.0, 0.03, 0.0)
+    strikes, maturities = np.linspace(80.0, 120.0, 20), np.linspace(0.1, 2.0, 10)
+    rng = np.random.default_rng(3)
+    garbage = np.sort(rng.uniform(0.5, 30.0, (10, 20)), axis=1)[:, ::-1]
+    cal = lf.LeastSquaresCalibrator(lf.VarianceGamma, on_arbitrage="drop")
+    cal.fit(garbage, market, strikes, maturities)
+    assert not cal.result_.success and cal.params_[0] > 0.0
 
 
 def test_method_error_names_the_argument() -> None:

@@ -261,7 +261,8 @@ class LeastSquaresCalibrator:
             message=message,
             fit_ok=fit_ok,
             verdict=verdict,
-            cost=float(best.cost),
+            # in the units of the weighted prices (a product: ** raises OverflowError)
+            cost=float(best.cost) * problem.unit * problem.unit,
             rmse_price=problem.rmse_price(np.asarray(prices_fit)),
             rmse_iv_bp=problem.rmse_iv_bp(np.asarray(prices_fit)),
             n_evaluations=int(nfev),
@@ -358,6 +359,11 @@ class _Problem:
     quote_iv: NDArray[np.float64] | None
     settings: _core.COSSettings
     spread: NDArray[np.float64] | None = None  # ask - bid where both are quoted
+    #: Price residuals are solved in units of ``unit`` (spot / 100 where they are prices,
+    #: 1 where they are already free of units: spread-weighted or implied vols). The
+    #: optimiser's tolerances are absolute: in plain price units a spot of 1e-4 made the
+    #: start satisfy gtol (the fit 'succeeded' at x0) and a spot of 1e60 overflowed.
+    unit: float = 1.0
     _cache_x: NDArray[np.float64] | None = None
     _cache_jac: NDArray[np.float64] | None = None
     _cache_r: NDArray[np.float64] | None = None
@@ -591,6 +597,8 @@ class _Problem:
             quote_iv,
             settings,
             spread=spread,
+            unit=market.spot / 100.0
+            if target == "price" and (spread is None or weights is not None) else 1.0,
         )
         if target == "iv":
             iv = problem.implied_vols(q)
@@ -705,6 +713,7 @@ class _Problem:
         w = self.weights[self.mask]
         jac = g[:, self.mask].T
         if self.target == "price":
+            w = w / self.unit
             return w * (p[self.mask] - self.quotes[self.mask]), w[:, None] * jac
         assert self.quote_iv is not None
         iv = self.implied_vols(p)
@@ -750,9 +759,11 @@ class _Problem:
 
     def solve(self, x_start: NDArray[np.float64], cal: LeastSquaresCalibrator) -> Any:
         lo, hi = self.lower[self.free], self.upper[self.free]
-        # Start strictly inside the box.
+        # Start and stay strictly inside the box: the optimiser projects steps onto its
+        # bounds and asks for the Jacobian there, and an open end (sigma > 0) is no model.
         span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-        x = np.clip(x_start, lo + 1e-10 * span, hi - 1e-10 * span)
+        lo, hi = lo + 1e-10 * span, hi - 1e-10 * span
+        x = np.clip(x_start, lo, hi)
         r = self.residuals(x)  # cached: least_squares' first evaluation reuses the Jacobian
         if self._cache_x is None or not np.array_equal(self._cache_x, x):  # not priceable
             return OptimizeResult(x=x, fun=r, cost=0.5 * float(r @ r), nfev=1, njev=0,
@@ -784,15 +795,17 @@ class _Problem:
             return inside >= min_inside_spread, (
                 f"{inside:.0%} of the fitted prices lie inside their bid/ask spreads "
                 f"(at least {min_inside_spread:.0%} required)")
-        rms = float(np.sqrt(np.mean(self.quotes[self.mask] ** 2)))
+        s = self.market.spot  # squares in units of spot: no overflow at a spot of 1e154
+        rms = s * float(np.sqrt(np.mean((self.quotes[self.mask] / s) ** 2)))
         relative = self.rmse_price(model_prices) / rms if rms > 0.0 else math.inf
         return relative <= max_relative_rmse, (
             f"the price RMSE is {relative:.2%} of the quotes' root mean square "
             f"(at most {max_relative_rmse:.2%} allowed)")
 
     def rmse_price(self, model_prices: NDArray[np.float64]) -> float:
-        d = (model_prices - self.quotes)[self.mask]
-        return float(np.sqrt(np.mean(d * d)))
+        s = self.market.spot
+        d = (model_prices - self.quotes)[self.mask] / s
+        return s * float(np.sqrt(np.mean(d * d)))
 
     def rmse_iv_bp(self, model_prices: NDArray[np.float64]) -> float:
         model_iv = self.implied_vols(model_prices)
