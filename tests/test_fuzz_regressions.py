@@ -16,6 +16,81 @@ K = np.array([50.0, 100.0, 200.0])
 T = np.array([0.01, 1.0])
 
 
+def _bs(total_variance_rate: float) -> np.ndarray:
+    return lf.price(lf.BlackScholes(total_variance_rate**0.5), MARKET, K, T)
+
+
+# -- many small jumps: the jump variance was rounded away --------------------------------------
+@pytest.mark.parametrize("method", ["auto", "cos", "fft"])
+@pytest.mark.parametrize(
+    "model, variance_rate",
+    [(lf.Merton(0.2, 1e20, 0.0, 1e-10), 0.04 + 1.0),  # lam sigma_j^2 = 1
+     (lf.Merton(0.2, 1e14, 0.0, 1e-8), 0.04 + 0.01),
+     (lf.Kou(0.2, 1e14, 0.5, 1e8, 1e8), 0.04 + 0.02)],  # lam (p 2/eta1^2 + (1-p) 2/eta2^2)
+)
+def test_many_tiny_jumps_keep_their_variance(model, variance_rate, method) -> None:
+    """lam (e^z - 1) and lam (eta/(eta - iu) - 1) rounded to 0 for tiny jumps: Merton(0.2,
+    lam 1e20, sigma_j 1e-10) was priced as Black-Scholes(0.2) (1.96 for a call worth 39.2).
+    By the central limit theorem the law is Black-Scholes with the total variance."""
+    got = lf.price(model, MARKET, K, T, method=method)
+    np.testing.assert_allclose(got, _bs(variance_rate), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(lf.price_numba(model, MARKET, K, T), _bs(variance_rate),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_many_tiny_jumps_gradient() -> None:
+    model = lf.Merton(0.2, 1e14, 0.0, 1e-8)
+    prices, grads = lf.price_and_grad(model, MARKET, 100.0, 1.0)
+    h = 1e12
+    up = lf.price(lf.Merton(0.2, 1e14 + h, 0.0, 1e-8), MARKET, 100.0, 1.0)
+    down = lf.price(lf.Merton(0.2, 1e14 - h, 0.0, 1e-8), MARKET, 100.0, 1.0)
+    assert grads[1] == pytest.approx((up - down) / (2 * h), rel=1e-4)
+
+
+# -- Merton's series: lam T beyond a long -------------------------------------------------------
+def test_merton_series_with_astronomic_jump_counts() -> None:
+    """lam T = 1e48 overflowed the long jump counts of the Poisson series: it summed nothing
+    and priced Merton(0.2, 1e50, 0, 1e-300) as sigma = 0 (0.02 for a call worth 0.81).
+    Beyond its term budget and weight precision the series now steps aside."""
+    got = lf.price(lf.Merton(0.2, 1e50, 0.0, 1e-300), MARKET, K, T)
+    np.testing.assert_allclose(got, _bs(0.04), rtol=1e-7, atol=1e-7)
+    with pytest.raises(ValueError, match=r"the model's variance of ln\(S_T\) at T = 0.01"):
+        lf.price(lf.Merton(0.2, 1e50, 0.0, 1e-10), MARKET, K, T)  # variance 1e28
+
+
+def test_merton_series_with_huge_diffusion_stays_in_bounds() -> None:
+    """omega T + sigma^2 T / 2 cancelled: sigma = 1e6 put every log-mean ~1e-4 off and calls
+    above S e^{-qT}."""
+    market = lf.Market(1.0, -0.0625, 0.0)
+    got = lf.price(lf.Merton(1e6, 1.0, 0.0, 0.37), market, [0.5, 1.0, 2.0], 1.0)
+    assert np.all(got <= 1.0) and np.all(got >= 1.0 - 1e-12)
+
+
+def test_fft_refuses_what_cos_refuses() -> None:
+    """FFT priced a law with variance 1e28 at 12.9 (the call is worth 99.99)."""
+    with pytest.raises(ValueError, match=r"variance of ln\(S_T\)"):
+        lf.price(lf.Merton(0.2, 1e50, 0.0, 1e-10), MARKET, K, T, method="fft")
+
+
+# -- degenerate clocks ------------------------------------------------------------------------
+def test_degenerate_nig_clock_is_an_error_not_a_memory_error() -> None:
+    """NIG(alpha 1e300, delta 1e-300): the clock's shape overflowed, a zero width never
+    doubled and the quadrature's break points grew until std::bad_alloc (MemoryError)."""
+    for method in ("auto", "time_change"):
+        with pytest.raises(ValueError, match="time-change clock at T = 0.01 is degenerate"):
+            lf.price(lf.NIG(1e300, 0.0, 1e-300), MARKET, K, T, method=method)
+
+
+def test_vg_gradient_in_the_black_scholes_limit() -> None:
+    """VG nu = 1e-300: d psi / d nu = (ln(1+z) - z/(1+z)) / nu^2 was 0/0 ('internal error:
+    non-finite gradient'), and the time-change gradient's terms O(T / nu^2) overflowed."""
+    market = lf.Market(1.0, 0.0, 0.0)
+    limit = lf.price_and_grad(lf.VarianceGamma(0.0498, 1e-300, 0.0), market, [1.3, np.e], 1.0)
+    near = lf.price_and_grad(lf.VarianceGamma(0.0498, 1e-10, 0.0), market, [1.3, np.e], 1.0)
+    assert np.all(np.isfinite(limit[1]))
+    np.testing.assert_allclose(limit[1][:2], near[1][:2], rtol=1e-5, atol=1e-9)
+
+
 # -- argument handling ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "call",

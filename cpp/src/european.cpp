@@ -13,8 +13,6 @@ namespace levyfast {
 namespace {
 
 constexpr double kPi = 3.141592653589793;
-// Largest variance of ln(S_T) priced (see plan_surface).
-constexpr double kMaxLogVariance = 1e5;
 
 std::string describe(double v) {
   std::ostringstream os;
@@ -71,16 +69,16 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
       plan.use_series[i] = 1;  // exact and cheapest
       continue;
     }
-    // Beyond a standard deviation of ~316 in log-price no method here is certified (the
-    // Fourier ranges and quadratures lose all precision; e.g. NIG delta = 1e300).
-    LF_REQUIRE((model.id == ModelId::Merton && options.may_series) ||
-                   variance_rate * T <= kMaxLogVariance,
-               "the model's variance of ln(S_T) at T = " + describe(T) + " is " +
-                   describe(variance_rate * T) + " > " + describe(kMaxLogVariance) +
-                   " (a standard deviation above 316 in log-price): outside the domain the "
-                   "pricers certify; check the parameters");
+    const double series_work = options.may_series && has_merton_series(model)
+                                   ? merton_series_cost(model, T, nK)
+                                   : kUnavailable;
+    // Beyond a standard deviation of ~316 in log-price no method here is certified except
+    // Merton's series (exact at any variance) when its term count is within budget: COS and
+    // the rest are not even planned there (a plan on such a range is garbage).
+    const bool in_domain = variance_rate * T <= kMaxLogVariance;
+    if (!(series_work < kUnavailable)) require_log_variance(variance_rate, T);
     const bool cos_ok =
-        options.may_cos &&
+        in_domain && options.may_cos &&
         (plan_cos_slice(model, planner, settings, slice, market.spot, cp) ||
          (has_fallback && plan_cos_slice(model, *options.fallback_planner,
                                          *options.fallback_settings, slice, market.spot, cp)));
@@ -88,7 +86,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     // The time change: shared nodes where they can be trusted, else the adaptive rule.
     double tc_work = kUnavailable;
     const bool tc_needed =
-        options.may_tc &&
+        in_domain && options.may_tc &&
         (options.force_tc || !cos_ok ||
          cos_work > time_change_cost(time_change_min_nodes(settings.tolerance), nK));
     if (tc_needed) {
@@ -100,12 +98,9 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     const bool tc_ok = tc_work < kUnavailable;
     // The rotated-ray Lewis inversion: per strike, so dearer than COS unless COS needs a
     // very long series (slowly decaying |phi|).
-    const double contour_work = options.may_contour && has_lewis_contour(model)
+    const double contour_work = in_domain && options.may_contour && has_lewis_contour(model)
                                     ? lewis_contour_cost(nK)
                                     : kUnavailable;
-    const double series_work = options.may_series && has_merton_series(model)
-                                   ? merton_series_cost(model, T, nK)
-                                   : kUnavailable;
     if (tc_ok && options.force_tc) {
       use_cos = 0;
     } else {
@@ -184,7 +179,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
       if (model.id == ModelId::BlackScholes)
         black_scholes_put_slice(model, sl, row);
       else
-        merton_put_slice(model, omega, sl, cs.tolerance, row);
+        merton_put_slice(model, sl, cs.tolerance, row);
     } else if (plan.use_contour[i]) {
       lewis_put_slice(model, omega, sl, cs.tolerance, row);
     } else if (plan.use_adaptive[i]) {

@@ -23,6 +23,18 @@ std::string fmt(double v) {
   return os.str();
 }
 
+}  // namespace
+
+void require_log_variance(double variance_rate, double T) {
+  LF_REQUIRE(variance_rate * T <= kMaxLogVariance,
+             "the model's variance of ln(S_T) at T = " + fmt(T) + " is " +
+                 fmt(variance_rate * T) + " > " + fmt(kMaxLogVariance) +
+                 " (a standard deviation above 316 in log-price): outside the domain the "
+                 "pricers certify; check the parameters");
+}
+
+namespace {
+
 void require_in(bool ok, const char* owner, const char* name, const char* interval, double v) {
   LF_REQUIRE(ok, std::string("`") + name + "` of " + owner + " must be in " + interval +
                      "; got " + fmt(v));
@@ -169,12 +181,15 @@ cplx raw_exponent(const ModelParams& m, cplx u) {
       const cplx bu = p[1] + i * u;
       return p[2] * (std::sqrt(a2 - p[1] * p[1]) - std::sqrt(a2 - bu * bu));
     }
+    // The jump parts as e^z - 1 = cexpm1(z) and p eta1/(eta1 - iu) - p = p iu/(eta1 - iu):
+    // many small jumps (lam huge, sigma_j or 1/eta tiny) carry a variance lam sigma_j^2 that
+    // "exp(z) - 1" and "... - 1" round away (Merton lam 1e20, sigma_j 1e-10 priced as sigma_j 0).
     case ModelId::Merton:
       return -0.5 * p[0] * p[0] * u * u +
-             p[1] * (std::exp(i * u * p[2] - 0.5 * p[3] * p[3] * u * u) - 1.0);
+             p[1] * cexpm1(i * u * p[2] - 0.5 * p[3] * p[3] * u * u);
     case ModelId::Kou:
       return -0.5 * p[0] * p[0] * u * u +
-             p[1] * (p[2] * p[3] / (p[3] - i * u) + (1.0 - p[2]) * p[4] / (p[4] + i * u) - 1.0);
+             p[1] * (p[2] * (i * u) / (p[3] - i * u) - (1.0 - p[2]) * (i * u) / (p[4] + i * u));
   }
   return 0.0;
 }
