@@ -91,6 +91,34 @@ def test_vg_gradient_in_the_black_scholes_limit() -> None:
     np.testing.assert_allclose(limit[1][:2], near[1][:2], rtol=1e-5, atol=1e-9)
 
 
+# -- markets outside double precision -----------------------------------------------------------
+@pytest.mark.parametrize("method", ["auto", "fft"])
+def test_forward_or_discount_outside_double_precision(method: str) -> None:
+    """q = 2 over 403 years: the forward underflowed to 0 ('internal error: non-finite
+    price'); r = -1, q = -2: S e^{-qT} overflowed."""
+    for market in (lf.Market(1.0, 0.0, 2.0), lf.Market(1.0, -1.0, -2.0)):
+        with pytest.raises(ValueError, match=r"`market` .* outside double precision"):
+            lf.price(lf.BlackScholes(1.0), market, 1.0, np.exp(6.0), method=method)
+    with pytest.raises(ValueError, match=r"`market` .* outside double precision"):
+        lf.price_and_grad(lf.BlackScholes(1.0), lf.Market(1.0, -1.0, -2.0), 1.0, np.exp(6.0))
+
+
+def test_prices_stay_inside_their_static_bounds() -> None:
+    """K / F = 1e22 (r = -1 over 55 years): the put's error scales with K e^{-rT} = 1e22 and
+    its parity call came out at 3.9e13 with S e^{-qT} = 1."""
+    market = lf.Market(1.0, -1.0, 0.0)
+    call = lf.price_batch(lf.CGMY, [[1.0, 7.389, 1.284, 0.0, 0.0]], market, 0.0183, np.exp(4.0))
+    assert 0.0 <= call.item() <= 1.0
+
+
+def test_implied_vol_message_when_the_forward_overflows() -> None:
+    """errors='raise' built its message with math.exp(806): OverflowError."""
+    market = lf.Market(1.0, 2.0, 0.0)
+    price = lf.price(lf.BlackScholes(1.0), lf.Market(1.0, 0.0, 0.0), 1.0, 1.0)
+    with pytest.raises(ValueError, match="`prices` of implied_vol"):
+        lf.implied_vol(price, market, 1.0, np.exp(6.0), errors="raise")
+
+
 # -- argument handling ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "call",

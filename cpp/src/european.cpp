@@ -58,8 +58,10 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   const double variance_rate = cumulants(model).c2;
   constexpr double kUnavailable = std::numeric_limits<double>::infinity();
   double shared_width = 0.0;
+  const auto [k_min, k_max] = std::minmax_element(strikes, strikes + nK);
   for (std::size_t i = 0; i < nT; ++i) {
     const double T = maturities[i];
+    if (nK > 0) validate_market_at(market, T, *k_min, *k_max);
     MaturitySlice& slice = plan.slices[i];
     slice = {T, market.spot * std::exp((market.rate - market.dividend) * T),
              std::exp(-market.rate * T), strikes, nK};
@@ -187,13 +189,17 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     } else {
       time_change_put_slice(plan.nodes[i], sl, cs.tolerance, row);
     }
-    if (kind == OptionKind::Call) {
-      // Put–call parity C = P + D (F - K), kept on the call's own bound D (F - K)^+ so that
-      // round-off in the subtraction cannot produce a negative time value.
-      for (std::size_t j = 0; j < nK; ++j) {
-        const double gap = sl.forward - strikes[j];
-        row[j] = std::max(row[j] + sl.discount * gap, sl.discount * std::max(gap, 0.0));
-      }
+    // Every price is kept inside its static bounds: put in [D (K - F)^+, D K], call by
+    // put–call parity C = P + D (F - K) in [D (F - K)^+, D F]. Round-off in the parity
+    // subtraction cannot make a negative time value, and a put whose error scales with D K
+    // (K / F = 1e22 after e^{-rT} = 1e24) cannot turn into a call above S e^{-qT}.
+    for (std::size_t j = 0; j < nK; ++j) {
+      const double gap = sl.forward - strikes[j];
+      if (kind == OptionKind::Call)
+        row[j] = std::clamp(row[j] + sl.discount * gap, sl.discount * std::max(gap, 0.0),
+                            sl.discount * sl.forward);
+      else
+        row[j] = std::min(row[j], sl.discount * strikes[j]);
     }
   }
   check_finite_outputs(out, nT * nK);

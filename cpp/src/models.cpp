@@ -2,6 +2,7 @@
 
 #include "levyfast/complex_math.hpp"
 
+#include <cfloat>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -89,6 +90,22 @@ void validate_market(const Market& m) {
   require_in(std::isfinite(m.spot) && m.spot > 0.0, "Market", "spot", "(0, inf)", m.spot);
   require_in(std::isfinite(m.rate), "Market", "rate", "(-inf, inf)", m.rate);
   require_in(std::isfinite(m.dividend), "Market", "dividend", "(-inf, inf)", m.dividend);
+}
+
+void validate_market_at(const Market& m, double T, double k_min, double k_max) {
+  const double forward = m.spot * std::exp((m.rate - m.dividend) * T);
+  const double discount = std::exp(-m.rate * T);
+  auto normal = [](double x) { return std::isfinite(x) && x >= DBL_MIN; };
+  // the bounds of the prices too: S e^{-qT} = D F and K e^{-rT} (D = e^{403}, F = e^{403})
+  LF_REQUIRE(normal(forward) && normal(discount) && normal(k_min / forward) &&
+                 normal(k_max / forward) && normal(discount * forward) &&
+                 normal(discount * k_min) && normal(discount * k_max),
+             "`market` (spot " + fmt(m.spot) + ", rate " + fmt(m.rate) + ", dividend " +
+                 fmt(m.dividend) + ") at maturity T = " + fmt(T) + " gives the forward " +
+                 fmt(forward) + ", discount factor " + fmt(discount) + " and strikes / forward " +
+                 fmt(k_min / forward) + " .. " + fmt(k_max / forward) +
+                 ": outside double precision (rates or dividends times maturities beyond ~700, "
+                 "or strikes and spot too far apart)");
 }
 
 int n_params(ModelId id) {
