@@ -173,3 +173,17 @@ def test_least_squares_stays_inside_open_bounds() -> None:
 def test_method_error_names_the_argument() -> None:
     with pytest.raises(ValueError, match="`method` 'time_change' needs"):
         lf.price(lf.BlackScholes(0.2), MARKET, 100.0, 1.0, method="time_change")
+
+
+def test_pide_refuses_jumps_below_its_small_jump_resolution() -> None:
+    """VG with nu = 1e-100 concentrates its jumps on a scale of 1e-50, below the PIDE's
+    innermost small-jump interval (h 2^-81): the variance was lost and an ATM call worth 0.38
+    came out 0 (nu = 1e-300 raised 'internal error: non-finite jump stencil': 0/0 in the
+    density)."""
+    market = lf.Market(1.0, 0.0, 0.0)
+    for nu in (1e-100, 1e-300):
+        with pytest.raises(ValueError, match="below what the PIDE's small-jump quadrature "
+                                             "resolves"):
+            lf.price(lf.VarianceGamma(1.0, nu, 0.0), market, 1.0, 1.0, method="pide")
+    near = lf.price(lf.VarianceGamma(1.0, 1e-40, 0.0), market, 1.0, 1.0, method="pide")
+    assert near == pytest.approx(lf.price(lf.BlackScholes(1.0), market, 1.0, 1.0), abs=1e-4)
