@@ -3,10 +3,12 @@
 The ONNX graph maps call prices / spot on a fixed K/S0 x T grid (NaN = missing quote) and the
 market's (rate, dividend) to model parameters; input scaling and the parameter box are inside
 the graph. Everything the calibrator checks (family, parameter names, grid, input kind,
-missing-quote policy, market range) is read from the file's ``metadata_props``, written by
-``training.export``. Networks and method: in the spirit of Hernandez (2016, "Model
-calibration with neural networks", Risk) and Horvath, Muguruza & Tomas (2021, Quant. Finance
-21), here mapping prices directly to parameters (the inverse map).
+missing-quote policy, market range, training price range) is read from the file's
+``metadata_props``, written by ``training.export``, and the file's contents are checked
+against the digest stored there (:func:`stamp_digest`). ``Calibrator.assess`` says whether an
+answer can be trusted (:class:`DomainReport`). Networks and method: in the spirit of
+Hernandez (2016, "Model calibration with neural networks", Risk) and Horvath, Muguruza &
+Tomas (2021, Quant. Finance 21), here mapping prices directly to parameters (the inverse map).
 """
 
 from __future__ import annotations
@@ -212,8 +214,9 @@ class Calibrator:
     ----------
     family : the model class; ``param_names``: its ``PARAM_NAMES`` (columns of ``predict``);
     strikes : the network's strikes as K/S0; ``maturities``: its maturities (years);
-    bounds : the training box ``{name: (low, high)}``; ``metadata``: all ``metadata_props``.
-    ``fit`` sets ``params_``, ``model_`` and ``result_``.
+    bounds : the training box ``{name: (low, high)}``; ``metadata``: all ``metadata_props``;
+    price_range : per-quote [min, max] of the training prices / spot ``[2, n_T, n_K]`` (None
+    for files exported before it). ``fit`` sets ``params_``, ``model_`` and ``result_``.
 
     Notes
     -----
@@ -222,6 +225,13 @@ class Calibrator:
     surface / spot, the market row and the output), so a call copies 77 numbers in, runs the
     graph and copies k numbers out, with no per-call allocation inside ONNX Runtime. These
     buffers (a few hundred bytes per thread) are the only state ``predict`` keeps.
+
+    ``predict`` checks shapes, finiteness and the market range only; a surface far from the
+    training data still gets parameters inside the box. :meth:`assess` flags such surfaces
+    (static arbitrage, prices outside the training range, answers at the box edge, answers
+    that do not re-price the quotes) at the cost of one pricing of the grid; ``fit`` runs it.
+    A file whose bytes differ from its stored digest raises ``ValueError`` at load; one
+    without a digest (exported before digests) loads with a logged warning.
     """
 
     def __init__(self, source: str | os.PathLike[str] = "vg", *,
