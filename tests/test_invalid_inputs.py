@@ -68,7 +68,7 @@ def test_wrong_object_types() -> None:
 
 
 def test_time_change_needs_a_subordinated_model() -> None:
-    with pytest.raises(ValueError, match="method 'time_change' needs"):
+    with pytest.raises(ValueError, match="`method` 'time_change' needs"):
         lf.price(lf.Merton(0.2, 1.0, -0.1, 0.1), MKT, 100.0, 1.0, method="time_change")
 
 

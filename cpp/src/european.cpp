@@ -13,8 +13,6 @@ namespace levyfast {
 namespace {
 
 constexpr double kPi = 3.141592653589793;
-// Largest variance of ln(S_T) priced (see plan_surface).
-constexpr double kMaxLogVariance = 1e5;
 
 std::string describe(double v) {
   std::ostringstream os;
@@ -60,8 +58,10 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   const double variance_rate = cumulants(model).c2;
   constexpr double kUnavailable = std::numeric_limits<double>::infinity();
   double shared_width = 0.0;
+  const auto [k_min, k_max] = std::minmax_element(strikes, strikes + nK);
   for (std::size_t i = 0; i < nT; ++i) {
     const double T = maturities[i];
+    if (nK > 0) validate_market_at(market, T, *k_min, *k_max);
     MaturitySlice& slice = plan.slices[i];
     slice = {T, market.spot * std::exp((market.rate - market.dividend) * T),
              std::exp(-market.rate * T), strikes, nK};
@@ -71,16 +71,16 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
       plan.use_series[i] = 1;  // exact and cheapest
       continue;
     }
-    // Beyond a standard deviation of ~316 in log-price no method here is certified (the
-    // Fourier ranges and quadratures lose all precision; e.g. NIG delta = 1e300).
-    LF_REQUIRE((model.id == ModelId::Merton && options.may_series) ||
-                   variance_rate * T <= kMaxLogVariance,
-               "the model's variance of ln(S_T) at T = " + describe(T) + " is " +
-                   describe(variance_rate * T) + " > " + describe(kMaxLogVariance) +
-                   " (a standard deviation above 316 in log-price): outside the domain the "
-                   "pricers certify; check the parameters");
+    const double series_work = options.may_series && has_merton_series(model)
+                                   ? merton_series_cost(model, T, nK)
+                                   : kUnavailable;
+    // Beyond a standard deviation of ~316 in log-price no method here is certified except
+    // Merton's series (exact at any variance) when its term count is within budget: COS and
+    // the rest are not even planned there (a plan on such a range is garbage).
+    const bool in_domain = variance_rate * T <= kMaxLogVariance;
+    if (!(series_work < kUnavailable)) require_log_variance(variance_rate, T);
     const bool cos_ok =
-        options.may_cos &&
+        in_domain && options.may_cos &&
         (plan_cos_slice(model, planner, settings, slice, market.spot, cp) ||
          (has_fallback && plan_cos_slice(model, *options.fallback_planner,
                                          *options.fallback_settings, slice, market.spot, cp)));
@@ -88,7 +88,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     // The time change: shared nodes where they can be trusted, else the adaptive rule.
     double tc_work = kUnavailable;
     const bool tc_needed =
-        options.may_tc &&
+        in_domain && options.may_tc &&
         (options.force_tc || !cos_ok ||
          cos_work > time_change_cost(time_change_min_nodes(settings.tolerance), nK));
     if (tc_needed) {
@@ -100,12 +100,9 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     const bool tc_ok = tc_work < kUnavailable;
     // The rotated-ray Lewis inversion: per strike, so dearer than COS unless COS needs a
     // very long series (slowly decaying |phi|).
-    const double contour_work = options.may_contour && has_lewis_contour(model)
+    const double contour_work = in_domain && options.may_contour && has_lewis_contour(model)
                                     ? lewis_contour_cost(nK)
                                     : kUnavailable;
-    const double series_work = options.may_series && has_merton_series(model)
-                                   ? merton_series_cost(model, T, nK)
-                                   : kUnavailable;
     if (tc_ok && options.force_tc) {
       use_cos = 0;
     } else {
@@ -149,7 +146,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     return;
   }
   LF_REQUIRE(settings.method != Method::TimeChange || has_time_change(model),
-             "method 'time_change' needs a VarianceGamma, NIG or CGMY(Y=0, sigma=0) model");
+             "`method` 'time_change' needs a VarianceGamma, NIG or CGMY(Y=0, sigma=0) model");
   const double omega = convexity_correction(model);
   const COSSettings& cs = settings.cos;
   const COSPlanner planner(model, cs);
@@ -184,7 +181,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
       if (model.id == ModelId::BlackScholes)
         black_scholes_put_slice(model, sl, row);
       else
-        merton_put_slice(model, omega, sl, cs.tolerance, row);
+        merton_put_slice(model, sl, cs.tolerance, row);
     } else if (plan.use_contour[i]) {
       lewis_put_slice(model, omega, sl, cs.tolerance, row);
     } else if (plan.use_adaptive[i]) {
@@ -192,13 +189,17 @@ void price_surface(const ModelParams& model, const Market& market, const double*
     } else {
       time_change_put_slice(plan.nodes[i], sl, cs.tolerance, row);
     }
-    if (kind == OptionKind::Call) {
-      // Put–call parity C = P + D (F - K), kept on the call's own bound D (F - K)^+ so that
-      // round-off in the subtraction cannot produce a negative time value.
-      for (std::size_t j = 0; j < nK; ++j) {
-        const double gap = sl.forward - strikes[j];
-        row[j] = std::max(row[j] + sl.discount * gap, sl.discount * std::max(gap, 0.0));
-      }
+    // Every price is kept inside its static bounds: put in [D (K - F)^+, D K], call by
+    // put–call parity C = P + D (F - K) in [D (F - K)^+, D F]. Round-off in the parity
+    // subtraction cannot make a negative time value, and a put whose error scales with D K
+    // (K / F = 1e22 after e^{-rT} = 1e24) cannot turn into a call above S e^{-qT}.
+    for (std::size_t j = 0; j < nK; ++j) {
+      const double gap = sl.forward - strikes[j];
+      if (kind == OptionKind::Call)
+        row[j] = std::clamp(row[j] + sl.discount * gap, sl.discount * std::max(gap, 0.0),
+                            sl.discount * sl.forward);
+      else
+        row[j] = std::min(row[j], sl.discount * strikes[j]);
     }
   }
   check_finite_outputs(out, nT * nK);

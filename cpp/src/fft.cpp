@@ -513,6 +513,14 @@ void fft_price_surface(const ModelParams& model, const Market& market, const dou
                    std::to_string(i));
   }
   if (nK == 0 || nT == 0) return;
+  // the domain of the COS planner too: beyond it the transform returned prices inside the
+  // static bounds but far from the model's (Merton lam 1e50: 12.9 for a call worth 99.99)
+  const double variance_rate = cumulants(model).c2;
+  const auto [k_lo, k_hi] = std::minmax_element(strikes, strikes + nK);
+  for (std::size_t i = 0; i < nT; ++i) {
+    validate_market_at(market, maturities[i], *k_lo, *k_hi);
+    require_log_variance(variance_rate, maturities[i]);
+  }
 
   const MomentStrip strip = moment_strip(model);
   // The strip sizes alpha and the alias bounds; a NaN end (e.g. 0/0 at a degenerate parameter

@@ -141,10 +141,22 @@ void raw_exponent_grad(const ModelParams& m, cplx u, cplx* out) {
       return;
     case ModelId::VarianceGamma: {
       // psi = -(1/nu) ln w, w = 1 - i u theta nu + sigma^2 nu u^2 / 2.
+      // With a = -i u theta + sigma^2 u^2 / 2 and z = nu a: d psi / d nu =
+      // (ln(1 + z) - z / (1 + z)) / nu^2. For small |z| that is 0 / 0 in double (nu = 1e-300:
+      // nu^2 underflows, a non-finite gradient), so it is summed as its series
+      // a^2 sum_{k>=2} (-1)^k (k-1)/k z^(k-2) (terms to z^5: error below 1e-18 for |z| < 1e-3).
       const double s = p[0], nu = p[1], th = p[2];
-      const cplx w = 1.0 - i * u * th * nu + 0.5 * s * s * nu * u2;
+      const cplx a = -i * u * th + 0.5 * s * s * u2;
+      const cplx z = nu * a;
+      const cplx w = 1.0 + z;
       out[0] = -s * u2 / w;
-      out[1] = std::log(w) / (nu * nu) - (-i * u * th + 0.5 * s * s * u2) / (nu * w);
+      if (std::abs(z) < 1e-3) {
+        cplx sum = 0.0, zk = 1.0;
+        for (int k = 2; k <= 7; ++k, zk *= z) sum += (k % 2 == 0 ? 1.0 : -1.0) * (k - 1.0) / k * zk;
+        out[1] = a * a * sum;
+      } else {
+        out[1] = std::log(w) / (nu * nu) - a / (nu * w);
+      }
       out[2] = i * u / w;
       return;
     }
@@ -170,9 +182,10 @@ void raw_exponent_grad(const ModelParams& m, cplx u, cplx* out) {
     case ModelId::Merton: {
       // psi = -sigma^2 u^2/2 + lam (E - 1), E = exp(i u mu - s_j^2 u^2 / 2).
       const double lam = p[1], mu = p[2], sj = p[3];
-      const cplx E = std::exp(i * u * mu - 0.5 * sj * sj * u2);
+      const cplx z = i * u * mu - 0.5 * sj * sj * u2;
+      const cplx E = std::exp(z);
       out[0] = -p[0] * u2;
-      out[1] = E - 1.0;
+      out[1] = cexpm1(z);  // E - 1 without cancellation (see raw_exponent)
       out[2] = lam * i * u * E;
       out[3] = -lam * sj * u2 * E;
       return;
@@ -182,8 +195,10 @@ void raw_exponent_grad(const ModelParams& m, cplx u, cplx* out) {
       const double lam = p[1], q = p[2], e1 = p[3], e2 = p[4];
       const cplx z1 = e1 - i * u, z2 = e2 + i * u;
       out[0] = -p[0] * u2;
-      out[1] = q * e1 / z1 + (1.0 - q) * e2 / z2 - 1.0;
-      out[2] = lam * (e1 / z1 - e2 / z2);
+      // e1/z1 - 1 = iu/z1 and e2/z2 - 1 = -iu/z2 (no cancellation for huge eta, see
+      // raw_exponent)
+      out[1] = q * (i * u) / z1 - (1.0 - q) * (i * u) / z2;
+      out[2] = lam * ((i * u) / z1 + (i * u) / z2);
       out[3] = lam * q * (-i * u) / (z1 * z1);
       out[4] = lam * (1.0 - q) * (i * u) / (z2 * z2);
       return;

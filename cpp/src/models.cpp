@@ -2,6 +2,7 @@
 
 #include "levyfast/complex_math.hpp"
 
+#include <cfloat>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -22,6 +23,18 @@ std::string fmt(double v) {
   os << v;
   return os.str();
 }
+
+}  // namespace
+
+void require_log_variance(double variance_rate, double T) {
+  LF_REQUIRE(variance_rate * T <= kMaxLogVariance,
+             "the model's variance of ln(S_T) at T = " + fmt(T) + " is " +
+                 fmt(variance_rate * T) + " > " + fmt(kMaxLogVariance) +
+                 " (a standard deviation above 316 in log-price): outside the domain the "
+                 "pricers certify; check the parameters");
+}
+
+namespace {
 
 void require_in(bool ok, const char* owner, const char* name, const char* interval, double v) {
   LF_REQUIRE(ok, std::string("`") + name + "` of " + owner + " must be in " + interval +
@@ -77,6 +90,22 @@ void validate_market(const Market& m) {
   require_in(std::isfinite(m.spot) && m.spot > 0.0, "Market", "spot", "(0, inf)", m.spot);
   require_in(std::isfinite(m.rate), "Market", "rate", "(-inf, inf)", m.rate);
   require_in(std::isfinite(m.dividend), "Market", "dividend", "(-inf, inf)", m.dividend);
+}
+
+void validate_market_at(const Market& m, double T, double k_min, double k_max) {
+  const double forward = m.spot * std::exp((m.rate - m.dividend) * T);
+  const double discount = std::exp(-m.rate * T);
+  auto normal = [](double x) { return std::isfinite(x) && x >= DBL_MIN; };
+  // the bounds of the prices too: S e^{-qT} = D F and K e^{-rT} (D = e^{403}, F = e^{403})
+  LF_REQUIRE(normal(forward) && normal(discount) && normal(k_min / forward) &&
+                 normal(k_max / forward) && normal(discount * forward) &&
+                 normal(discount * k_min) && normal(discount * k_max),
+             "`market` (spot " + fmt(m.spot) + ", rate " + fmt(m.rate) + ", dividend " +
+                 fmt(m.dividend) + ") at maturity T = " + fmt(T) + " gives the forward " +
+                 fmt(forward) + ", discount factor " + fmt(discount) + " and strikes / forward " +
+                 fmt(k_min / forward) + " .. " + fmt(k_max / forward) +
+                 ": outside double precision (rates or dividends times maturities beyond ~700, "
+                 "or strikes and spot too far apart)");
 }
 
 int n_params(ModelId id) {
@@ -169,12 +198,15 @@ cplx raw_exponent(const ModelParams& m, cplx u) {
       const cplx bu = p[1] + i * u;
       return p[2] * (std::sqrt(a2 - p[1] * p[1]) - std::sqrt(a2 - bu * bu));
     }
+    // The jump parts as e^z - 1 = cexpm1(z) and p eta1/(eta1 - iu) - p = p iu/(eta1 - iu):
+    // many small jumps (lam huge, sigma_j or 1/eta tiny) carry a variance lam sigma_j^2 that
+    // "exp(z) - 1" and "... - 1" round away (Merton lam 1e20, sigma_j 1e-10 priced as sigma_j 0).
     case ModelId::Merton:
       return -0.5 * p[0] * p[0] * u * u +
-             p[1] * (std::exp(i * u * p[2] - 0.5 * p[3] * p[3] * u * u) - 1.0);
+             p[1] * cexpm1(i * u * p[2] - 0.5 * p[3] * p[3] * u * u);
     case ModelId::Kou:
       return -0.5 * p[0] * p[0] * u * u +
-             p[1] * (p[2] * p[3] / (p[3] - i * u) + (1.0 - p[2]) * p[4] / (p[4] + i * u) - 1.0);
+             p[1] * (p[2] * (i * u) / (p[3] - i * u) - (1.0 - p[2]) * (i * u) / (p[4] + i * u));
   }
   return 0.0;
 }

@@ -244,7 +244,13 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
   const COSPlanner planner(model, cs), price_planner(model, settings);
   // The time change is differentiated for VG and NIG only: CGMY(Y = 0) would need d/dY,
   // which leaves the variance-gamma family.
-  const bool may_tc = model.id == ModelId::VarianceGamma || model.id == ModelId::NIG;
+  bool may_tc = model.id == ModelId::VarianceGamma || model.id == ModelId::NIG;
+  // VG's gradient at a fixed clock value is a likelihood ratio of the gamma law with shape
+  // T / nu: beyond ~1e12 (nu -> 0, the Black-Scholes limit) its terms, O(T / nu^2), cancel
+  // to nothing or overflow (nu = 1e-300: a non-finite gradient). COS prices that limit.
+  if (model.id == ModelId::VarianceGamma && nT > 0 &&
+      !(*std::min_element(maturities, maturities + nT) / model.p[1] <= 1e12))
+    may_tc = false;
 
   SurfacePlanOptions options;
   options.may_tc = may_tc;
@@ -304,6 +310,12 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
         for (std::size_t d = 0; d < n_param_dirs; ++d) node_grad[k * D + d] = all[param_dirs[d]];
         if (with_maturity) node_grad[k * D + n_param_dirs] = all[np];
       }
+      for (const NodeDerivative& nd : node_grad)
+        LF_REQUIRE(std::isfinite(nd.log_weight) && std::isfinite(nd.log_mean) &&
+                       std::isfinite(nd.variance),
+                   "exact sensitivities: the time-change clock at T = " + std::to_string(T) +
+                       " is too degenerate to differentiate (the model's parameters are "
+                       "extreme); price with levyfast.price, or use less extreme parameters");
       time_change_slice(nodes, node_grad, D, greeks, ms.forward, strikes, nK, sl);
     }
 

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -122,7 +123,10 @@ double mixture_expectation(const Law& law, double c0, double mu_eff, double s2, 
   auto add_around = [&](double centre, double width, double reach) {
     if (!(centre > z_lo && centre < z_hi)) return;
     breaks.push_back(centre);
-    for (double w = width; w <= reach; w *= 2.0) {
+    // a width of 0 (a law of infinite shape) never doubles up to the reach: that loop grew
+    // `breaks` until std::bad_alloc
+    if (!(width > 0.0)) return;
+    for (double w = width; w <= reach && std::isfinite(w); w *= 2.0) {
       if (centre - w > z_lo) breaks.push_back(centre - w);
       if (centre + w < z_hi) breaks.push_back(centre + w);
       if (centre - w <= z_lo && centre + w >= z_hi) break;
@@ -159,6 +163,16 @@ double mixture_expectation(const Law& law, double c0, double mu_eff, double s2, 
 void time_change_put_slice_adaptive(const ModelParams& model, double omega,
                                     const MaturitySlice& sl, double tolerance, double* put_out) {
   const MixtureLaws laws = laws_of(model, sl.T);
+  for (const Law* law : {&laws.q, &laws.share}) {
+    if (law->shape > 0.0 && std::isfinite(law->shape) && law->scale > 0.0 &&
+        std::isfinite(law->scale))
+      continue;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "at T = %.17g is degenerate (shape %.3g, scale %.3g)",
+                  sl.T, law->shape, law->scale);
+    LF_REQUIRE(false, std::string("the model's time-change clock ") + buf +
+                          ": the parameters are too extreme for the time-change quadrature");
+  }
   const double F = sl.forward;
   for (std::size_t j = 0; j < sl.nK; ++j) {
     const double kappa = sl.strikes[j] / F, k = std::log(kappa);

@@ -3,10 +3,12 @@
 The ONNX graph maps call prices / spot on a fixed K/S0 x T grid (NaN = missing quote) and the
 market's (rate, dividend) to model parameters; input scaling and the parameter box are inside
 the graph. Everything the calibrator checks (family, parameter names, grid, input kind,
-missing-quote policy, market range) is read from the file's ``metadata_props``, written by
-``training.export``. Networks and method: in the spirit of Hernandez (2016, "Model
-calibration with neural networks", Risk) and Horvath, Muguruza & Tomas (2021, Quant. Finance
-21), here mapping prices directly to parameters (the inverse map).
+missing-quote policy, market range, training price range) is read from the file's
+``metadata_props``, written by ``training.export``, and the file's contents are checked
+against the digest stored there (:func:`stamp_digest`). ``Calibrator.assess`` says whether an
+answer can be trusted (:class:`DomainReport`). Networks and method: in the spirit of
+Hernandez (2016, "Model calibration with neural networks", Risk) and Horvath, Muguruza &
+Tomas (2021, Quant. Finance 21), here mapping prices directly to parameters (the inverse map).
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import _onnx_props
 from ._core import scale_quotes as _scale_quotes
 from ._regrid import regrid
-from ._validation import Interval, as_float64, check_array
+from ._validation import Interval, as_float64, check_array, check_scalar
 from .calibration import LeastSquaresCalibrator
 from .calibration.least_squares import _as_chain
 from .market import Market
@@ -37,14 +40,30 @@ from .pricers import price
 if TYPE_CHECKING:
     from .chain import OptionChain
 
-__all__ = ["Calibrator", "NeuralFitResult", "FORMAT", "pretrained_names"]
+__all__ = ["Calibrator", "NeuralFitResult", "DomainReport", "FORMAT", "DIGEST_KEY",
+           "pretrained_names", "stamp_digest", "digest_matches", "with_metadata"]
 
 #: ``format`` entry of the metadata of files this class reads.
 FORMAT = "levyfast-neural-calibrator/1"
+#: ``metadata_props`` entry holding the digest of the file's contents (weights, graph and
+#: the other metadata; see :func:`stamp_digest`).
+DIGEST_KEY = _onnx_props.DIGEST_KEY
 _MODELS_BY_ID: dict[int, type[LevyModel]] = {
     cls.MODEL_ID: cls for cls in (BlackScholes, VarianceGamma, CGMY, NIG, Merton, Kou)
 }
 _OWNER = "Calibrator"
+#: Largest call price / spot ``predict`` accepts. A call is worth at most the spot (more only
+#: by e^{-qT} <= 1 with q >= 0), so a larger quote is in other units than the spot; far larger
+#: ones (~1e35) overflow the network's float32 features into NaN parameters.
+MAX_PRICE_OVER_SPOT = 2.0
+#: Defaults of :meth:`Calibrator.assess`: the largest re-priced RMSE relative to the quotes'
+#: RMS that is trusted (as :class:`levyfast.LeastSquaresCalibrator`'s fit verdict), the box
+#: edge zone (fraction of the box width), the slack of the training price range (relative,
+#: the training noise reached 2%) and the absolute accuracy of a quote (fraction of spot).
+MAX_RELATIVE_RMSE = 0.02
+EDGE_TOLERANCE = 0.01
+RANGE_TOLERANCE = 0.05
+QUOTE_ATOL = 1e-6
 #: COS terms per maturity the hybrid polish may use (LeastSquaresCalibrator's own default is
 #: a lower speed guard for searches from far away)
 _POLISH_MAX_TERMS = 1 << 16
@@ -68,6 +87,34 @@ def pretrained_names() -> tuple[str, ...]:
     return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".onnx")))
 
 
+def stamp_digest(model: bytes) -> bytes:
+    """A serialized ONNX model with its content digest (the ``DIGEST_KEY`` entry of
+    ``metadata_props``) set or refreshed; ``Calibrator`` checks it at load.
+
+    The digest is BLAKE2b-256 over every top-level field of the ``ModelProto`` (graph with
+    its initializers, opsets, the other metadata entries) except the digest entry itself, in
+    increasing field number; it is computed on the protobuf wire format, so neither writing
+    nor checking it needs the ``onnx`` package. Other bytes of a canonically serialized model
+    are kept as they are.
+    """
+    return _onnx_props.with_digest(bytes(model))
+
+
+def digest_matches(model: bytes) -> bool | None:
+    """Whether a serialized ONNX model matches its stored content digest; None when it has
+    none. ``ValueError`` if its top level is not well-formed protobuf."""
+    stored = _onnx_props.stored_digests(bytes(model))
+    if not stored:
+        return None
+    return stored == [_onnx_props.content_digest(bytes(model))]
+
+
+def with_metadata(model: bytes, entries: dict[str, str]) -> bytes:
+    """A serialized ONNX model with ``metadata_props`` entries set (replacing those of the
+    same key) and its content digest refreshed (see :func:`stamp_digest`)."""
+    return _onnx_props.with_metadata(bytes(model), entries)
+
+
 def _resolve(source: str | os.PathLike[str]) -> Path:
     path = Path(source)
     if path.is_file():
@@ -78,16 +125,80 @@ def _resolve(source: str | os.PathLike[str]) -> Path:
                      f"names {pretrained_names()}; got {source!r}")
 
 
+def _check_digest(path: Path, blob: bytes) -> None:
+    """Raise ``ValueError`` unless the file's contents match its stored digest; a file
+    without one (written before digests existed) loads with a logged warning."""
+    try:
+        stored = _onnx_props.stored_digests(blob)
+        actual = _onnx_props.content_digest(blob)
+    except ValueError as exc:  # ORT accepted it, but the top level is not clean protobuf
+        raise ValueError(f"{str(path)!r} is not a well-formed ONNX file: {exc}") from exc
+    if not stored:
+        log.warning("%r has no %r entry in its metadata (written before levyfast stamped "
+                    "calibrators): it cannot be checked for corruption; stamp it with "
+                    "training.export.stamp(path)", str(path), DIGEST_KEY)
+        return
+    if len(stored) > 1 or stored[0] != actual:
+        raise ValueError(f"{str(path)!r} is corrupt or was modified after export: its "
+                         f"contents hash to {actual}, its metadata records "
+                         f"{', '.join(stored)}; restore or re-export the file")
+
+
+@dataclass(frozen=True)
+class DomainReport:
+    """Whether a network's answer for one surface can be trusted (:meth:`Calibrator.assess`).
+
+    ``params`` is the network's prediction. The domain flags: ``arbitrage``, the static
+    no-arbitrage checks the quotes fail (names of :data:`levyfast.data.CHECKS`, e.g.
+    ``"upper_bound"``, ``"convex"``); ``outside_price_range``, how many quotes lie outside the
+    per-quote price range of the training data (None when the file records none);
+    ``at_box_edge``, the parameters predicted at an end of the training box (the output layer
+    clamps into the box, so the answer may be a clamped value). The consistency check:
+    ``rmse``, the root-mean-square difference between the quotes and the predicted model
+    re-priced on the grid (fraction of spot), and ``relative_rmse``, the same divided by the
+    quotes' root mean square. ``in_domain`` and ``consistent`` sum these up, ``reasons`` gives
+    one line per failure, and ``trustworthy`` is True when there is none.
+    """
+
+    params: NDArray[np.float64]
+    arbitrage: tuple[str, ...]
+    outside_price_range: int | None
+    at_box_edge: tuple[str, ...]
+    rmse: float
+    relative_rmse: float
+    in_domain: bool
+    consistent: bool
+    reasons: tuple[str, ...]
+
+    @property
+    def trustworthy(self) -> bool:
+        return not self.reasons
+
+    def __str__(self) -> str:
+        if self.trustworthy:
+            return (f"trustworthy: re-priced RMSE {self.relative_rmse:.2%} of the quotes' "
+                    "root mean square, quotes inside the training domain")
+        return "not trustworthy: " + "; ".join(self.reasons)
+
+
 @dataclass(frozen=True)
 class NeuralFitResult:
     """Outcome of :meth:`Calibrator.fit`: re-priced RMSE of the fitted model over the quotes
     as given (fraction of spot; for a chain, the implied-vol RMSE over its out-of-the-money
-    quotes, in vol units), wall time in seconds, and ``status``: "network", "hybrid"
-    (polished by least squares) or "network (polish failed: <why>)"."""
+    quotes, in vol units), wall time in seconds, ``status``: "network", "hybrid" (polished by
+    least squares) or "network (polish failed: <why>)", and ``domain``: the
+    :class:`DomainReport` of the network's answer on a surface (a warning is logged when it is
+    not trustworthy; None for a chain, whose answer is judged by ``cost``)."""
 
     cost: float
     time: float
     status: str
+    domain: DomainReport | None = None
+
+    @property
+    def trustworthy(self) -> bool:
+        """False when the network's answer was flagged (see ``domain``)."""
+        return self.domain is None or self.domain.trustworthy
 
 
 class Calibrator:
@@ -108,8 +219,9 @@ class Calibrator:
     ----------
     family : the model class; ``param_names``: its ``PARAM_NAMES`` (columns of ``predict``);
     strikes : the network's strikes as K/S0; ``maturities``: its maturities (years);
-    bounds : the training box ``{name: (low, high)}``; ``metadata``: all ``metadata_props``.
-    ``fit`` sets ``params_``, ``model_`` and ``result_``.
+    bounds : the training box ``{name: (low, high)}``; ``metadata``: all ``metadata_props``;
+    price_range : per-quote [min, max] of the training prices / spot ``[2, n_T, n_K]`` (None
+    for files exported before it). ``fit`` sets ``params_``, ``model_`` and ``result_``.
 
     Notes
     -----
@@ -118,6 +230,13 @@ class Calibrator:
     surface / spot, the market row and the output), so a call copies 77 numbers in, runs the
     graph and copies k numbers out, with no per-call allocation inside ONNX Runtime. These
     buffers (a few hundred bytes per thread) are the only state ``predict`` keeps.
+
+    ``predict`` checks shapes, finiteness and the market range only; a surface far from the
+    training data still gets parameters inside the box. :meth:`assess` flags such surfaces
+    (static arbitrage, prices outside the training range, answers at the box edge, answers
+    that do not re-price the quotes) at the cost of one pricing of the grid; ``fit`` runs it.
+    A file whose bytes differ from its stored digest raises ``ValueError`` at load; one
+    without a digest (exported before digests) loads with a logged warning.
     """
 
     def __init__(self, source: str | os.PathLike[str] = "vg", *,
@@ -142,29 +261,35 @@ class Calibrator:
             raise ValueError(f"`providers` of {_OWNER} must be a non-empty subset of the "
                              f"available {available}; got {list(self.providers)}")
         path = _resolve(source)
+        try:
+            blob = path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"{_OWNER} cannot read {str(path)!r}: {exc}") from exc
         options = ort.SessionOptions()
         options.intra_op_num_threads = intra_op_num_threads
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
-            self._session = ort.InferenceSession(str(path), options, providers=list(providers))
+            # the bytes checked against the digest are the bytes run
+            self._session = ort.InferenceSession(blob, options, providers=list(providers))
         except Exception as exc:  # ORT raises its own exception types for corrupt files
             raise ValueError(f"{_OWNER} cannot load {str(path)!r} as an ONNX model: {exc}") \
                 from exc
         self.metadata: dict[str, str] = dict(self._session.get_modelmeta().custom_metadata_map)
-        self._read_metadata(path)
+        self._read_metadata(path, blob)
 
     @classmethod
     def load(cls, source: str | os.PathLike[str], **kwargs: Any) -> Calibrator:
         """Load a calibrator from a file or a pretrained name (see the class docstring)."""
         return cls(source, **kwargs)
 
-    def _read_metadata(self, path: Path) -> None:
+    def _read_metadata(self, path: Path, blob: bytes) -> None:
         meta = self.metadata
         if meta.get("format") != FORMAT:
             raise ValueError(f"{str(path)!r} is not a levyfast neural calibrator: metadata "
                              f"'format' must be {FORMAT!r}; got {meta.get('format')!r}")
+        _check_digest(path, blob)
         try:
             family = _MODELS_BY_ID[int(meta["model_id"])]
             names = tuple(json.loads(meta["param_names"]))
@@ -176,6 +301,10 @@ class Calibrator:
             market_range = json.loads(meta["market_range"])
             self.max_missing_fraction = float(meta["max_missing_fraction"])
             input_kind = meta["input_kind"]
+            # optional (files exported before it): [2, n_T, n_K] min, max of price / spot
+            self.price_range: NDArray[np.float64] | None = (
+                np.array(json.loads(meta["price_range"]), float) if "price_range" in meta
+                else None)
         except (KeyError, ValueError, TypeError) as exc:
             raise ValueError(f"metadata of {str(path)!r} is incomplete or malformed: "
                              f"{exc!r}") from exc
@@ -195,6 +324,9 @@ class Calibrator:
         self._rate_range = tuple(market_range["rate"])
         self._dividend_range = tuple(market_range["dividend"])
         self._shape = (len(self.maturities), len(self.strikes))
+        if self.price_range is not None and self.price_range.shape != (2, *self._shape):
+            raise ValueError(f"metadata of {str(path)!r} is inconsistent: 'price_range' has "
+                             f"shape {self.price_range.shape}, the grid is {self._shape}")
         self._out = [self._session.get_outputs()[0].name]
         self._out_dtype = (np.float64 if self._session.get_outputs()[0].type == "tensor(double)"
                            else np.float32)
@@ -255,6 +387,13 @@ class Calibrator:
             idx = tuple(int(i) for i in np.argwhere(neg)[0])
             raise ValueError(f"`prices` of {_OWNER} must be >= 0 (call prices); got "
                              f"{float(x[idx]):g} x spot at index {idx}")
+        big = x > MAX_PRICE_OVER_SPOT
+        if big.any():
+            idx = tuple(int(i) for i in np.argwhere(big)[0])
+            raise ValueError(f"`prices` of {_OWNER} must be at most {MAX_PRICE_OVER_SPOT:g} x "
+                             f"market.spot (a call is worth at most the spot); got "
+                             f"{float(x[idx]):g} x spot at index {idx}: are the prices in the "
+                             "units of the spot?")
         frac = np.isnan(x).mean(axis=(1, 2))
         worst = int(np.argmax(frac))
         if frac[worst] >= 1.0:
@@ -287,7 +426,7 @@ class Calibrator:
                 f"{self.family.__name__} calibrator's grid); got {np.shape(prices)}")
         mkt, spot = self._market_rows(market, x.shape[0])
         x = x / spot
-        if not (np.isfinite(x.sum()) and x.min() >= 0.0):
+        if not (x.min() >= 0.0 and x.max() <= MAX_PRICE_OVER_SPOT):  # False for NaN too
             self._check_quotes(x)
         out = self._session.run(self._out, {"prices": x, "market": mkt})[0]
         params = out.astype(np.float64)
@@ -302,12 +441,102 @@ class Calibrator:
             self._market_row(market)  # raises with the message
         bound = getattr(self._local, "bound", None) or self._binding()
         run, io, buf, mkt, out = bound
-        if not _scale_quotes(x, market.spot, buf):  # NaN, inf or negative somewhere
+        if not _scale_quotes(x, market.spot, MAX_PRICE_OVER_SPOT, buf):  # NaN, inf, < 0, big
             self._check_quotes(buf[None])
         mkt[0, 0] = rate
         mkt[0, 1] = dividend
         run(io, None)
         return out.astype(np.float64)
+
+    # -- domain and consistency checks ------------------------------------------------------
+    def assess(self, prices: ArrayLike, market: Market, *,
+               max_relative_rmse: float = MAX_RELATIVE_RMSE,
+               edge_tolerance: float = EDGE_TOLERANCE, range_tolerance: float = RANGE_TOLERANCE,
+               atol: float = QUOTE_ATOL) -> DomainReport:
+        """Predict one surface ``[n_T, n_K]`` (as :meth:`predict`) and say whether the answer
+        can be trusted: a :class:`DomainReport`.
+
+        Flags quotes outside the static no-arbitrage bounds (``max(S e^{-qT} - K e^{-rT}, 0)
+        <= C <= S e^{-qT}``, non-increasing and convex in strike, call spreads and calendar
+        order; :func:`levyfast.data.check_surface` with ``atol`` x spot), quotes outside the
+        training price range widened by ``range_tolerance`` (relative) and ``atol``,
+        parameters within ``edge_tolerance`` x width of an end of the training box, and
+        re-prices the prediction with :func:`levyfast.price` on the grid: a root-mean-square
+        error above ``max_relative_rmse`` of the quotes' is not consistent. Costs one
+        ``predict``, one ``price`` of the grid and the checks (~1 ms); ``predict`` itself
+        checks nothing of this.
+        """
+        x = as_float64(_OWNER, "prices", prices)
+        if x.shape != self._shape:
+            raise ValueError(f"`prices` of {_OWNER}.assess must be one surface of shape "
+                             f"[{self._shape[0]}, {self._shape[1]}]; got {x.shape}")
+        return self._assess(x, market, self.predict(x, market), max_relative_rmse,
+                            edge_tolerance, range_tolerance, atol)
+
+    def _assess(self, x: NDArray[np.float64], market: Market, params: NDArray[np.float64],
+                max_relative_rmse: float = MAX_RELATIVE_RMSE,
+                edge_tolerance: float = EDGE_TOLERANCE, range_tolerance: float = RANGE_TOLERANCE,
+                atol: float = QUOTE_ATOL) -> DomainReport:
+        """:meth:`assess` of quotes ``x`` (validated by ``predict``) and its answer ``params``."""
+        from .data import CHECKS, check_surface  # lazy: levyfast.data imports pyarrow
+
+        owner = f"{_OWNER}.assess"
+        max_relative_rmse = check_scalar(owner, "max_relative_rmse", max_relative_rmse,
+                                         Interval(0.0))
+        edge_tolerance = check_scalar(owner, "edge_tolerance", edge_tolerance,
+                                      Interval(0.0, 0.5, closed_low=True))
+        range_tolerance = check_scalar(owner, "range_tolerance", range_tolerance,
+                                       Interval(0.0, closed_low=True))
+        atol = check_scalar(owner, "atol", atol, Interval(0.0, closed_low=True))
+        reasons: list[str] = []
+        y = x / market.spot
+        quoted = np.isfinite(y)
+        failed = check_surface(y, self.strikes, self.maturities, rates=market.rate,
+                               dividends=market.dividend, atol=atol).flags[0]
+        arbitrage = tuple(name for name, bad in zip(CHECKS, failed, strict=True)
+                          if bad and name != "finite")  # NaN = a missing quote
+        if arbitrage:
+            reasons.append("the quotes violate static no-arbitrage bounds: "
+                           + ", ".join(arbitrage))
+        outside: int | None = None
+        if self.price_range is not None:
+            lo, hi = self.price_range
+            out = quoted & ((y < lo * (1.0 - range_tolerance) - atol)
+                            | (y > hi * (1.0 + range_tolerance) + atol))
+            outside = int(out.sum())
+            if outside:
+                idx = tuple(int(i) for i in np.argwhere(out)[0])
+                reasons.append(f"{outside} of {int(quoted.sum())} quotes lie outside the "
+                               f"training price range (first at index {idx}: "
+                               f"{float(y[idx]):.4g} x spot, trained on "
+                               f"[{lo[idx]:.4g}, {hi[idx]:.4g}])")
+        edge = []
+        for j, name in enumerate(self.param_names):
+            if name in self.bounds:
+                low, high = self.bounds[name]
+                zone = edge_tolerance * (high - low)
+                if not low + zone < params[j] < high - zone:
+                    edge.append(name)
+                    reasons.append(f"{name} = {params[j]:.6g} is at the edge of the training "
+                                   f"box [{low:g}, {high:g}] (the network clamps there)")
+        in_domain = not reasons
+        try:
+            model = self.family.from_array(params)
+            fitted = np.asarray(price(model, market, self.strikes * market.spot,
+                                      self.maturities))
+            rmse = float(np.sqrt(np.mean((fitted[quoted] - x[quoted]) ** 2)))
+        except ValueError as exc:  # the core refuses to price it
+            reasons.append(f"the predicted parameters cannot be re-priced: {exc}")
+            rmse = float("inf")
+        rms = float(np.sqrt(np.mean(x[quoted] ** 2)))
+        relative = rmse / rms if rms > 0.0 else float("inf")
+        consistent = relative <= max_relative_rmse
+        if not consistent and np.isfinite(rmse):
+            reasons.append(f"the predicted model re-prices the quotes with an RMSE of "
+                           f"{relative:.2%} of their root mean square (at most "
+                           f"{max_relative_rmse:.2%} is trusted)")
+        return DomainReport(params, arbitrage, outside, tuple(edge), rmse / market.spot,
+                            relative, in_domain, consistent, tuple(reasons))
 
     # -- scikit-learn style fit -------------------------------------------------------------
     def fit(self, surface: ArrayLike | OptionChain, market: Market | None = None,
@@ -334,7 +563,7 @@ class Calibrator:
         if market is None:
             raise ValueError(f"`market` of {_OWNER}.fit is required with a surface")
         self._market_row(market)  # validated first: a bad market fails before interpolation
-        data = quotes = np.asarray(surface, dtype=np.float64)
+        data = quotes = as_float64(f"{_OWNER}.fit", "surface", surface)
         grid_k = self.strikes * market.spot
         quote_k, quote_t = grid_k, self.maturities
         if (strikes is None) != (maturities is None):
@@ -356,6 +585,9 @@ class Calibrator:
             raise ValueError(f"`surface` of {_OWNER}.fit must be one surface [n_T, n_K]; got "
                              f"shape {data.shape}")
         params = self.predict(data, market)
+        domain = self._assess(data, market, params)
+        if not domain.trustworthy:
+            log.warning("%s.fit (%s network): %s", _OWNER, self.family.__name__, domain)
         status = "network"
         if self.hybrid:
             # COS may use its full default budget of terms: the network's start is close to
@@ -375,7 +607,7 @@ class Calibrator:
         cost = float(np.sqrt(np.mean((fitted[ok] - quotes[ok]) ** 2)) / market.spot)
         self.params_ = params
         self.model_ = model
-        self.result_ = NeuralFitResult(cost, time.perf_counter() - start, status)
+        self.result_ = NeuralFitResult(cost, time.perf_counter() - start, status, domain)
         return self
 
     def _fit_chain(self, chain: OptionChain, start: float) -> Calibrator:

@@ -327,6 +327,11 @@ def black_implied_vol(
     return _scalar_or_array(out, shape)
 
 
+def _exp(x: float) -> float:
+    """e^x, inf instead of OverflowError."""
+    return math.exp(x) if x < 709.0 else math.inf
+
+
 def implied_vol(
     prices: ArrayLike,
     market: Market | TermStructure,
@@ -437,8 +442,9 @@ def implied_vol(
             flat = int(bad[0])  # C order: ..., maturity j, strike m
             m, j = flat % k1.size, (flat // k1.size) % t1.size
             maturity = float(t1[j])
-            forward = market.spot * math.exp((market.rate - market.dividend) * maturity)
-            discount = math.exp(-market.rate * maturity)
+            # math.exp raises OverflowError past e^709 (rate 2, T 400): inf in the message
+            forward = market.spot * _exp((market.rate - market.dividend) * maturity)
+            discount = _exp(-market.rate * maturity)
             index = np.unravel_index(flat, p.shape) if p.ndim else ()
             _raise_out_of_bounds(
                 owner,

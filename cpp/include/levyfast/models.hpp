@@ -51,6 +51,12 @@ struct Cumulants {
 };
 Cumulants cumulants(const ModelParams& m);
 
+// Largest variance of ln(S_T) the transform pricers certify (a standard deviation of ~316 in
+// log-price): beyond it their ranges and quadratures lose all precision (e.g. NIG delta = 1e300).
+inline constexpr double kMaxLogVariance = 1e5;
+// Throws std::invalid_argument unless variance_rate * T <= kMaxLogVariance (NaN included).
+void require_log_variance(double variance_rate, double T);
+
 // Open strip of real s with E[exp(s X_t)] < inf: s in (-s_minus, s_plus); +inf if unbounded.
 struct MomentStrip {
   double s_minus, s_plus;

@@ -6,16 +6,19 @@
 
 namespace levyfast {
 
-// out[i] = prices[i] / spot for i < n; true when every out[i] is finite and >= 0 (false for
-// NaN, +-inf or a negative value, which the caller then explains or accepts as missing).
-inline bool scale_quotes(const double* prices, std::size_t n, double spot, double* out) {
-  const double inv = 1.0 / spot;
+// out[i] = prices[i] / spot for i < n; true when every out[i] is in [0, max_value] (false
+// for NaN, +-inf, a negative value or one above max_value, which the caller then explains or
+// accepts as missing).
+inline bool scale_quotes(const double* prices, std::size_t n, double spot, double max_value,
+                         double* out) {
   bool ok = true;
   for (std::size_t i = 0; i < n; ++i) {
-    const double v = prices[i] * inv;
+    // a division, not a product with 1 / spot: that is inf for a subnormal spot (0 * inf =
+    // NaN would turn a zero quote into a missing one), and it rounds as NumPy's x / spot
+    const double v = prices[i] / spot;
     out[i] = v;
-    // one comparison rejects NaN (unordered), negatives and +inf; -inf fails v >= 0
-    ok &= (v >= 0.0) & (v < INFINITY);
+    // ordered comparisons reject NaN (unordered), negatives, +-inf and values above the cap
+    ok &= (v >= 0.0) & (v <= max_value);
   }
   return ok;
 }

@@ -65,8 +65,11 @@ double density(const ModelParams& m, double y) {
   if (m.id == ModelId::VarianceGamma) {
     if (y == 0.0) return std::numeric_limits<double>::infinity();
     const Rates r = vg_rates(m);
-    const double ay = std::abs(y);
-    return std::exp(-(y < 0.0 ? r.left : r.right) * ay) / (m.p[1] * ay);
+    const double ay = std::abs(y), decay = (y < 0.0 ? r.left : r.right) * ay;
+    const double denom = m.p[1] * ay;
+    if (denom >= std::numeric_limits<double>::min()) return std::exp(-decay) / denom;
+    // nu |y| underflows (nu = 1e-300): e^-decay / 0 would be 0/0 = NaN in the stencil
+    return std::exp(-decay - std::log(m.p[1]) - std::log(ay));
   }
   return levy_density(m, y);
 }
@@ -244,6 +247,16 @@ JumpStencil discretise_jumps(const ModelParams& m, double h, double tol, std::si
   s.w.assign(static_cast<std::size_t>(s.j_left + s.j_right + 1), 0.0);
   const Rates ell = length_scales(m);
   const bool merton = m.id == ModelId::Merton;
+  // small_jumps integrates down to h 2^-81; a density concentrated far below that (VG with
+  // nu = 1e-100: a scale of 1e-50) would lose its whole variance there and price as if it
+  // had no jumps (an ATM call worth 0.38 came out 0).
+  const double resolved = 0.5 * h * std::ldexp(1.0, -80);
+  LF_REQUIRE(merton || std::min(ell.left, ell.right) >= 1e3 * resolved,
+             "the Lévy density of this model varies on a scale of " +
+                 fmt_short(std::min(ell.left, ell.right)) +
+                 " in log-price, below what the PIDE's small-jump quadrature resolves (" +
+                 fmt_short(1e3 * resolved) + " for the grid step h = " + fmt_short(h) +
+                 "): use a less extreme parameter or the Fourier pricers (method='auto')");
   CellMoments total = small_jumps(m, h);
   // Gauss sub-cells spent so far; the cells whose density varies on a scale far below h are
   // split, which is bounded by skipping the cells beyond a negligible density (below).

@@ -14,6 +14,8 @@ from __future__ import annotations
 import cmath
 import math
 
+from numba import types
+
 from .jit import CUMULANTS_SIGNATURE, EXPONENT_SIGNATURE, STRIP_SIGNATURE, Callback, jit
 
 __all__ = [
@@ -30,6 +32,14 @@ _EULER_GAMMA = 0.5772156649015329
 #: Below this |Y| or |Y - 1| CGMY's Gamma(-Y) * B(Y) (a 0 * inf product) is replaced by its
 #: first-order expansion in dY; the dropped term is O(dY^2) < 1e-12 relative.
 _CGMY_LIMIT = 1e-6
+
+
+@jit(types.complex128(types.complex128))
+def _cexpm1(z):  # type: ignore[no-untyped-def]
+    """e^z - 1 without cancellation for small |z| (cmath has no expm1)."""
+    x, y = z.real, z.imag
+    h = math.sin(0.5 * y)
+    return complex(math.expm1(x) * math.cos(y) - 2.0 * h * h, math.exp(x) * math.sin(y))
 
 
 # -- Black–Scholes (1973) ----------------------------------------------------------------------
@@ -155,7 +165,7 @@ def merton_exponent(u, p):  # type: ignore[no-untyped-def]
     """psi_raw(u) = -sigma^2 u^2/2 + lam (exp(i u mu_j - sigma_j^2 u^2/2) - 1);
     p = (sigma, lam, mu_j, sigma_j)."""
     sigma, lam, mu, sj = p[0], p[1], p[2], p[3]
-    jump = cmath.exp(1j * u * mu - 0.5 * sj * sj * u * u) - 1.0
+    jump = _cexpm1(1j * u * mu - 0.5 * sj * sj * u * u)  # no cancellation for tiny jumps
     return -0.5 * sigma * sigma * u * u + lam * jump
 
 
@@ -175,7 +185,7 @@ def kou_exponent(u, p):  # type: ignore[no-untyped-def]
     """psi_raw(u) = -sigma^2 u^2/2 + lam (q eta1/(eta1 - iu) + (1-q) eta2/(eta2 + iu) - 1);
     p = (sigma, lam, q, eta1, eta2)."""
     sigma, lam, q, e1, e2 = p[0], p[1], p[2], p[3], p[4]
-    jump = q * e1 / (e1 - 1j * u) + (1.0 - q) * e2 / (e2 + 1j * u) - 1.0
+    jump = q * 1j * u / (e1 - 1j * u) - (1.0 - q) * 1j * u / (e2 + 1j * u)  # = ... - 1
     return -0.5 * sigma * sigma * u * u + lam * jump
 
 

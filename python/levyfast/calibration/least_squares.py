@@ -268,6 +268,7 @@ class LeastSquaresCalibrator:
             min_price = check_scalar("LeastSquaresCalibrator", "min_price", self.min_price,
                                      Interval(0.0, 1.0, closed_low=True))
             quotes = QuoteSet.from_chain(owner, chain, scheme, target, min_price)
+            price_units = scheme == "uniform"
         else:
             if market is None or strikes is None or maturities is None:
                 raise ValueError(f"{owner} needs `market`, `strikes` and `maturities` with a "
@@ -278,14 +279,17 @@ class LeastSquaresCalibrator:
             surface = cast("ArrayLike | None", prices)  # not a chain (checked above)
             quotes = QuoteSet.from_surface(owner, surface, market, strikes, maturities, weights,
                                            bid, ask, kind, on_arb == "drop")
+            price_units = bid is None or weights is not None
         x0, free, lower, upper, box = parameter_setup(
             model_cls, self.x0, DEFAULT_STARTS.get(model_cls), self.bounds, self.fixed,
             SEARCH_BOXES.get(model_cls))
         if quotes.size < free.size:
-            raise ValueError(f"{owner} needs at least {free.size} quotes for {free.size} free "
-                             f"parameters; got {quotes.size}")
+            raise ValueError(f"`prices` of {owner} must hold at least {free.size} usable quotes "
+                             f"for {free.size} free parameters; got {quotes.size} (missing "
+                             "quotes and quotes dropped for arbitrage do not count)")
+        unit = quotes.spot / 100.0 if target == "price" and price_units else 1.0
         problem = Problem(model_cls, quotes, target, settings, x0, free, lower, upper, box,
-                          spread_tolerant=bool(self.spread_tolerant))
+                          spread_tolerant=bool(self.spread_tolerant), unit=unit)
         max_nfev = _positive_int("max_nfev", self.max_nfev)
         starts = self._starts(problem)
         best: Any = None
@@ -333,7 +337,8 @@ class LeastSquaresCalibrator:
             message=message,
             fit_ok=fit_ok,
             verdict=verdict,
-            cost=float(best.cost),
+            # in the units of the weighted prices (a product: ** raises OverflowError)
+            cost=float(best.cost) * problem.unit * problem.unit,
             rmse_price=problem.rmse_price(prices_fit),
             rmse_iv_bp=problem.rmse_iv_bp(prices_fit),
             inside_spread=problem.inside_spread(prices_fit),

@@ -121,6 +121,11 @@ class Problem:
     upper: NDArray[np.float64]
     box: tuple[NDArray[np.float64], NDArray[np.float64]] | None
     spread_tolerant: bool = False
+    #: Price residuals are solved in units of ``unit`` (spot / 100 where the weighted
+    #: residuals are prices, 1 where they are free of units: spread- or vega-weighted prices,
+    #: implied vols). The optimiser's tolerances are absolute: in plain price units a spot of
+    #: 1e-4 made the start satisfy gtol (the fit 'succeeded' at x0) and 1e60 overflowed.
+    unit: float = 1.0
     quote_iv: NDArray[np.float64] | None = None
     pricing_error: str | None = None  # the last trial point the core could not price
     _cache: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None = \
@@ -137,8 +142,10 @@ class Problem:
                 iv = iv[keep]
             self.quote_iv = iv
         if self.quotes.size < self.free.size:
-            raise ValueError(f"{_OWNER} needs at least {self.free.size} quotes for "
-                             f"{self.free.size} free parameters; got {self.quotes.size}")
+            raise ValueError(f"`prices` of {_OWNER} must hold at least {self.free.size} usable "
+                             f"quotes for {self.free.size} free parameters; got "
+                             f"{self.quotes.size} (quotes without an implied volatility do "
+                             "not count)")
 
     def _drop(self, bad: NDArray[np.bool_]) -> None:
         q = self.quotes
@@ -282,6 +289,8 @@ class Problem:
             excess = np.abs(diff) - half
             scale = np.where(excess > 0.0, scale, 0.0)
             diff = np.sign(diff) * np.maximum(excess, 0.0)
+        if self.target == "price":
+            w = w / self.unit
         r = w * diff
         jac = (w * scale)[:, None] * g.T
         if not (np.all(np.isfinite(r)) and np.all(np.isfinite(jac))):
@@ -313,8 +322,11 @@ class Problem:
     def solve(self, x_start: NDArray[np.float64], max_nfev: int, xtol: float, ftol: float,
               gtol: float) -> Any:
         lo, hi = self.lower[self.free], self.upper[self.free]
+        # start and stay strictly inside the box: the optimiser projects steps onto its
+        # bounds and asks for the Jacobian there, and an open end (sigma > 0) is no model
         span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-        x = np.clip(x_start, lo + 1e-10 * span, hi - 1e-10 * span)  # strictly inside the box
+        lo, hi = lo + 1e-10 * span, hi - 1e-10 * span
+        x = np.clip(x_start, lo, hi)
         r = self.residuals(x)  # cached: least_squares' first evaluation reuses the Jacobian
         if self._cache is None or not np.array_equal(self._cache[0], x):  # not priceable
             return OptimizeResult(x=x, fun=r, cost=0.5 * float(r @ r), nfev=1, njev=0,
@@ -345,7 +357,8 @@ class Problem:
             return inside >= min_inside_spread, (
                 f"{inside:.0%} of the fitted prices lie inside their bid/ask spreads "
                 f"(at least {min_inside_spread:.0%} required)")
-        rms = float(np.sqrt(np.mean(q.quotes**2)))
+        s = q.spot  # squares in units of spot: no overflow at a spot of 1e154
+        rms = s * float(np.sqrt(np.mean((q.quotes / s) ** 2)))
         relative = self.rmse_price(model_prices) / rms if rms > 0.0 else math.inf
         return relative <= max_relative_rmse, (
             f"the price RMSE is {relative:.2%} of the quotes' root mean square "
@@ -360,8 +373,9 @@ class Problem:
         return float(np.mean(np.abs(model_prices - q.quotes) <= 0.5 * q.spread + slack))
 
     def rmse_price(self, model_prices: NDArray[np.float64]) -> float:
-        d = model_prices - self.quotes.quotes
-        return float(np.sqrt(np.mean(d * d)))
+        s = self.quotes.spot
+        d = (model_prices - self.quotes.quotes) / s
+        return s * float(np.sqrt(np.mean(d * d)))
 
     def rmse_iv_bp(self, model_prices: NDArray[np.float64]) -> float:
         model_iv = self.implied_vols(model_prices)

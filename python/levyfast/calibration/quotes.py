@@ -84,10 +84,12 @@ class QuoteSet:
         """Quotes of a ``[n_T, n_K]`` surface (NaN = missing). With ``bid``/``ask`` the default
         weights are ``1 / (ask - bid)``. Quotes outside the static no-arbitrage bounds raise
         ``ValueError`` naming the first, or are dropped (``drop_arbitrage``)."""
-        if np.ndim(strikes) != 1 or np.ndim(maturities) != 1:
+        strikes = as_float64(owner, "strikes", strikes)  # ragged lists: a named TypeError
+        maturities = as_float64(owner, "maturities", maturities)
+        if strikes.ndim != 1 or maturities.ndim != 1:
             raise ValueError(
                 f"`strikes` and `maturities` of {owner} must be one-dimensional; "
-                f"got shapes {np.shape(strikes)} and {np.shape(maturities)}")
+                f"got shapes {strikes.shape} and {maturities.shape}")
         grid = prepare_grid(owner, strikes, maturities)
         shape = (grid.maturities.size, grid.strikes.size)
         if (bid is None) != (ask is None):

@@ -92,3 +92,9 @@ class LevyModel:
     def levy_density(self, x: ArrayLike) -> NDArray[np.float64]:
         """Lévy density k(x) of the jump part (0 at x == 0 by convention)."""
         raise NotImplementedError
+
+
+def cexpm1(z: NDArray[np.complex128]) -> NDArray[np.complex128]:
+    """e^z - 1 without cancellation for small |z| (NumPy has no complex expm1)."""
+    x, y = z.real, z.imag
+    return np.expm1(x) * np.cos(y) - 2.0 * np.sin(0.5 * y) ** 2 + 1j * np.exp(x) * np.sin(y)

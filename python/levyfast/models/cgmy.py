@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import Interval
-from .base import LevyModel
+from .base import LevyModel, cexpm1
 
 __all__ = ["CGMY"]
 
@@ -69,12 +69,12 @@ class CGMY(LevyModel):
             # zm + zg = M + G, so B = zm^Y - M^Y + zg^Y - G^Y is O(Y - 1) once written as
             # sum z expm1((Y-1) ln z); Gamma(-Y) = Gamma(2 - Y) / (Y (Y - 1)).
             d = Y - 1.0
-            b = (zm * _cexpm1(d * np.log(zm)) - M * math.expm1(d * math.log(M))
-                 + zg * _cexpm1(d * np.log(zg)) - G * math.expm1(d * math.log(G)))
+            b = (zm * cexpm1(d * np.log(zm)) - M * math.expm1(d * math.log(M))
+                 + zg * cexpm1(d * np.log(zg)) - G * math.expm1(d * math.log(G)))
             jumps = C * math.gamma(2.0 - Y) / (Y * d) * b
         else:
             # z^Y - Z^Y = Z^Y expm1(Y ln(z/Z)): no cancellation as Y -> 0.
-            b = M**Y * _cexpm1(Y * np.log(zm / M)) + G**Y * _cexpm1(Y * np.log(zg / G))
+            b = M**Y * cexpm1(Y * np.log(zm / M)) + G**Y * cexpm1(Y * np.log(zg / G))
             jumps = C * math.gamma(-Y) * b
         return jumps - 0.5 * self.sigma**2 * u * u
 
@@ -95,9 +95,3 @@ class CGMY(LevyModel):
         with np.errstate(divide="ignore", invalid="ignore"):
             k = self.C * np.exp(-rate * ax) / ax ** (1.0 + self.Y)
         return np.where(ax > 0.0, k, 0.0)
-
-
-def _cexpm1(z: NDArray[np.complex128]) -> NDArray[np.complex128]:
-    """e^z - 1 without cancellation for small |z| (NumPy has no complex expm1)."""
-    x, y = z.real, z.imag
-    return np.expm1(x) * np.cos(y) - 2.0 * np.sin(0.5 * y) ** 2 + 1j * np.exp(x) * np.sin(y)

@@ -42,7 +42,8 @@ class Kou(LevyModel):
 
     def _raw_exponent(self, u: NDArray[np.complex128]) -> NDArray[np.complex128]:
         p, e1, e2 = self.p, self.eta1, self.eta2
-        jump = p * e1 / (e1 - 1j * u) + (1.0 - p) * e2 / (e2 + 1j * u) - 1.0
+        # p e1/(e1 - iu) - p = p iu/(e1 - iu): no "... - 1" cancellation for huge eta
+        jump = p * 1j * u / (e1 - 1j * u) - (1.0 - p) * 1j * u / (e2 + 1j * u)
         return -0.5 * self.sigma**2 * u * u + self.lam * jump
 
     def _raw_cumulants(self) -> tuple[float, float, float]:

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import Interval
-from .base import LevyModel
+from .base import LevyModel, cexpm1
 
 __all__ = ["Merton"]
 
@@ -37,7 +37,9 @@ class Merton(LevyModel):
     }
 
     def _raw_exponent(self, u: NDArray[np.complex128]) -> NDArray[np.complex128]:
-        jump = np.exp(1j * u * self.mu_j - 0.5 * self.sigma_j**2 * u * u) - 1.0
+        # e^z - 1 by cexpm1: many tiny jumps (lam huge, sigma_j tiny) carry a variance
+        # lam sigma_j^2 that exp(z) - 1 rounds away
+        jump = cexpm1(1j * u * self.mu_j - 0.5 * self.sigma_j**2 * u * u)
         return -0.5 * self.sigma**2 * u * u + self.lam * jump
 
     def _raw_cumulants(self) -> tuple[float, float, float]:

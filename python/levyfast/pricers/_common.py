@@ -28,15 +28,17 @@ class Grid:
     def __init__(
         self, owner: str, strikes: ArrayLike, maturities: ArrayLike, check_values: bool = True
     ) -> None:
-        self.scalar_k = np.ndim(strikes) == 0
-        self.scalar_t = np.ndim(maturities) == 0
+        # converted first: np.ndim of a ragged list raises NumPy's own unnamed ValueError
+        k = as_float64(owner, "strikes", strikes)
+        t = as_float64(owner, "maturities", maturities)
+        self.scalar_k = k.ndim == 0
+        self.scalar_t = t.ndim == 0
         if check_values:
-            self.strikes = check_array(owner, "strikes", np.atleast_1d(strikes), _POSITIVE)
-            self.maturities = check_array(owner, "maturities", np.atleast_1d(maturities),
-                                          _POSITIVE)
+            self.strikes = check_array(owner, "strikes", np.atleast_1d(k), _POSITIVE)
+            self.maturities = check_array(owner, "maturities", np.atleast_1d(t), _POSITIVE)
         else:  # the core validates the values; callers re-check with values on its error
-            self.strikes = as_real_array(owner, "strikes", np.atleast_1d(strikes))
-            self.maturities = as_real_array(owner, "maturities", np.atleast_1d(maturities))
+            self.strikes = as_real_array(owner, "strikes", np.atleast_1d(k))
+            self.maturities = as_real_array(owner, "maturities", np.atleast_1d(t))
 
     def shape_result(self, surface: NDArray[np.float64]) -> NDArray[np.float64] | float:
         """[n_T, n_K] surface, with the scalar axes the caller passed squeezed away."""
