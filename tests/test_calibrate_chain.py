@@ -239,3 +239,33 @@ def test_cli_calibrate_bad_csv_is_one_line_on_stderr(tmp_path: Path, capsys,
     missing = main(["calibrate", str(tmp_path / "nowhere.csv"), "--out", str(tmp_path / "r")])
     err = capsys.readouterr().err
     assert missing == 2 and len(err.strip().splitlines()) == 1 and "cannot read" in err
+
+
+def test_calibrate_chains_in_process_and_on_a_dask_cluster(tmp_path: Path) -> None:
+    """Many chains: one row each, in order; a bad chain is a row with its error; a Dask
+    LocalCluster (separate worker processes reading the CSV paths) gives the same fits."""
+    distributed = pytest.importorskip("dask.distributed")
+    good = tmp_path / "good.csv"
+    synthetic_frame(lf.NIG(12.0, -4.0, 0.4)).to_csv(good, index=False)
+    bad = tmp_path / "bad.csv"
+    synthetic_frame(lf.NIG(12.0, -4.0, 0.4)).drop(columns=["strike"]).to_csv(bad, index=False)
+    cal = lf.LeastSquaresCalibrator(lf.NIG, target="iv")
+    chains = {"good": str(good), "bad": str(bad), "object": lf.OptionChain.from_csv(good)}
+    local = lf.calibrate_chains(chains, cal)
+    assert list(local["chain"]) == ["good", "bad", "object"]
+    assert list(local["success"]) == [True, False, True]
+    assert "strike" in local.loc[1, "error"]
+    assert not hasattr(cal, "params_")  # the calibrator given is copied, never fitted
+    np.testing.assert_allclose(local.loc[0, ["alpha", "beta", "delta"]].to_numpy(float),
+                               local.loc[2, ["alpha", "beta", "delta"]].to_numpy(float))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = lf.calibrate_chains(chains, cal, client=client)
+    assert list(remote["success"]) == [True, False, True]
+    np.testing.assert_array_equal(remote[["alpha", "beta", "delta"]].to_numpy(float)[[0, 2]],
+                                  local[["alpha", "beta", "delta"]].to_numpy(float)[[0, 2]])
+    with pytest.raises(TypeError, match="`chains` of calibrate_chains"):
+        lf.calibrate_chains(str(good), cal)
+    with pytest.raises(ValueError, match="is empty"):
+        lf.calibrate_chains([], cal)

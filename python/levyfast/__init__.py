@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .calibration import CalibrationResult, LeastSquaresCalibrator
+from .calibration import CalibrationResult, LeastSquaresCalibrator, calibrate_chains
 from .calibrator import Calibrator
 from .implied_vol import black_implied_vol, black_price, implied_vol
 from .market import Market
@@ -78,6 +78,7 @@ __all__ = [
     "Greeks",
     "LeastSquaresCalibrator",
     "CalibrationResult",
+    "calibrate_chains",
     "__version__",
     "user_model",
     "UserModel",
