@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -563,7 +563,8 @@ class Calibrator:
         if market is None:
             raise ValueError(f"`market` of {_OWNER}.fit is required with a surface")
         self._market_row(market)  # validated first: a bad market fails before interpolation
-        data = quotes = as_float64(f"{_OWNER}.fit", "surface", surface)
+        data = quotes = as_float64(f"{_OWNER}.fit", "surface",
+                                   cast("ArrayLike", surface))  # not a chain (checked above)
         grid_k = self.strikes * market.spot
         quote_k, quote_t = grid_k, self.maturities
         if (strikes is None) != (maturities is None):
