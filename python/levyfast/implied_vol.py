@@ -243,6 +243,19 @@ def black_price(
     return _scalar_or_array(out, shape)
 
 
+def black_vega(forwards: ArrayLike, strikes: ArrayLike, maturities: ArrayLike, vols: ArrayLike,
+               discounts: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """Black (1976) vega ``D F phi(d1) sqrt(T)``, ``d1 = ln(F/K) / (sigma sqrt T) + sigma
+    sqrt(T) / 2``, elementwise (NumPy broadcasting; inputs assumed valid: an internal helper
+    of the calibrators, which weight and scale implied-vol residuals with it)."""
+    f, k, t, v, d = (np.asarray(a, dtype=np.float64)
+                     for a in (forwards, strikes, maturities, vols, discounts))
+    root_t = np.sqrt(t)
+    sd = v * root_t
+    d1 = np.log(f / k) / sd + 0.5 * sd
+    return d * f * root_t * np.exp(-0.5 * d1 * d1) / math.sqrt(2.0 * math.pi)
+
+
 def black_implied_vol(
     prices: ArrayLike,
     forwards: ArrayLike,

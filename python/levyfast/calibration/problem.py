@@ -23,7 +23,7 @@ from scipy.optimize import OptimizeResult, least_squares
 
 from .. import _core
 from .._validation import Interval
-from ..implied_vol import black_implied_vol
+from ..implied_vol import black_implied_vol, black_vega
 from ..models import LevyModel
 from ..pricers import COSPricer
 from ..pricers.numba_cos import price_and_grad_numba
@@ -200,10 +200,7 @@ class Problem:
     def vega(self, vol: NDArray[np.float64]) -> NDArray[np.float64]:
         """Black vega ``D F phi(d1) sqrt(T)`` of the quotes at volatilities ``vol``."""
         q = self.quotes
-        sd = vol * np.sqrt(q.quote_maturities)
-        d1 = np.log(q.forwards / q.strikes) / sd + 0.5 * sd
-        return (q.discounts * q.forwards * np.sqrt(q.quote_maturities)
-                * np.exp(-0.5 * d1 * d1) / math.sqrt(2.0 * math.pi))
+        return black_vega(q.forwards, q.strikes, q.quote_maturities, vol, q.discounts)
 
     def prices_and_grad(
         self, x: NDArray[np.float64]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import as_float64
+from ..implied_vol import black_vega
 from ..market import Market
 from ..pricers._common import prepare_grid
 from ..term_structure import TermStructure
@@ -198,16 +199,11 @@ class QuoteSet:
             spot=chain.spot, n_dropped=0)
 
 
-def _black_vega(q: object) -> NDArray[np.float64]:
-    """Black vega ``D F phi(d1) sqrt(T)`` of chain quotes at their implied vols."""
-    import pandas as pd
-
-    assert isinstance(q, pd.DataFrame)
-    f, k, t = (q[c].to_numpy(dtype=np.float64) for c in ("forward", "strike", "T"))
-    sd = q["iv"].to_numpy(dtype=np.float64) * np.sqrt(t)
-    d1 = np.log(f / k) / sd + 0.5 * sd
-    return q["discount"].to_numpy() * f * np.sqrt(t) * np.exp(-0.5 * d1 * d1) / math.sqrt(
-        2.0 * math.pi)
+def _black_vega(q: Any) -> NDArray[np.float64]:
+    """Black vega of chain quotes (a DataFrame of :meth:`OptionChain.otm_quotes`) at their
+    implied vols."""
+    return black_vega(*(q[c].to_numpy(dtype=np.float64)
+                        for c in ("forward", "strike", "T", "iv", "discount")))
 
 
 def _spot(market: Market | TermStructure) -> float:
