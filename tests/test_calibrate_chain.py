@@ -29,7 +29,7 @@ QUOTE_DATE = pd.Timestamp("2024-01-02")
 DAYS = (30, 91, 182, 365)
 STRIKES = np.arange(70.0, 130.1, 2.5)
 FITTED_COLUMNS = ["T", "strike", "kind", "forward", "quote", "spread", "model", "iv_quote",
-                  "iv_model", "weight"]
+                  "iv_model", "resolved", "weight"]
 
 
 def synthetic_frame(model: lf.LevyModel, settlement: bool = False) -> pd.DataFrame:
@@ -169,6 +169,35 @@ def test_every_model_fits_the_spx_chain(spx: lf.OptionChain, model_cls) -> None:
     assert np.isfinite(cal.params_).all() and isinstance(cal.model_, model_cls)
     f = _check_fitted_table(cal, spx)
     assert np.isfinite(f.drop(columns="kind").to_numpy(dtype=np.float64)).all()
+
+
+def test_black_scholes_iv_fit_is_the_mean_quote_iv(spx: lf.OptionChain) -> None:
+    # Black-Scholes' model IV is sigma at every quote, so the uniform IV least-squares optimum
+    # is the mean quote IV and its RMSE their standard deviation: an exact oracle. Quotes
+    # above 0.3% of the forward leave no fitted price within the pricer's resolution.
+    for x0 in (0.05, 0.25, 1.5):
+        cal = lf.LeastSquaresCalibrator(lf.BlackScholes, target="iv", x0=[x0],
+                                        min_price=3e-3).fit(spx)
+        iv = cal.fitted_["iv_quote"].to_numpy()
+        assert cal.result_.n_unresolved == 0 and cal.fitted_["resolved"].all()
+        assert cal.params_[0] == pytest.approx(iv.mean(), abs=1e-7)
+        assert cal.result_.rmse_iv_bp == pytest.approx(1e4 * iv.std(), abs=0.05)
+        np.testing.assert_allclose(cal.fitted_["iv_model"], cal.params_[0], atol=1e-6)
+
+
+def test_unresolved_far_wing_prices_are_reported_and_do_not_derail_the_fit(
+        spx: lf.OptionChain) -> None:
+    # with every quote, the Black-Scholes optimum prices far-wing puts below the pricer's
+    # resolution (~1e-7 x spot): their implied vols are bounded, not known; each start
+    # must still reach the same point (garbage IV Jacobians once stopped fits at 0.273)
+    fits = [lf.LeastSquaresCalibrator(lf.BlackScholes, target="iv", x0=[x0]).fit(spx)
+            for x0 in (0.05, 0.3, 2.0)]
+    sigmas = [c.params_[0] for c in fits]
+    assert max(sigmas) - min(sigmas) < 1e-5, sigmas
+    r = fits[0].result_
+    assert r.n_unresolved > 0 and not r.fit_ok
+    assert f"{r.n_unresolved} fitted prices within the pricer's resolution" in r.verdict
+    assert int((~fits[0].fitted_["resolved"]).sum()) == r.n_unresolved
 
 
 def test_global_stage_makes_the_spx_fit_start_independent(spx: lf.OptionChain) -> None:

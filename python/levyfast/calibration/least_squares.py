@@ -73,7 +73,9 @@ class CalibrationResult:
     root-mean-square price error over the fitted quotes; ``rmse_iv_bp`` the same in implied
     volatility, in basis points (NaN when no quote carries an implied volatility);
     ``inside_spread`` the share of fitted prices inside their bid/ask spreads (NaN without
-    bid/ask). ``std_errors`` are in ``PARAM_NAMES`` order (NaN
+    bid/ask). ``n_unresolved`` counts fitted prices within the pricer's resolution (``IV_FLOOR``
+    x tolerance x spot) of their lower bound: their implied vols are not known, only bounded
+    (see :mod:`levyfast.calibration.problem`). ``std_errors`` are in ``PARAM_NAMES`` order (NaN
     for fixed parameters and where ``J^T J`` is singular).
 
     ``success`` needs both the optimiser's convergence and a fit that explains the quotes:
@@ -90,6 +92,7 @@ class CalibrationResult:
     rmse_price: float
     rmse_iv_bp: float
     inside_spread: float
+    n_unresolved: int
     n_evaluations: int
     n_jacobian_evaluations: int
     n_starts: int
@@ -342,6 +345,7 @@ class LeastSquaresCalibrator:
             rmse_price=problem.rmse_price(prices_fit),
             rmse_iv_bp=problem.rmse_iv_bp(prices_fit),
             inside_spread=problem.inside_spread(prices_fit),
+            n_unresolved=problem.n_unresolved(prices_fit),
             n_evaluations=int(nfev),
             n_jacobian_evaluations=int(njev),
             n_starts=len(starts),
@@ -383,18 +387,20 @@ def _as_chain(value: object) -> OptionChain | None:
 
 
 def _fitted_table(problem: Problem, prices: NDArray[np.float64]) -> Any:
-    """Per fitted quote: maturity, strike, type, quote, spread, model price, both IVs."""
+    """Per fitted quote: maturity, strike, type, quote, spread, model price, both IVs and
+    whether the model's is resolved (:meth:`Problem.model_ivs`)."""
     import pandas as pd
 
     q = problem.quotes
     quote_iv = problem.quote_iv if problem.quote_iv is not None else problem.implied_vols(
         q.quotes)
+    model_iv, _, resolved = problem.model_ivs(prices)
     return pd.DataFrame({
         "T": q.quote_maturities, "strike": q.strikes,
         "kind": np.where(q.is_put, "put", "call"), "forward": q.forwards,
         "quote": q.quotes, "spread": q.spread if q.spread is not None else math.nan,
-        "model": prices, "iv_quote": quote_iv, "iv_model": problem.implied_vols(prices),
-        "weight": q.weights,
+        "model": prices, "iv_quote": quote_iv, "iv_model": model_iv,
+        "resolved": resolved, "weight": q.weights,
     })
 
 

@@ -3,7 +3,14 @@
 Residuals over the quotes of a :class:`~levyfast.calibration.quotes.QuoteSet`:
 ``w_i (P_i(theta) - Q_i)`` (target "price") or ``w_i (IV_i(theta) - IV(Q_i))`` (target "iv",
 Black implied volatilities with each maturity's forward and discount factor;
-``dIV/dtheta = (dP/dtheta) / vega``). With ``spread_tolerant`` a price inside its bid/ask
+``dIV/dtheta = (dP/dtheta) / vega``). A price known only to the pricer's absolute tolerance
+has no usable implied vol where its time value is of that order: below a floor of
+:data:`IV_FLOOR` x tolerance x spot of time value the IV residual continues linearly from the
+floor (value and slope continuous), so far-wing quotes whose model price is tiny at a trial
+point neither give a garbage Jacobian (``dIV = dP / vega`` with a noise-dominated ``dP`` over a
+vanishing vega) nor a jump. For that floor to lie below every quote, the IV target prices at a
+tolerance of at most 1 / (2 :data:`IV_FLOOR`) of the smallest quote's time value (relative to
+spot, not below 1e-12). With ``spread_tolerant`` a price inside its bid/ask
 spread has a zero residual (a dead zone of half the spread around the mid, in price or its
 first-order image in IV). Prices and their gradients come from the compiled core, one call per
 maturity and option type (one call for a rectangular surface under one flat market), planned at
@@ -35,6 +42,9 @@ __all__ = ["Problem", "OUTSIDE_DOMAIN", "parameter_setup"]
 #: VG's 1 - theta nu - sigma^2 nu / 2 > 0) or that the pricer cannot price: the trust region
 #: rejects such steps.
 OUTSIDE_DOMAIN = 1e6
+#: The IV target's floor of time value, in units of the pricing tolerance x spot (see above).
+IV_FLOOR = 10.0
+_MIN_IV_TOLERANCE = 1e-12
 _OWNER = "LeastSquaresCalibrator"
 
 
@@ -127,20 +137,23 @@ class Problem:
     #: 1e-4 made the start satisfy gtol (the fit 'succeeded' at x0) and 1e60 overflowed.
     unit: float = 1.0
     quote_iv: NDArray[np.float64] | None = None
+    _floor_cache: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None = \
+        field(default=None, repr=False)
     pricing_error: str | None = None  # the last trial point the core could not price
     _cache: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None = \
         field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.free_list = [int(j) for j in self.free]
-        self.tolerance = float(self.settings.tolerance)
         if self.target == "iv":
             iv = self.implied_vols(self.quotes.quotes)
-            keep = np.isfinite(iv)
+            keep = np.isfinite(iv) & (iv > 0.0)
             if not keep.all():  # a quote at its bound carries no implied volatility
                 self._drop(~keep)
                 iv = iv[keep]
             self.quote_iv = iv
+            self._set_iv_floor()
+        self.tolerance = float(self.settings.tolerance)
         if self.quotes.size < self.free.size:
             raise ValueError(f"`prices` of {_OWNER} must hold at least {self.free.size} usable "
                              f"quotes for {self.free.size} free parameters; got "
@@ -157,6 +170,38 @@ class Problem:
             markets=q.markets, spot=q.spot, n_dropped=q.n_dropped + int(bad.sum()),
             grid_strikes=q.grid_strikes,
             grid_index=None if q.grid_index is None else q.grid_index[keep])
+
+    def _set_iv_floor(self) -> None:
+        """IV target: tighten the tolerance so that the floor lies at or below half the
+        smallest quote's time value; drop quotes below it even at the smallest tolerance."""
+        q = self.quotes
+        if q.size == 0:
+            return
+        needed = float(np.min(q.quotes - self.intrinsic())) / (2.0 * IV_FLOOR * q.spot)
+        if needed < self.settings.tolerance:
+            self.settings.tolerance = max(needed, _MIN_IV_TOLERANCE)
+        floor_price, floor_iv, _ = self._floor()
+        bad = ~(np.isfinite(floor_iv) & (floor_iv > 0.0)) | (floor_price >= q.quotes)
+        if bad.any():
+            self._drop(bad)
+            assert self.quote_iv is not None
+            self.quote_iv = self.quote_iv[~bad]
+            self._floor_cache = None
+
+    def _floor(self) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Per quote: the floor's price (intrinsic + IV_FLOOR x tolerance x spot), Black
+        implied vol and vega."""
+        if self._floor_cache is None:
+            price = self.intrinsic() + IV_FLOOR * self.settings.tolerance * self.quotes.spot
+            iv = self.implied_vols(price)
+            self._floor_cache = (price, iv, self.vega(np.where(np.isfinite(iv), iv, 1.0)))
+        return self._floor_cache
+
+    def intrinsic(self) -> NDArray[np.float64]:
+        """Discounted intrinsic values ``D max(+-(F - K), 0)`` of the quotes."""
+        q = self.quotes
+        sign = np.where(q.is_put, -1.0, 1.0)
+        return q.discounts * np.maximum(sign * (q.forwards - q.strikes), 0.0)
 
     # -- parameters --------------------------------------------------------------------------
     def full(self, x_free: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -201,6 +246,29 @@ class Problem:
         """Black vega ``D F phi(d1) sqrt(T)`` of the quotes at volatilities ``vol``."""
         q = self.quotes
         return black_vega(q.forwards, q.strikes, q.quote_maturities, vol, q.discounts)
+
+    def model_ivs(self, prices: NDArray[np.float64]
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+        """Model implied vols, their vegas ``dP/dIV`` and whether each is resolved. A price
+        within the floor (IV_FLOOR x tolerance x spot of time value) is not resolved: its IV
+        continues linearly from the floor's, ``IV_f + (P - P_f) / vega_f`` (an upper bound of
+        the exact one where the price is positive); a price at or beyond the upper bound
+        continues from the quote's."""
+        q = self.quotes
+        floor_price, floor_iv, floor_vega = self._floor()
+        above = prices > floor_price
+        iv = np.where(above, self.implied_vols(np.where(above, prices, q.quotes)), math.nan)
+        resolved = above & np.isfinite(iv) & (iv > 0.0)
+        over = above & ~resolved
+        quote_iv = self.quote_iv if self.quote_iv is not None else floor_iv
+        vega_q = self.vega(np.where(np.isfinite(quote_iv), quote_iv, 1.0))
+        model_iv = np.where(resolved, iv, np.where(
+            over, quote_iv + (prices - q.quotes) / vega_q,
+            floor_iv + (prices - floor_price) / floor_vega))
+        vega = np.where(resolved, self.vega(np.where(resolved, iv, 1.0)),
+                        np.where(over, vega_q, floor_vega))
+        vega = np.maximum(vega, 1e-12 * q.discounts * q.forwards)
+        return model_iv, vega, resolved
 
     def prices_and_grad(
         self, x: NDArray[np.float64]
@@ -266,17 +334,8 @@ class Problem:
         scale = np.ones(q.size)  # d residual / d price
         if self.target == "iv":
             assert self.quote_iv is not None
-            iv = self.implied_vols(p)
             vega_q = self.vega(self.quote_iv)
-            # where the model price carries no positive implied vol (at or outside its bounds
-            # at this trial point): 0 at or below the intrinsic value (e.g. a far wing priced
-            # at 0; IV tends to 0 there), else the first-order value around the quote's; the
-            # quote's vega stands in for the vanishing one in the Jacobian
-            has_iv = np.isfinite(iv) & (iv > 0.0)
-            model_iv = np.where(has_iv, iv, np.where(diff < 0.0, 0.0,
-                                                     self.quote_iv + diff / vega_q))
-            vega = np.where(has_iv, self.vega(np.where(has_iv, iv, 1.0)), vega_q)
-            vega = np.maximum(vega, 1e-12 * q.discounts * q.forwards)
+            model_iv, vega, _ = self.model_ivs(p)
             scale = 1.0 / vega
             diff = model_iv - self.quote_iv
             half = None if q.spread is None else 0.5 * q.spread / vega_q
@@ -346,6 +405,11 @@ class Problem:
             rmse = self.rmse_iv_bp(model_prices)
             inside = self.inside_spread(model_prices)
             spread_note = "" if math.isnan(inside) else f", {inside:.0%} inside the bid/ask"
+            unresolved = self.n_unresolved(model_prices)
+            if unresolved:
+                spread_note += (f", {unresolved} fitted prices within the pricer's resolution "
+                                "of their lower bound (their implied vols are upper bounds, the "
+                                "RMSE a lower bound)")
             return rmse <= max_rmse_iv_bp, (
                 f"implied-vol RMSE {rmse:.0f} bp (at most {max_rmse_iv_bp:.0f} bp "
                 f"required){spread_note}")
@@ -375,7 +439,9 @@ class Problem:
         return s * float(np.sqrt(np.mean(d * d)))
 
     def rmse_iv_bp(self, model_prices: NDArray[np.float64]) -> float:
-        model_iv = self.implied_vols(model_prices)
+        """Implied-vol RMSE in basis points (model IVs as in :meth:`model_ivs`: where some are
+        unresolved, a lower bound)."""
+        model_iv = self.model_ivs(model_prices)[0]
         quote_iv = self.quote_iv if self.quote_iv is not None else self.implied_vols(
             self.quotes.quotes)
         ok = np.isfinite(model_iv) & np.isfinite(quote_iv)
@@ -383,3 +449,8 @@ class Problem:
             return math.nan
         d = (model_iv - quote_iv)[ok] * 1e4
         return float(np.sqrt(np.mean(d * d)))
+
+    def n_unresolved(self, model_prices: NDArray[np.float64]) -> int:
+        """Number of fitted prices within the pricer's resolution of their lower bound."""
+        return int(np.count_nonzero(~self.model_ivs(model_prices)[2]
+                                    & np.isfinite(model_prices)))
