@@ -13,8 +13,10 @@ tolerance of at most 1 / (2 :data:`IV_FLOOR`) of the smallest quote's time value
 spot, not below 1e-12). With ``spread_tolerant`` a price inside its bid/ask
 spread has a zero residual (a dead zone of half the spread around the mid, in price or its
 first-order image in IV). Prices and their gradients come from the compiled core, one call per
-maturity and option type (one call for a rectangular surface under one flat market), planned at
-the price tolerance; user models from the Numba COS kernel.
+maturity (one call for a rectangular surface under one flat market), planned at the price
+tolerance (calls by parity from the puts of the same call,
+``C = max(P + D (F - K), D (F - K)^+)``, as the core itself prices calls); user models from the
+Numba COS kernel.
 """
 
 from __future__ import annotations
@@ -228,19 +230,14 @@ class Problem:
 
     # -- prices ------------------------------------------------------------------------------
     def implied_vols(self, prices: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Black implied vols of prices ``[m]`` of the quotes (NaN outside the bounds)."""
+        """Black implied vols of prices ``[m]`` of the quotes (NaN outside the bounds); calls
+        inverted as the puts of the same vol, ``P = C - D (F - K)``, in one call."""
         q = self.quotes
-        out = np.full(prices.shape, math.nan)
-        for put in (False, True):
-            sel = q.is_put == put
-            if sel.any():
-                p = prices[sel]
-                ok = np.isfinite(p)
-                iv = black_implied_vol(np.where(ok, p, 0.0), q.forwards[sel], q.strikes[sel],
-                                       q.quote_maturities[sel], q.discounts[sel],
-                                       "put" if put else "call")
-                out[sel] = np.where(ok, iv, math.nan)
-        return out
+        put_prices = np.where(q.is_put, prices, prices - q.discounts * (q.forwards - q.strikes))
+        ok = np.isfinite(put_prices)
+        iv = black_implied_vol(np.where(ok, put_prices, 0.0), q.forwards, q.strikes,
+                               q.quote_maturities, q.discounts, "put")
+        return np.where(ok, iv, math.nan)
 
     def vega(self, vol: NDArray[np.float64]) -> NDArray[np.float64]:
         """Black vega ``D F phi(d1) sqrt(T)`` of the quotes at volatilities ``vol``."""
@@ -293,11 +290,15 @@ class Problem:
                         g.reshape(g.shape[0], -1)[:, q.grid_index])
             prices = np.empty(q.size)
             grads = np.empty((self.free.size, q.size))
-            for i, put, idx in q.groups:
+            for i, idx in q.groups:  # puts, and calls by parity (the core's own way)
                 p, g = self._price_grid(model_id, x, q.strikes[idx], q.maturities[i:i + 1], i,
-                                        put)
+                                        True)
                 prices[idx] = p[0]
                 grads[:, idx] = g[:, 0, :]
+            call = ~q.is_put
+            if call.any():
+                carry = q.discounts[call] * (q.forwards[call] - q.strikes[call])
+                prices[call] = np.maximum(prices[call] + carry, np.maximum(carry, 0.0))
             return prices, grads
         except ValueError as exc:  # e.g. COS cannot reach the tolerance at this trial point
             at = dict(zip(self.model_cls.PARAM_NAMES, x.tolist(), strict=True))

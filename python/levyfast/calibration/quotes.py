@@ -60,13 +60,12 @@ class QuoteSet:
         self.quote_maturities = t
         self.forwards = fwd[self.t_index]
         self.discounts = disc[self.t_index]
-        # per maturity and type: the quotes it prices (one core call each)
-        self.groups: list[tuple[int, bool, NDArray[np.intp]]] = []
+        # per maturity: the quotes it prices (one core call each, puts and calls together)
+        self.groups: list[tuple[int, NDArray[np.intp]]] = []
         for i in range(self.maturities.size):
-            for put in (False, True):
-                idx = np.flatnonzero((self.t_index == i) & (self.is_put == put))
-                if idx.size:
-                    self.groups.append((i, put, idx))
+            idx = np.flatnonzero(self.t_index == i)
+            if idx.size:
+                self.groups.append((i, idx))
 
     @property
     def size(self) -> int:

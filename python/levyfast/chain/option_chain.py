@@ -170,8 +170,13 @@ class OptionChain:
 
     def otm_quotes(self) -> pd.DataFrame:
         """The usable out-of-the-money quotes (calls at K >= F, puts at K < F) with an implied
-        volatility, sorted by maturity and strike: what a calibration fits."""
-        return self.quotes[self._otm_mask()].sort_values(["T", "strike"])
+        volatility, sorted by maturity and strike: what a calibration fits (a copy; the
+        selection is computed once per ``quotes`` table)."""
+        source, selected = getattr(self, "_otm_cache", (None, None))
+        if source is not self.quotes or selected is None:
+            selected = self.quotes[self._otm_mask()].sort_values(["T", "strike"])
+            self._otm_cache = (self.quotes, selected)
+        return selected.copy()
 
     def model_iv(self, model: LevyModel) -> NDArray[np.float64]:
         """Black implied vols of ``model``'s prices at the quotes of :meth:`otm_quotes` (same
