@@ -169,6 +169,10 @@ def test_every_model_fits_the_spx_chain(spx: lf.OptionChain, model_cls) -> None:
     assert np.isfinite(cal.params_).all() and isinstance(cal.model_, model_cls)
     f = _check_fitted_table(cal, spx)
     assert np.isfinite(f.drop(columns="kind").to_numpy(dtype=np.float64)).all()
+    # the chain pins down BS, VG, NIG and Merton; Kou's jump parameters trade off (scaled
+    # Jacobian condition number ~1e6 at its optimum) and are reported as not identified
+    if model_cls in (lf.BlackScholes, lf.VarianceGamma, lf.NIG, lf.Merton, lf.Kou):
+        assert r.identifiable == (model_cls is not lf.Kou), (r.poorly_identified, r.message)
 
 
 def test_black_scholes_iv_fit_is_the_mean_quote_iv(spx: lf.OptionChain) -> None:

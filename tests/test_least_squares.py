@@ -188,3 +188,35 @@ def test_fit_verdict_with_bid_ask_counts_quotes_inside_the_spread() -> None:
     cal.fit(None, MARKET, K, T, bid=other - tight, ask=other + tight)
     assert not cal.result_.success and not cal.result_.fit_ok, cal.result_
     assert "inside their bid/ask spreads (at least 50% required)" in cal.result_.message
+
+
+# -- identifiability ---------------------------------------------------------------------------
+
+def _noisy(model: lf.LevyModel, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return _surface(model) * (1.0 + 0.01 * rng.standard_normal((T.size, K.size)))
+
+
+def test_well_posed_fit_is_identifiable() -> None:
+    cal = lf.LeastSquaresCalibrator(lf.VarianceGamma, n_starts=2, on_arbitrage="drop").fit(
+        _noisy(lf.VarianceGamma(0.2, 0.3, -0.15), 0), MARKET, K, T)
+    r = cal.result_
+    assert r.identifiable and r.poorly_identified == () and r.at_bound == ()
+    assert 1.0 <= r.condition_number < 100.0
+    assert "not identified" not in r.message
+
+
+def test_cgmy_trade_off_is_reported_as_not_identified(caplog) -> None:
+    # with 1% noise on 200 quotes, CGMY's C, G and Y trade off (the scaled Jacobian's
+    # condition number is ~1e3): the fit may match the prices, the parameters are not pinned
+    true = lf.CGMY(1.0, 5.0, 10.0, 0.7, 0.0)
+    with caplog.at_level("WARNING", logger="levyfast.calibration.least_squares"):
+        cal = lf.LeastSquaresCalibrator(lf.CGMY, n_starts=2, on_arbitrage="drop").fit(
+            _noisy(true, 1), MARKET, K, T)
+    r = cal.result_
+    assert not r.identifiable and {"C", "Y"} <= set(r.poorly_identified), r
+    assert "sigma" in r.at_bound and "sigma" not in r.poorly_identified
+    assert r.condition_number > 100.0
+    assert "are not identified by these quotes" in r.message
+    assert any("not identified" in rec.getMessage() for rec in caplog.records)
+

@@ -40,7 +40,8 @@ from .quotes import CHAIN_WEIGHTS, QuoteSet
 if TYPE_CHECKING:
     from ..chain import OptionChain
 
-__all__ = ["LeastSquaresCalibrator", "CalibrationResult", "DEFAULT_STARTS", "SEARCH_BOXES"]
+__all__ = ["LeastSquaresCalibrator", "CalibrationResult", "Identification", "MAX_VIF",
+           "DEFAULT_STARTS", "SEARCH_BOXES"]
 
 #: Default starting points (``PARAM_NAMES`` order): typical equity-index values.
 DEFAULT_STARTS: dict[type, tuple[float, ...]] = {
@@ -78,6 +79,11 @@ class CalibrationResult:
     (see :mod:`levyfast.calibration.problem`). ``std_errors`` are in ``PARAM_NAMES`` order (NaN
     for fixed parameters and where ``J^T J`` is singular).
 
+    ``condition_number``, ``at_bound`` and ``poorly_identified`` judge the parameters rather
+    than the prices (see :class:`Identification`): a fit may explain the quotes while some
+    parameters are not determined by them; it is then reported in ``message`` and a logged
+    warning, and ``identifiable`` is False.
+
     ``success`` needs both the optimiser's convergence and a fit that explains the quotes:
     ``fit_ok`` says whether it does and ``verdict`` why (see :class:`LeastSquaresCalibrator`,
     ``max_relative_rmse`` and ``min_inside_spread``); a fit the model cannot explain is
@@ -100,6 +106,15 @@ class CalibrationResult:
     n_dropped: int
     time_s: float
     std_errors: NDArray[np.float64] = field(repr=False)
+    condition_number: float = math.nan
+    at_bound: tuple[str, ...] = ()
+    poorly_identified: tuple[str, ...] = ()
+
+    @property
+    def identifiable(self) -> bool:
+        """Whether the quotes pin down every free parameter off its bounds (see
+        :class:`Identification`)."""
+        return not self.poorly_identified
 
 
 class LeastSquaresCalibrator:
@@ -307,12 +322,15 @@ class LeastSquaresCalibrator:
         params = problem.full(best.x)
         model = model_cls.from_array(params)
         std = np.full(len(params), math.nan)
-        final = problem.prices_and_grad(params)
+        identification = Identification(math.nan, (), ())
+        final = problem.prices_and_grad(params, with_grad=False)
         priced = final is not None and best.cost < 0.5 * OUTSIDE_DOMAIN**2
         if final is not None:
             prices_fit = final[0]
             if priced:
-                std[problem.free] = _standard_errors(best.fun, problem.jacobian_at(best.x))
+                jac = problem.jacobian_at(best.x)
+                std[problem.free] = _standard_errors(best.fun, jac)
+                identification = _identification(problem, best.x, jac, std[problem.free])
         else:
             prices_fit = np.full(problem.quotes.size, math.nan)
         success = bool(best.status > 0 and np.isfinite(best.cost) and priced)
@@ -327,6 +345,10 @@ class LeastSquaresCalibrator:
             None if chain is None else check_scalar(owner, "max_rmse_iv_bp",
                                                     self.max_rmse_iv_bp, Interval(0.0)),
         )
+        if identification.poorly_identified:
+            note = identification.describe()
+            message = f"{message}; {note}"
+            log.warning("%s of %s: %s", owner, model_cls.__name__, note)
         if not success:
             message = f"fit failed: {message}"
         elif not fit_ok:
@@ -353,6 +375,9 @@ class LeastSquaresCalibrator:
             n_dropped=problem.quotes.n_dropped,
             time_s=time.perf_counter() - start_time,
             std_errors=std,
+            condition_number=identification.condition_number,
+            at_bound=identification.at_bound,
+            poorly_identified=identification.poorly_identified,
         )
         if chain is not None:
             self.fitted_ = _fitted_table(problem, prices_fit)
@@ -411,6 +436,65 @@ def _positive_int(name: str, value: object, allow_zero: bool = False) -> int:
     if int(value) < low:
         raise ValueError(f"`{name}` of LeastSquaresCalibrator must be >= {low}; got {value!r}")
     return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """Whether the quotes determine the fitted parameters, from the Jacobian ``J`` of the
+    weighted residuals at the solution (Bates & Watts 1988, ch. 2; Belsley, Kuh & Welsch 1980
+    for the variance inflation factor).
+
+    Parameters within ``1e-6`` of the box span of a bound are ``at_bound`` (their standard
+    errors mean nothing) and left out. Over the others, with the columns of ``J`` scaled to
+    unit length, ``condition_number`` is ``s_max / s_min`` of the scaled ``J`` and the variance
+    inflation factor of parameter ``j`` is ``[(J_s^T J_s)^{-1}]_jj``. A parameter is poorly
+    identified when its factor exceeds :data:`MAX_VIF` (its effect on the quotes is matched to
+    within 1% by the others), or its standard error is not finite or exceeds
+    ``max(|theta_j|, 0.01)``.
+    """
+
+    condition_number: float
+    at_bound: tuple[str, ...]
+    poorly_identified: tuple[str, ...]
+
+    def describe(self) -> str:
+        return (f"parameters {', '.join(self.poorly_identified)} are not identified by these "
+                f"quotes (scaled Jacobian condition number {self.condition_number:.3g}; see "
+                "result_.std_errors)")
+
+
+#: Variance inflation factor above which a parameter is poorly identified (R^2 > 0.9999).
+MAX_VIF = 1e4
+
+
+def _identification(problem: Problem, x_free: NDArray[np.float64], jac: NDArray[np.float64],
+                    std: NDArray[np.float64]) -> Identification:
+    names = [problem.model_cls.PARAM_NAMES[j] for j in problem.free]
+    lo, hi = problem.lower[problem.free], problem.upper[problem.free]
+    span = np.where(np.isfinite(hi - lo), hi - lo, np.maximum(np.abs(x_free), 1.0))
+    edge = 1e-6 * span
+    at_bound = (x_free - lo <= edge) | (hi - x_free <= edge)
+    inner = np.flatnonzero(~at_bound)
+    poor: list[str] = []
+    kappa = math.nan
+    if inner.size:
+        cols = jac[:, inner]
+        norms = np.linalg.norm(cols, axis=0)
+        if np.all(norms > 0.0) and np.all(np.isfinite(norms)):
+            scaled = cols / norms
+            sv = np.linalg.svd(scaled, compute_uv=False)
+            kappa = float(sv[0] / sv[-1]) if sv[-1] > 0.0 else math.inf
+            vif = np.diag(np.linalg.pinv(scaled.T @ scaled)) if math.isfinite(kappa) else \
+                np.full(inner.size, math.inf)
+        else:
+            kappa, vif = math.inf, np.where(norms > 0.0, 1.0, math.inf)
+        for k, j in enumerate(inner):
+            se = std[j]
+            if not (vif[k] <= MAX_VIF and math.isfinite(se)
+                    and se <= max(abs(float(x_free[j])), 0.01)):
+                poor.append(names[j])
+    return Identification(kappa, tuple(names[j] for j in np.flatnonzero(at_bound)),
+                          tuple(poor))
 
 
 def _standard_errors(

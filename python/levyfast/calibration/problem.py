@@ -268,11 +268,11 @@ class Problem:
         return model_iv, vega, resolved
 
     def prices_and_grad(
-        self, x: NDArray[np.float64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
-        """Prices ``[m]`` and their gradient along the free parameters ``[p_free, m]`` at the
-        full parameter vector ``x``, or None outside the model's domain or where the pricer
-        cannot reach its tolerance."""
+        self, x: NDArray[np.float64], with_grad: bool = True
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None] | None:
+        """Prices ``[m]`` and (``with_grad``) their gradient along the free parameters
+        ``[p_free, m]`` at the full parameter vector ``x``, or None outside the model's domain
+        or where the pricer cannot reach its tolerance."""
         model_id = self.model_cls.MODEL_ID
         try:
             if model_id is None:
@@ -285,16 +285,17 @@ class Problem:
         try:
             if q.grid_strikes is not None and q.grid_index is not None:
                 p, g = self._price_grid(model_id, x, q.grid_strikes, q.maturities, 0,
-                                        bool(q.is_put[0]))
+                                        bool(q.is_put[0]), with_grad)
                 return (p.reshape(-1)[q.grid_index],
-                        g.reshape(g.shape[0], -1)[:, q.grid_index])
+                        None if g is None else g.reshape(g.shape[0], -1)[:, q.grid_index])
             prices = np.empty(q.size)
-            grads = np.empty((self.free.size, q.size))
+            grads = np.empty((self.free.size, q.size)) if with_grad else None
             for i, idx in q.groups:  # puts, and calls by parity (the core's own way)
                 p, g = self._price_grid(model_id, x, q.strikes[idx], q.maturities[i:i + 1], i,
-                                        True)
+                                        True, with_grad)
                 prices[idx] = p[0]
-                grads[:, idx] = g[:, 0, :]
+                if grads is not None and g is not None:
+                    grads[:, idx] = g[:, 0, :]
             call = ~q.is_put
             if call.any():
                 carry = q.discounts[call] * (q.forwards[call] - q.strikes[call])
@@ -307,7 +308,8 @@ class Problem:
 
     def _price_grid(self, model_id: int | None, x: NDArray[np.float64],
                     strikes: NDArray[np.float64], maturities: NDArray[np.float64], i: int,
-                    put: bool) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+                    put: bool, with_grad: bool
+                    ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
         m = self.quotes.markets[i]
         kind = "put" if put else "call"
         if model_id is None:
@@ -317,15 +319,15 @@ class Problem:
             return np.asarray(p), np.asarray(g)[self.free]
         p, grad, _ = _core.price_sensitivities(
             model_id, x, m.spot, m.rate, m.dividend, strikes, maturities, int(put),
-            self.settings, True, False, self.free_list, self.tolerance)
-        assert grad is not None  # requested with_grad=True
+            self.settings, with_grad, False, self.free_list, self.tolerance)
         return p, grad
 
     # -- residuals ---------------------------------------------------------------------------
-    def _evaluate(self, x_free: NDArray[np.float64]
-                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
-        """Residuals and Jacobian ``[m, p_free]``, or None outside the model's domain."""
-        out = self.prices_and_grad(self.full(x_free))
+    def _evaluate(self, x_free: NDArray[np.float64], with_jac: bool = True
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None] | None:
+        """Residuals and (``with_jac``) Jacobian ``[m, p_free]``, or None outside the model's
+        domain."""
+        out = self.prices_and_grad(self.full(x_free), with_jac)
         if out is None:
             return None
         p, g = out
@@ -349,8 +351,8 @@ class Problem:
         if self.target == "price":
             w = w / self.unit
         r = w * diff
-        jac = (w * scale)[:, None] * g.T
-        if not (np.all(np.isfinite(r)) and np.all(np.isfinite(jac))):
+        jac = None if g is None else (w * scale)[:, None] * g.T
+        if not (np.all(np.isfinite(r)) and (jac is None or np.all(np.isfinite(jac)))):
             self.pricing_error = "non-finite residuals or Jacobian"
             return None
         return r, jac
@@ -361,19 +363,22 @@ class Problem:
         out = self._evaluate(x_free)
         if out is None:
             return np.full(self.quotes.size, OUTSIDE_DOMAIN)
+        assert out[1] is not None  # with_jac=True
         self._cache = (np.array(x_free, copy=True), out[0], out[1])
         return out[0]
 
     def jacobian_at(self, x_free: NDArray[np.float64]) -> NDArray[np.float64]:
         if self._cache is None or not np.array_equal(self._cache[0], x_free):
             out = self._evaluate(x_free)
-            if out is None:
+            if out is None or out[1] is None:
                 raise ValueError("internal error: Jacobian requested outside the model's domain")
             self._cache = (np.array(x_free, copy=True), out[0], out[1])
         return self._cache[2]
 
     def cost(self, x_free: NDArray[np.float64]) -> float:
-        r = self.residuals(x_free)
+        """Half the sum of squared residuals, from prices alone (no gradient)."""
+        out = self._evaluate(x_free, with_jac=False)
+        r = np.full(self.quotes.size, OUTSIDE_DOMAIN) if out is None else out[0]
         return 0.5 * float(r @ r)
 
     def solve(self, x_start: NDArray[np.float64], max_nfev: int, xtol: float, ftol: float,
