@@ -155,6 +155,8 @@ def _calibrate_command(args: argparse.Namespace) -> int:
         print(f"{row['model']:8} {row['iv_rmse_bp']:10.0f} {inside:>9} {row['time_s']:7.2f}  "
               f"{flag}: {row['verdict']}")
         print(f"{'':38}{row['params']}")
+        if row["not_identified"]:
+            print(f"{'':38}{row['not_identified']}")
     print(f"report: {summary} (figures beside it)")
     return 0
 

@@ -28,17 +28,22 @@ __all__ = ["comparison_table", "write_report"]
 
 def comparison_table(fits: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One row per fitted calibrator: model, IV RMSE (bp), inside-spread share, time,
-    success, verdict and parameters ``name = value ± se``."""
+    success, verdict, parameters ``name = value ± se`` (or at its bound) and the parameters the quotes do not
+    identify (empty when they identify all)."""
     rows = []
     for name, cal in fits.items():
         r = cal.result_
         params = ", ".join(
-            f"{p}={v:.4g}" + ("" if not math.isfinite(se) else f"±{se:.2g}")
+            f"{p}={v:.4g}" + (" (at its bound)" if p in r.at_bound else
+                              "" if not math.isfinite(se) else f"±{se:.2g}")
             for p, v, se in zip(cal.model_cls.PARAM_NAMES, cal.params_, r.std_errors,
                                 strict=True))
         rows.append({"model": name, "iv_rmse_bp": r.rmse_iv_bp, "inside_spread": r.inside_spread,
                      "time_s": r.time_s, "success": r.success, "verdict": r.verdict,
-                     "params": params, "n_quotes": r.n_quotes})
+                     "params": params, "n_quotes": r.n_quotes,
+                     "not_identified": "" if r.identifiable else (
+                         f"not identified: {', '.join(r.poorly_identified)} (condition number "
+                         f"{r.condition_number:.3g})")})
     return rows
 
 
@@ -69,7 +74,8 @@ def write_report(chain: OptionChain, fits: Mapping[str, Any],
         ["model", "IV RMSE (bp)", "inside bid/ask", "time (s)", "verdict", "parameters ± s.e."],
         [[r["model"], f"{r['iv_rmse_bp']:.0f}",
           "n/a" if math.isnan(r["inside_spread"]) else f"{r['inside_spread']:.0%}",
-          f"{r['time_s']:.2f}", ("ok: " if r["success"] else "NOT OK: ") + r["verdict"],
+          f"{r['time_s']:.2f}", ("ok: " if r["success"] else "NOT OK: ") + r["verdict"]
+          + (f"; {r['not_identified']}" if r["not_identified"] else ""),
           r["params"]] for r in rows]), ""]
     e = chain.expiries
     text += ["## Forwards and discount factors", "", _markdown_table(
