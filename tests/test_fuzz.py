@@ -472,6 +472,107 @@ def test_calibrator_predict(vg_calibrator: lf.Calibrator, case: tuple[Any, Any])
         assert np.all((params >= lo - 1e-6) & (params <= hi + 1e-6)), params
 
 
+# -- option chains and term structures --------------------------------------------------------
+def _chain_frame() -> Any:
+    """Calls and puts of three expiries priced by VG, bid/ask 0.1 wide about the price."""
+    import pandas as pd
+
+    market, model = lf.Market(100.0, 0.03, 0.01), lf.VarianceGamma(0.2, 0.3, -0.15)
+    rows = []
+    for days in (30, 91, 365):
+        for kind in ("call", "put"):
+            strikes = np.linspace(80.0, 120.0, 9)
+            p = np.asarray(lf.price(model, market, strikes, days / 365.0, kind))
+            rows += [{"quote_date": "2024-01-02", "strike": k, "option_type": kind,
+                      "expiry": (pd.Timestamp("2024-01-02") + pd.Timedelta(days=days)).date()
+                      .isoformat(), "bid": pk - min(0.05, pk / 4), "ask": pk + min(0.05, pk / 4)}
+                     for k, pk in zip(strikes, p, strict=True)]
+    return pd.DataFrame(rows)
+
+
+_CHAIN = _chain_frame()
+_CHAIN_COLUMNS = ["quote_date", "expiry", "strike", "option_type", "bid", "ask"]
+ODD_CELLS = st.sampled_from([NAN, INF, -INF, 0.0, -1.0, 1e300, -1e300, 1e-300, "", "abc", None,
+                             True, 1j, "2023-12-31", "1900-01-01", "2999-01-01", "put", "C",
+                             "straddle", 5e-324])
+
+
+@st.composite
+def chain_frames(draw: st.DrawFn) -> tuple[Any, dict[str, Any]]:
+    frame = _CHAIN.copy()
+    how = draw(st.integers(0, 6))
+    if how == 1:
+        frame = frame.drop(columns=draw(st.sampled_from(_CHAIN_COLUMNS)))
+    elif how == 2:
+        frame = frame.iloc[: draw(st.integers(0, 6))]
+    elif how == 3:
+        frame = frame.assign(bid=frame["ask"], ask=frame["bid"])  # every quote crossed
+    elif how == 4:
+        frame = frame.assign(bid=frame["bid"] * draw(st.floats(-2.0, 3.0)))
+    elif how == 5:
+        frame = frame[frame["option_type"] == draw(st.sampled_from(["call", "put"]))]
+    elif how == 6:
+        frame = frame.sample(frac=1.0, random_state=draw(st.integers(0, 100)))
+    for _ in range(draw(st.integers(0, 4)) if len(frame) else 0):
+        row = draw(st.integers(0, len(frame) - 1))
+        column = draw(st.sampled_from([c for c in _CHAIN_COLUMNS if c in frame.columns]))
+        frame[column] = frame[column].astype(object)
+        frame.iloc[row, frame.columns.get_loc(column)] = draw(ODD_CELLS)
+    kwargs: dict[str, Any] = draw(st.sampled_from([
+        {}, {"spot": 100.0}, {"rate": 0.03}, {"spot": draw(ODD_SCALARS)},
+        {"rate": draw(ODD_SCALARS)}, {"market": lf.Market(100.0, 0.03, 0.01)},
+        {"market": draw(ODD_SCALARS)}, {"price_unit": draw(ODD_CHOICES)}]))
+    return frame, kwargs
+
+
+CHAIN_NAMES = ["OptionChain ", "OptionChain:"]  # each names the class and what is wrong
+
+
+@given(case=chain_frames())
+@settings(FUZZ, max_examples=150)
+def test_option_chain_and_its_fit(case: tuple[Any, dict[str, Any]]) -> None:
+    """A corrupted chain is a clear error or a chain whose forwards, discounts and quote
+    implied vols are finite and positive; fitting it is a clear error or finite parameters."""
+    frame, kwargs = case
+    chain = expect_clear(lambda: lf.OptionChain(frame, **kwargs), CHAIN_NAMES)
+    if chain is None:
+        return
+    e = chain.expiries
+    assert np.all(np.isfinite(e["forward"])) and np.all(e["forward"] > 0.0), e
+    assert np.all((e["discount"] > 0.0) & (e["discount"] < 2.0)), e
+    otm = chain.otm_quotes()
+    assert len(otm) and np.all(np.isfinite(otm["iv"])) and np.all(otm["iv"] > 0.0)
+    cal = lf.LeastSquaresCalibrator(lf.VarianceGamma, target="iv", max_nfev=20)
+    fitted = expect_clear(lambda: cal.fit(chain), ["LeastSquaresCalibrator", "prices"])
+    if fitted is not None:
+        assert np.all(np.isfinite(fitted.params_)) and fitted.result_.message
+        assert math.isfinite(fitted.result_.rmse_iv_bp)
+
+
+@given(spot=st.one_of(log_uniform(1e-3, 1e6), ODD_SCALARS),
+       maturities=st.one_of(valid_array(log_uniform(1e-3, 30.0)),
+                            odd_array(log_uniform(1e-3, 30.0))),
+       forwards=st.one_of(valid_array(log_uniform(1e-3, 1e6)), odd_array(log_uniform(1e-3, 1e6))),
+       discounts=st.one_of(valid_array(st.floats(0.2, 1.2)), odd_array(st.floats(0.2, 1.2))),
+       at=st.one_of(log_uniform(1e-4, 100.0), ODD_SCALARS))
+@settings(FUZZ, max_examples=300)
+def test_term_structure(spot: Any, maturities: Any, forwards: Any, discounts: Any,
+                        at: Any) -> None:
+    curve = expect_clear(lambda: lf.TermStructure(spot, maturities, forwards, discounts),
+                         ["spot", "maturities", "forwards", "discounts", "TermStructure"])
+    if curve is None:
+        return
+    market = expect_clear(lambda: curve.market_at(at), ["T", "maturity", "TermStructure"])
+    if market is not None:
+        assert isinstance(market, lf.Market)
+        assert all(math.isfinite(v) for v in (market.spot, market.rate, market.dividend))
+        prices = expect_clear(lambda: lf.price(lf.VarianceGamma(0.2, 0.3, -0.15), curve,
+                                               [0.9 * market.spot, market.spot], [float(at)]),
+                              ["strikes", "maturities", "market", *DOMAIN])
+        if prices is not None:
+            assert np.all(np.isfinite(prices)) and np.all(np.asarray(prices) >= 0.0)
+
+
 # -- threads ------------------------------------------------------------------------------------
 def test_price_from_threads_equals_serial() -> None:
     """8 threads pricing every model (each call releases the GIL) give the serial answers

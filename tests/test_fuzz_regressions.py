@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import levyfast as lf
@@ -187,3 +188,40 @@ def test_pide_refuses_jumps_below_its_small_jump_resolution() -> None:
             lf.price(lf.VarianceGamma(1.0, nu, 0.0), market, 1.0, 1.0, method="pide")
     near = lf.price(lf.VarianceGamma(1.0, 1e-40, 0.0), market, 1.0, 1.0, method="pide")
     assert near == pytest.approx(lf.price(lf.BlackScholes(1.0), market, 1.0, 1.0), abs=1e-4)
+
+
+# -- option chains (found by the chain fuzz test) ---------------------------------------------
+
+def _vg_chain_frame() -> pd.DataFrame:
+    market, model = lf.Market(100.0, 0.03, 0.01), lf.VarianceGamma(0.2, 0.3, -0.15)
+    rows = []
+    for days in (30, 91):
+        for kind in ("call", "put"):
+            strikes = np.linspace(80.0, 120.0, 9)
+            p = np.asarray(lf.price(model, market, strikes, days / 365.0, kind))
+            expiry = (pd.Timestamp("2024-01-02") + pd.Timedelta(days=days)).date().isoformat()
+            rows += [{"quote_date": "2024-01-02", "expiry": expiry, "strike": k,
+                      "option_type": kind, "bid": pk * 0.99, "ask": pk * 1.01}
+                     for k, pk in zip(strikes, p, strict=True)]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("column", ["strike", "bid", "ask"])
+@pytest.mark.parametrize("value", [True, 1j, np.complex128(2.0)])
+def test_chain_cells_that_are_not_real_numbers_name_column_and_row(column, value) -> None:
+    # complex cells were cast to real with only a ComplexWarning, booleans read as 1
+    frame = _vg_chain_frame()
+    frame[column] = frame[column].astype(object)
+    frame.loc[3, column] = value
+    with pytest.raises(ValueError, match=f"column `{column}` of OptionChain must hold real "
+                                         r"numbers; got .* in row 3"):
+        lf.OptionChain(frame)
+
+
+def test_chain_date_beyond_the_nanosecond_range_is_a_clear_error() -> None:
+    frame = _vg_chain_frame()
+    frame["quote_date"] = frame["quote_date"].astype(object)
+    frame.loc[0, "quote_date"] = "2999-01-01"
+    frame.loc[1, "expiry"] = "1900-01-01"
+    with pytest.raises(ValueError, match="OptionChain"):
+        lf.OptionChain(frame, rate=0.03)

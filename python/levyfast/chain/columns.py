@@ -74,7 +74,20 @@ def _row_label(frame: pd.DataFrame, i: int) -> str:
 
 
 def _numeric(frame: pd.DataFrame, source: pd.DataFrame, name: str, column: str) -> None:
-    values = pd.to_numeric(source[column], errors="coerce")
+    """``frame[name]``: the real numbers of ``source[column]`` (empty or NA cells NaN);
+    anything else, booleans and complex numbers included, is an error naming the row."""
+    raw = source[column]
+    if raw.dtype.kind in "bc":
+        odd = pd.Series(True, index=raw.index)
+    elif raw.dtype.kind == "O":
+        odd = raw.map(lambda v: isinstance(v, (bool, np.bool_, complex, np.complexfloating)))
+    else:
+        odd = pd.Series(False, index=raw.index)
+    if odd.any():
+        i = int(np.flatnonzero(odd.to_numpy())[0])
+        raise ValueError(f"column `{column}` of {_OWNER} must hold real numbers; got "
+                         f"{raw.iloc[i]!r} in row {i}")
+    values = pd.to_numeric(raw, errors="coerce")
     bad = values.isna() & source[column].notna() & (source[column].astype(str).str.strip() != "")
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -149,6 +162,9 @@ def normalise(source: pd.DataFrame, *, quote_date: object = None,
         except TypeError as exc:
             raise ValueError(f"`expiry` and the quote date of {_OWNER} must both carry a time "
                              f"zone or both be naive: {exc}") from exc
+        except (ValueError, OverflowError) as exc:  # e.g. a date beyond the year 2262
+            raise ValueError(f"`expiry` minus the quote date of {_OWNER} is out of range: "
+                             f"{exc}") from exc
         out["T"] = seconds / 86400.0 / DAY_COUNTS[day_count]
 
     bid, ask = out["bid"].to_numpy(), out["ask"].to_numpy()
