@@ -28,8 +28,8 @@ __all__ = ["comparison_table", "write_report"]
 
 def comparison_table(fits: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One row per fitted calibrator: model, IV RMSE (bp), inside-spread share, time,
-    success, verdict, parameters ``name = value ± se`` (or at its bound) and the parameters the quotes do not
-    identify (empty when they identify all)."""
+    success, verdict, parameters ``name = value ± se`` (or at its bound) and the parameters
+    the quotes do not identify (empty when they identify all)."""
     rows = []
     for name, cal in fits.items():
         r = cal.result_
