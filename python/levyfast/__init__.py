@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-from .calibration import CalibrationResult, LeastSquaresCalibrator, calibrate_chains
-from .calibrator import Calibrator
 from .implied_vol import black_implied_vol, black_price, implied_vol
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
-from .models.user import UserModel, user_model
 from .pricers import (
     DEFAULT_TOLERANCE,
     HIGH_ACCURACY,
@@ -26,19 +24,46 @@ from .pricers import (
     price_and_grad_batch,
     price_batch,
 )
-from .pricers.numba_cos import price_and_grad_numba, price_batch_numba, price_numba
 from .term_structure import TermStructure, year_fraction
+
+if TYPE_CHECKING:
+    from .calibration import CalibrationResult, LeastSquaresCalibrator, calibrate_chains
+    from .calibrator import Calibrator
+    from .chain import OptionChain
+    from .models.user import UserModel, user_model
+    from .pricers.numba_cos import price_and_grad_numba, price_batch_numba, price_numba
+
+#: Names imported on first use (PEP 562), each from its module: they pull in SciPy's
+#: optimisers, pandas, ONNX Runtime or Numba, which ``import levyfast`` does not need.
+_LAZY = {
+    "LeastSquaresCalibrator": ".calibration",
+    "CalibrationResult": ".calibration",
+    "calibrate_chains": ".calibration",
+    "Calibrator": ".calibrator",
+    "OptionChain": ".chain",
+    "UserModel": ".models.user",
+    "user_model": ".models.user",
+    "price_numba": ".pricers.numba_cos",
+    "price_batch_numba": ".pricers.numba_cos",
+    "price_and_grad_numba": ".pricers.numba_cos",
+}
 
 
 def __getattr__(name: str) -> object:
-    """``levyfast.data`` and ``OptionChain`` (pandas) are imported on first use (PEP 562)."""
+    """The names of :data:`_LAZY` and the ``levyfast.data`` package, imported on first use."""
     import importlib
 
     if name == "data":
         return importlib.import_module(".data", __name__)
-    if name == "OptionChain":  # pandas is imported on first use
-        return importlib.import_module(".chain", __name__).OptionChain
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'levyfast' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | {"data"})
 
 
 try:

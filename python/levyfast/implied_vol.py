@@ -42,23 +42,12 @@ Bounds, degenerate prices and accuracy
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _core
-from ._numba.black_arrays import (
-    BAD_MATURITIES,
-    BAD_PRICES,
-    BAD_STRIKES,
-    SURFACE_OK,
-    black_implied_vol_parallel,
-    black_implied_vol_serial,
-    black_price_parallel,
-    black_price_serial,
-    surface_implied_vol_parallel,
-    surface_implied_vol_serial,
-)
 from ._validation import Interval, as_float64, check_array, check_choice
 from .market import Market
 from .term_structure import TermStructure, over_maturities
@@ -86,7 +75,16 @@ _REAL = Interval()
 
 
 #: Status codes of the C++ kernels (levyfast::IvStatus): which input failed its check.
+#: Status codes of the core's IvStatus and of the Numba kernels (``black_arrays.SURFACE_OK``...).
+_IV_OK = 0
 _CPP_BAD_INPUT = {1: "strikes", 2: "maturities", 3: "prices", 4: "forwards", 5: "discounts"}
+
+
+def _numba_kernels() -> Any:
+    """The Numba Black kernels, imported on first use (importing Numba costs ~0.2 s)."""
+    from ._numba import black_arrays
+
+    return black_arrays
 _INTERVALS = {
     "prices": _REAL,
     "forwards": _POSITIVE,
@@ -238,7 +236,9 @@ def black_price(
     }
     shape, flat = _broadcast(owner, named)
     out = np.empty(flat[0].size)
-    run = black_price_parallel if out.size >= PARALLEL_THRESHOLD else black_price_serial
+    kernels = _numba_kernels()
+    run = (kernels.black_price_parallel if out.size >= PARALLEL_THRESHOLD
+           else kernels.black_price_serial)
     run(flat[0], flat[1], flat[2], flat[3], flat[4], theta, out)
     return _scalar_or_array(out, shape)
 
@@ -333,7 +333,9 @@ def black_implied_vol(
     }
     shape, flat = _broadcast(owner, named)
     out = np.empty(flat[0].size)
-    run = black_implied_vol_parallel if out.size >= PARALLEL_THRESHOLD else black_implied_vol_serial
+    kernels = _numba_kernels()
+    run = (kernels.black_implied_vol_parallel if out.size >= PARALLEL_THRESHOLD
+           else kernels.black_implied_vol_serial)
     run(flat[0], flat[1], flat[2], flat[3], flat[4], theta, out)
     if raise_errors:
         _raise_first_nan(owner, out, flat, shape, theta)
@@ -423,14 +425,16 @@ def implied_vol(
         status, out = _core.implied_vol_surfaces(
             p, market.spot, market.rate, market.dividend, k, t, theta, threads
         )
-        if status == SURFACE_OK and not raise_errors and p.ndim:
+        if status == _IV_OK and not raise_errors and p.ndim:
             return out
     k1 = k.reshape(-1)
     t1 = t.reshape(-1)
     if not use_cpp:
         surfaces = np.ascontiguousarray(p).reshape(-1, t1.size, k1.size)
         out = np.empty_like(surfaces)
-        run = surface_implied_vol_serial if threads == 1 else surface_implied_vol_parallel
+        kernels = _numba_kernels()
+        run = (kernels.surface_implied_vol_serial if threads == 1
+               else kernels.surface_implied_vol_parallel)
         status = run(
             surfaces,
             market.spot,
@@ -441,13 +445,11 @@ def implied_vol(
             theta,
             out,
         )
-    if status != SURFACE_OK:
+    if status != _IV_OK:
         # The kernel checked nothing else: let the declarative check name index and value.
-        name, arr, interval = {
-            BAD_STRIKES: ("strikes", k1, _POSITIVE),
-            BAD_MATURITIES: ("maturities", t1, _POSITIVE),
-            BAD_PRICES: ("prices", p, _REAL),
-        }[status]
+        name = _CPP_BAD_INPUT[status]
+        arr, interval = {"strikes": (k1, _POSITIVE), "maturities": (t1, _POSITIVE),
+                         "prices": (p, _REAL)}[name]
         check_array(owner, name, np.atleast_1d(arr), interval, ndim=max(arr.ndim, 1))
     if raise_errors:
         bad = np.flatnonzero(np.isnan(out))

@@ -35,7 +35,6 @@ from .._validation import Interval
 from ..implied_vol import black_implied_vol, black_vega
 from ..models import LevyModel
 from ..pricers import COSPricer
-from ..pricers.numba_cos import price_and_grad_numba
 from .quotes import QuoteSet
 
 __all__ = ["Problem", "OUTSIDE_DOMAIN", "parameter_setup"]
@@ -312,7 +311,9 @@ class Problem:
                     ) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
         m = self.quotes.markets[i]
         kind = "put" if put else "call"
-        if model_id is None:
+        if model_id is None:  # a user model: the Numba kernel (Numba imported on first use)
+            from ..pricers.numba_cos import price_and_grad_numba
+
             p, g = price_and_grad_numba(
                 self.model_cls.from_array(x), m, strikes, maturities, kind,
                 COSPricer(tolerance=self.tolerance, max_terms=self.settings.max_terms))

@@ -9,29 +9,60 @@
 * :mod:`.distributed` — shards on a Dask cluster.
 """
 
-from . import noise
-from .checks import CHECKS, CheckResult, check_surface
-from .generate import (
+from typing import TYPE_CHECKING
+
+from .defaults import (
     DEFAULT_DIVIDEND_RANGE,
     DEFAULT_MATURITIES,
     DEFAULT_RATE_RANGE,
     DEFAULT_SHARD_SIZE,
     DEFAULT_STRIKES,
     MONEYNESS,
-    GenerationReport,
-    generate_surfaces,
-    write_surfaces,
+    SAMPLERS,
 )
-from .sampling import DEFAULT_BOXES, SAMPLERS
-from .storage import (
-    SPLITS,
-    DatasetFormatError,
-    SurfaceDataset,
-    iter_chunks,
-    load,
-    split_of,
-    verify,
-)
+
+if TYPE_CHECKING:
+    from . import noise
+    from .checks import CHECKS, CheckResult, check_surface
+    from .generate import GenerationReport, generate_surfaces, write_surfaces
+    from .sampling import DEFAULT_BOXES
+    from .storage import (
+        SPLITS,
+        DatasetFormatError,
+        SurfaceDataset,
+        iter_chunks,
+        load,
+        split_of,
+        verify,
+    )
+
+#: Names imported on first use (PEP 562): the generator and the store pull in pyarrow and
+#: SciPy's samplers, which the defaults above (the command line's) do not need.
+_LAZY = {
+    "check_surface": ".checks", "CheckResult": ".checks", "CHECKS": ".checks",
+    "GenerationReport": ".generate", "generate_surfaces": ".generate",
+    "write_surfaces": ".generate", "DEFAULT_BOXES": ".sampling",
+    "SPLITS": ".storage", "DatasetFormatError": ".storage", "SurfaceDataset": ".storage",
+    "iter_chunks": ".storage", "load": ".storage", "split_of": ".storage",
+    "verify": ".storage",
+}
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name == "noise":
+        return importlib.import_module(".noise", __name__)
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'levyfast.data' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | {"noise"})
+
 
 __all__ = [
     "generate_surfaces",

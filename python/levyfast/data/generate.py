@@ -45,8 +45,18 @@ from ..models.user import UserModel
 from ..pricers import DEFAULT_TOLERANCE, METHODS, price_batch
 from . import storage
 from .checks import CHECKS, check_surface
+from .defaults import (
+    DEFAULT_DIVIDEND_RANGE,
+    DEFAULT_MATURITIES,
+    DEFAULT_RATE_RANGE,
+    DEFAULT_SHARD_SIZE,
+    DEFAULT_STRIKES,
+    MONEYNESS,
+    SAMPLERS,
+    STORE,
+)
 from .noise import NoiseTransform, apply_indexed
-from .sampling import SAMPLERS, admissible, is_builtin, resolve_box, unit_points
+from .sampling import admissible, is_builtin, resolve_box, unit_points
 from .storage import SurfaceDataset
 
 __all__ = [
@@ -67,13 +77,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MONEYNESS = ("strike", "log_forward", "delta")
-STORE = ("price", "iv")
-DEFAULT_STRIKES = np.linspace(0.8, 1.2, 20)
-DEFAULT_MATURITIES = np.linspace(0.1, 2.0, 10)
-DEFAULT_RATE_RANGE = (0.0, 0.06)
-DEFAULT_DIVIDEND_RANGE = (0.0, 0.03)
-DEFAULT_SHARD_SIZE = 10_000
 #: Tolerance of the arbitrage checks (fraction of spot): the core's accuracy promise.
 CHECK_ATOL = 1e-6
 #: Bins per axis of the coverage statistics.

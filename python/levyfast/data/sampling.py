@@ -33,6 +33,7 @@ from scipy.stats import qmc
 from .. import _core
 from .._validation import check_choice
 from ..models import CGMY, MODEL_REGISTRY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
+from .defaults import SAMPLERS
 
 __all__ = [
     "SAMPLERS",
@@ -45,7 +46,6 @@ __all__ = [
     "is_builtin",
 ]
 
-SAMPLERS = ("sobol", "uniform", "lhs")
 LHS_BLOCK = 1 << 16
 
 #: name -> (low, high); ``low == high`` fixes a parameter.
