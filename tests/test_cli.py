@@ -1,11 +1,14 @@
-"""The CLI is thin: it prices the default surface through the library and prints it."""
+"""The CLI is thin: it prices the default surface through the library and prints it; every
+bad argument is one line on stderr naming it, with exit status 2 and no traceback."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 import levyfast as lf
 from levyfast.cli import main
@@ -17,7 +20,19 @@ def test_default_main_job_prints_surface(capsys) -> None:
     expected = lf.price(lf.VarianceGamma(0.2, 0.3, -0.15), lf.Market(100.0, 0.03),
                         np.linspace(80, 120, 20), np.linspace(0.1, 2.0, 10))
     assert f"{expected[0, 0]:9.4f}" in out and f"{expected[-1, -1]:9.4f}" in out
-    assert "200 options" in out
+    assert "options in" not in out  # timed only with --bench
+
+
+def test_price_bench_and_json(capsys) -> None:
+    assert main(["price", "--bench", "3"]) == 0
+    assert "200 options in" in capsys.readouterr().out
+    assert main(["price", "--model", "nig", "--strikes", "90", "110", "--maturities", "0.5",
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    expected = lf.price(lf.NIG(15.0, -5.0, 0.5), lf.Market(100.0, 0.03), [90.0, 110.0], [0.5])
+    np.testing.assert_array_equal(np.array(data["prices"]), expected)
+    assert data["params"] == {"alpha": 15.0, "beta": -5.0, "delta": 0.5}
+    assert data["median_seconds"] is None
 
 
 def test_console_script_entry_point() -> None:
@@ -26,3 +41,44 @@ def test_console_script_entry_point() -> None:
     assert res.returncode == 0, res.stderr
     value = lf.price(lf.NIG(15.0, -5.0, 0.5), lf.Market(100.0, 0.03), 100.0, 1.0)
     assert f"{value:9.4f}" in res.stdout
+
+
+#: (command line, text the one-line error must contain)
+BAD_ARGUMENTS = [
+    ("price --spot -100", "argument --spot"),
+    ("price --params 0.2 0.3", "argument --params"),
+    ("price --params 0.2 3 0.5", "parameters of VarianceGamma"),
+    ("price --tolerance nan", "argument --tolerance"),
+    ("price --kind straddle", "argument --kind"),
+    ("price --bench 0", "argument --bench"),
+    ("calibrate /no/such/chain.csv", "cannot read '/no/such/chain.csv'"),
+    ("calibrate chain.csv --starts 0", "argument --starts"),
+    ("calibrate chain.csv --global-samples -1", "argument --global-samples"),
+    ("generate --n -5 --out OUT", "argument --n"),
+    ("generate --n 10 --out OUT --workers 0", "argument --workers"),
+    ("generate --n 10 --out OUT --shard-size 0", "argument --shard-size"),
+    ("generate --n 10 --out OUT --strikes 0.9 -1", "argument --strikes"),
+    ("generate --n 10 --out OUT --noise banana:1", "noise"),
+    ("generate --n 1000000000000 --out OUT", "needs about"),
+    ("inspect /no/such/dataset", "/no/such/dataset"),
+    ("inspect DATA --plot-points -3", "argument --plot-points"),
+    ("verify /no/such/dataset", "/no/such/dataset"),
+    ("nonsense", "invalid choice"),
+]
+
+
+@pytest.mark.parametrize(("line", "needle"), BAD_ARGUMENTS, ids=[b[0] for b in BAD_ARGUMENTS])
+def test_every_subcommand_rejects_a_bad_argument_in_one_line(tmp_path, line, needle) -> None:
+    args = line.replace("OUT", str(tmp_path / "out")).replace("DATA", str(tmp_path)).split()
+    res = subprocess.run([sys.executable, "-m", "levyfast.cli", *args], capture_output=True,
+                         text=True, cwd=tmp_path, timeout=120)
+    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
+    err = res.stderr.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert err.startswith("levyfast") and needle in err, err
+
+
+def test_debug_shows_the_traceback() -> None:
+    res = subprocess.run([sys.executable, "-m", "levyfast.cli", "--debug", "price", "--params",
+                          "0.2", "3", "0.5"], capture_output=True, text=True, timeout=120)
+    assert res.returncode != 0 and "Traceback" in res.stderr

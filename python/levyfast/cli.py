@@ -1,14 +1,19 @@
 """Command line interface (thin: parsing only): ``levyfast price`` prices a surface and prints
 it; ``levyfast calibrate`` fits models to an option chain and writes a fit report; ``levyfast
 generate`` writes a dataset, ``levyfast inspect`` describes one, ``levyfast verify`` checks
-every shard against its content digest."""
+every shard against its content digest.
+
+A bad argument or input is one line on stderr naming it, exit status 2 (``--debug`` before
+the command shows the traceback instead)."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -28,21 +33,63 @@ DEFAULT_PARAMS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``levyfast <command>: error: <what> (see --help)``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _number(kind: type, low: float | None = None, strict: bool = True
+            ) -> Callable[[str], Any]:
+    """An argparse type: a finite ``kind`` (int or float) above ``low`` (or at it when not
+    ``strict``); the message says which."""
+    bound = "" if low is None else f" {'>' if strict else '>='} {low:g}"
+    what = f"a finite {'integer' if kind is int else 'number'}{bound}"
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}") from None
+        if not math.isfinite(value) or (low is not None and (
+                value <= low if strict else value < low)):
+            raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}")
+        return value
+
+    return parse
+
+
+POSITIVE_INT = _number(int, 0)
+COUNT = _number(int, 0, strict=False)
+POSITIVE = _number(float, 0.0)
+FINITE = _number(float)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="levyfast", description=__doc__)
+    p = _Parser(prog="levyfast", description=__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"levyfast {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = p.add_subparsers(dest="command", required=True)
     pr = sub.add_parser("price", help="price a strike x maturity surface and print it")
     pr.add_argument("--model", choices=sorted(MODEL_REGISTRY), default="vg")
-    pr.add_argument("--params", type=float, nargs="+", help="model parameters in PARAM_NAMES order")
-    pr.add_argument("--spot", type=float, default=100.0)
-    pr.add_argument("--rate", type=float, default=0.03)
-    pr.add_argument("--dividend", type=float, default=0.0)
-    pr.add_argument("--strikes", type=float, nargs="+", default=list(np.linspace(80, 120, 20)))
-    pr.add_argument("--maturities", type=float, nargs="+", default=list(np.linspace(0.1, 2, 10)))
+    pr.add_argument("--params", type=FINITE, nargs="+",
+                    help="model parameters in PARAM_NAMES order")
+    pr.add_argument("--spot", type=POSITIVE, default=100.0)
+    pr.add_argument("--rate", type=FINITE, default=0.03)
+    pr.add_argument("--dividend", type=FINITE, default=0.0)
+    pr.add_argument("--strikes", type=POSITIVE, nargs="+",
+                    default=list(np.linspace(80, 120, 20)))
+    pr.add_argument("--maturities", type=POSITIVE, nargs="+",
+                    default=list(np.linspace(0.1, 2, 10)))
     pr.add_argument("--kind", choices=["call", "put"], default="call")
     pr.add_argument("--method", choices=METHODS, default="auto")
-    pr.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
+    pr.add_argument("--tolerance", type=POSITIVE, default=DEFAULT_TOLERANCE)
+    pr.add_argument("--bench", type=POSITIVE_INT, metavar="REPEATS",
+                    help="also time the surface: median of REPEATS pricings, one core")
+    pr.add_argument("--json", action="store_true",
+                    help="print the surface as JSON (model, market, strikes, maturities, prices)")
     _add_calibrate_parser(sub)
     _add_generate_parser(sub)
     _add_inspect_parser(sub)
@@ -79,25 +126,43 @@ def _training_command(command: str, rest: list[str]) -> int:
 
 def _price_command(args: argparse.Namespace) -> int:
     cls = MODEL_REGISTRY[args.model]
+    if args.params is not None and len(args.params) != len(cls.PARAM_NAMES):
+        raise ValueError(f"argument --params: {cls.__name__} takes {len(cls.PARAM_NAMES)} "
+                         f"values ({', '.join(cls.PARAM_NAMES)}); got {len(args.params)}")
     model = cls(*(args.params if args.params is not None else DEFAULT_PARAMS[args.model]))
     market = Market(args.spot, args.rate, args.dividend)
     strikes = np.asarray(args.strikes, dtype=float)
     maturities = np.asarray(args.maturities, dtype=float)
     kwargs = dict(kind=args.kind, method=args.method, tolerance=args.tolerance)
     surface = np.asarray(price(model, market, strikes, maturities, **kwargs))
-    repeats = 200
-    start = time.perf_counter()
-    for _ in range(repeats):
-        price(model, market, strikes, maturities, **kwargs)
-    elapsed = (time.perf_counter() - start) / repeats
+    timing = None
+    if args.bench:
+        times = []
+        for _ in range(args.bench):
+            start = time.perf_counter()
+            price(model, market, strikes, maturities, **kwargs)
+            times.append(time.perf_counter() - start)
+        timing = float(np.median(times))
+    if args.json:
+        import json
+
+        print(json.dumps({
+            "model": type(model).__name__,
+            "params": dict(zip(cls.PARAM_NAMES, model.to_array().tolist(), strict=True)),
+            "market": {"spot": market.spot, "rate": market.rate, "dividend": market.dividend},
+            "kind": args.kind, "method": args.method, "tolerance": args.tolerance,
+            "strikes": strikes.tolist(), "maturities": maturities.tolist(),
+            "prices": surface.tolist(), "median_seconds": timing}))
+        return 0
     print(f"{model!r}  spot={market.spot} rate={market.rate} dividend={market.dividend}")
     print(f"{args.kind} prices [{surface.shape[0]} maturities x {surface.shape[1]} strikes], "
           f"method={args.method}, tolerance={args.tolerance:g} * spot")
     print("T \\ K    " + " ".join(f"{k:9.2f}" for k in strikes))
     for t, row in zip(maturities, surface, strict=True):
         print(f"{t:8.4f} " + " ".join(f"{v:9.4f}" for v in row))
-    print(f"{surface.size} options in {elapsed * 1e6:.1f} us per surface "
-          f"(mean of {repeats} repeats, one core)")
+    if timing is not None:
+        print(f"{surface.size} options in {timing * 1e6:.1f} us per surface "
+              f"(median of {args.bench} pricings, one core)")
     return 0
 
 
@@ -112,13 +177,15 @@ def _add_calibrate_parser(sub: argparse._SubParsersAction) -> None:  # type: ign
     c.add_argument("--model", choices=sorted(MODEL_REGISTRY), default="vg")
     c.add_argument("--models", choices=["all"], help="fit every built-in model instead")
     c.add_argument("--out", help="report folder (default: <chain name>_calibration)")
-    c.add_argument("--spot", type=float, help="spot price (default: from the chain)")
-    c.add_argument("--rate", type=float, help="known flat zero rate (default: from parity)")
+    c.add_argument("--spot", type=POSITIVE, help="spot price (default: from the chain)")
+    c.add_argument("--rate", type=FINITE, help="known flat zero rate (default: from parity)")
     c.add_argument("--quote-date", help="quote date, if the CSV has expiries but no quote_date")
     c.add_argument("--target", choices=["iv", "price"], default="iv")
-    c.add_argument("--starts", type=int, default=4, help="local fits (multi-start)")
-    c.add_argument("--global-samples", type=int, default=64,
+    c.add_argument("--starts", type=POSITIVE_INT, default=4, help="local fits (multi-start)")
+    c.add_argument("--global-samples", type=COUNT, default=64,
                    help="Sobol points scored before the local fits")
+    c.add_argument("--json", action="store_true",
+                   help="print the comparison table as JSON instead of text")
 
 
 def _calibrate_command(args: argparse.Namespace) -> int:
@@ -141,15 +208,19 @@ def _calibrate_command(args: argparse.Namespace) -> int:
             MODEL_REGISTRY[name], target=args.target, n_starts=args.starts,
             global_samples=args.global_samples).fit(chain) for name in names}
         out = Path(args.out or f"{Path(args.chain).stem}_calibration")
-        summary = write_report(chain, fits, out, title=f"Calibration of {args.chain}")
-    except (ValueError, TypeError, OSError) as exc:
-        print(f"levyfast calibrate: error: {exc}", file=sys.stderr)
-        return 2
+        written = write_report(chain, fits, out, title=f"Calibration of {args.chain}")
     finally:
         library_log.setLevel(level)
+    rows = comparison_table(fits)
+    if args.json:
+        import json
+
+        print(json.dumps({"chain": repr(chain), "fits": rows,
+                          "files": [str(p) for p in written]}, default=float))
+        return 0
     print(chain)
     print(f"{'model':8} {'IV RMSE bp':>10} {'in spread':>9} {'time s':>7}  verdict / parameters")
-    for row in comparison_table(fits):
+    for row in rows:
         inside = "n/a" if np.isnan(row["inside_spread"]) else f"{row['inside_spread']:.0%}"
         flag = "ok" if row["success"] else "NOT OK"
         print(f"{row['model']:8} {row['iv_rmse_bp']:10.0f} {inside:>9} {row['time_s']:7.2f}  "
@@ -157,8 +228,14 @@ def _calibrate_command(args: argparse.Namespace) -> int:
         print(f"{'':38}{row['params']}")
         if row["not_identified"]:
             print(f"{'':38}{row['not_identified']}")
-    print(f"report: {summary} (figures beside it)")
+    _list_files(written)
     return 0
+
+
+def _list_files(paths: Sequence[Any]) -> None:
+    print("wrote:")
+    for path in paths:
+        print(f"  {path}")
 
 
 # -- levyfast generate / inspect (levyfast.data) ---------------------------------------------
@@ -174,24 +251,26 @@ def _add_generate_parser(sub: argparse._SubParsersAction) -> None:  # type: igno
 
     g = sub.add_parser("generate", help="generate a sharded Parquet dataset of priced surfaces")
     g.add_argument("--model", choices=sorted(MODEL_REGISTRY), default="vg")
-    g.add_argument("--n", type=int, required=True, help="number of surfaces")
+    g.add_argument("--n", type=POSITIVE_INT, required=True, help="number of surfaces")
     g.add_argument("--out", required=True, help="output directory (local path or URI)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--sampler", choices=SAMPLERS, default="sobol")
     g.add_argument("--param", nargs=3, action="append", metavar=("NAME", "LOW", "HIGH"),
                    default=[], help="override the default box of one parameter (repeatable)")
-    g.add_argument("--rate-range", type=float, nargs=2, default=list(DEFAULT_RATE_RANGE))
-    g.add_argument("--dividend-range", type=float, nargs=2, default=list(DEFAULT_DIVIDEND_RANGE))
-    g.add_argument("--strikes", type=float, nargs="+", help="grid points (default 0.8..1.2 x20)")
-    g.add_argument("--maturities", type=float, nargs="+", help="default 0.1..2.0 x10")
+    g.add_argument("--rate-range", type=FINITE, nargs=2, default=list(DEFAULT_RATE_RANGE))
+    g.add_argument("--dividend-range", type=FINITE, nargs=2, default=list(DEFAULT_DIVIDEND_RANGE))
+    g.add_argument("--strikes", type=POSITIVE, nargs="+",
+                   help="grid points (default 0.8..1.2 x20)")
+    g.add_argument("--maturities", type=POSITIVE, nargs="+", help="default 0.1..2.0 x10")
     g.add_argument("--moneyness", choices=MONEYNESS, default="strike")
     g.add_argument("--store", nargs="+", choices=["price", "iv"], default=["price", "iv"])
     g.add_argument("--method", choices=METHODS, default="auto")
-    g.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
+    g.add_argument("--tolerance", type=POSITIVE, default=DEFAULT_TOLERANCE)
     g.add_argument("--noise", help="stored noisy copy, e.g. gaussian:1e-4,bidask:0.02,"
                                    "outliers:0.01,missing:0.05")
-    g.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE)
-    g.add_argument("--workers", type=int, help="local worker threads (default: all cores)")
+    g.add_argument("--shard-size", type=POSITIVE_INT, default=DEFAULT_SHARD_SIZE)
+    g.add_argument("--workers", type=POSITIVE_INT,
+                   help="local worker threads (default: all cores)")
     g.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
     g.add_argument("--compression", default="zstd",
                    choices=["zstd", "snappy", "lz4", "gzip", "none"])
@@ -253,7 +332,7 @@ def _add_inspect_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
     i = sub.add_parser("inspect", help="print a dataset's metadata and statistics")
     i.add_argument("path")
     i.add_argument("--plot", metavar="FILE", help="save a pairwise parameter-coverage plot")
-    i.add_argument("--plot-points", type=int, default=4000)
+    i.add_argument("--plot-points", type=POSITIVE_INT, default=4000)
 
 
 def _add_verify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -296,20 +375,35 @@ def _inspect_command(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv[:1]
+    if debug:
+        argv = argv[1:]
     if argv and argv[0] in TRAINING_COMMANDS:
-        return _training_command(argv[0], argv[1:])
+        return _run(f"levyfast {argv[0]}", debug,
+                    lambda: _training_command(argv[0], argv[1:]))
     args = _parser().parse_args(argv)
-    if args.command == "price":
-        return _price_command(args)
-    if args.command == "calibrate":
-        return _calibrate_command(args)
-    if args.command == "generate":
-        return _generate_command(args)
-    if args.command == "inspect":
-        return _inspect_command(args)
-    if args.command == "verify":
-        return _verify_command(args)
-    raise AssertionError(args.command)  # argparse enforces the choices
+    commands = {"price": _price_command, "calibrate": _calibrate_command,
+                "generate": _generate_command, "inspect": _inspect_command,
+                "verify": _verify_command}
+    return _run(f"levyfast {args.command}", debug, lambda: commands[args.command](args))
+
+
+def _run(name: str, debug: bool, command: Callable[[], int]) -> int:
+    """``command()``'s exit status; a ValueError, TypeError, OSError or ImportError (bad
+    input, a missing file or extra) becomes one line on stderr and status 2, an interrupt
+    status 130 (``debug``: the traceback instead)."""
+    try:
+        return command()
+    except (ValueError, TypeError, OSError, ImportError) as exc:
+        if debug:
+            raise
+        print(f"{name}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

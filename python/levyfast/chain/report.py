@@ -54,9 +54,11 @@ def _markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def write_report(chain: OptionChain, fits: Mapping[str, Any],
-                 out_dir: str | os.PathLike[str], title: str = "Calibration report") -> Path:
-    """Write ``summary.md`` and the figures into ``out_dir`` (created); returns the summary's
-    path. ``fits`` maps a model name to a fitted :class:`~levyfast.LeastSquaresCalibrator`."""
+                 out_dir: str | os.PathLike[str], title: str = "Calibration report"
+                 ) -> list[Path]:
+    """Write ``summary.md`` and the figures into ``out_dir`` (created); returns the paths
+    written, the summary first. ``fits`` maps a model name to a fitted
+    :class:`~levyfast.LeastSquaresCalibrator`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     figures: dict[str, list[str]] = {}
@@ -98,7 +100,7 @@ def write_report(chain: OptionChain, fits: Mapping[str, Any],
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text("\n".join(text) + "\n", encoding="utf-8")
     os.replace(tmp, path)
-    return path
+    return [path] + [out / f for files in figures.values() for f in files]
 
 
 def _figure(n_panels: int) -> tuple[Any, list[Any]]:
