@@ -349,7 +349,7 @@ class Calibrator:
             io.bind_ortvalue_input("market", OrtValue.ortvalue_from_numpy(m))
             io.bind_ortvalue_output(self._out[0], OrtValue.ortvalue_from_numpy(out))
             bound = self._local.bound = (*_binding_runner(self._session, io), x[0], m, out[0])
-        return bound  # type: ignore[no-any-return]
+        return bound
 
     # -- inference ------------------------------------------------------------------------
     def _market_row(self, market: Market) -> NDArray[np.float64]:

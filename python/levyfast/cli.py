@@ -168,7 +168,7 @@ def _price_command(args: argparse.Namespace) -> int:
 
 # -- levyfast calibrate (levyfast.chain) ------------------------------------------------------
 
-def _add_calibrate_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser("calibrate", help="fit models to an option chain (CSV) and write a report",
                        description="Fit Lévy models to the out-of-the-money quotes of an option "
                        "chain (forwards and discounts from put-call parity), print a comparison "
@@ -240,7 +240,7 @@ def _list_files(paths: Sequence[Any]) -> None:
 
 # -- levyfast generate / inspect (levyfast.data) ---------------------------------------------
 
-def _add_generate_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_generate_parser(sub: argparse._SubParsersAction) -> None:
     from .data import (
         DEFAULT_DIVIDEND_RANGE,
         DEFAULT_RATE_RANGE,
@@ -328,14 +328,14 @@ def _generate_command(args: argparse.Namespace) -> int:
     return 0 if report.n_failed == 0 else 1
 
 
-def _add_inspect_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_inspect_parser(sub: argparse._SubParsersAction) -> None:
     i = sub.add_parser("inspect", help="print a dataset's metadata and statistics")
     i.add_argument("path")
     i.add_argument("--plot", metavar="FILE", help="save a pairwise parameter-coverage plot")
     i.add_argument("--plot-points", type=POSITIVE_INT, default=4000)
 
 
-def _add_verify_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_verify_parser(sub: argparse._SubParsersAction) -> None:
     v = sub.add_parser("verify", help="check every shard of a dataset against its content "
                                       "digest (exit status 1 if any is corrupt or missing)")
     v.add_argument("path")

@@ -186,4 +186,4 @@ def over_maturities(owner: str, market: TermStructure, strikes: ArrayLike,
 
     if isinstance(parts[0], tuple):
         return tuple(join([p[j] for p in parts]) for j in range(len(parts[0])))  # type: ignore
-    return join(parts)  # type: ignore[no-any-return]
+    return join(parts)

@@ -30,7 +30,7 @@ __all__ = [
 
 
 @kernel
-def black_price_serial(forwards, strikes, maturities, vols, discounts, theta, out):  # type: ignore[no-untyped-def]
+def black_price_serial(forwards, strikes, maturities, vols, discounts, theta, out):
     for i in range(out.size):
         out[i] = black_price_scalar(
             forwards[i], strikes[i], maturities[i], vols[i], discounts[i], theta
@@ -38,7 +38,7 @@ def black_price_serial(forwards, strikes, maturities, vols, discounts, theta, ou
 
 
 @parallel_kernel
-def black_price_parallel(forwards, strikes, maturities, vols, discounts, theta, out):  # type: ignore[no-untyped-def]
+def black_price_parallel(forwards, strikes, maturities, vols, discounts, theta, out):
     for i in numba.prange(out.size):
         out[i] = black_price_scalar(
             forwards[i], strikes[i], maturities[i], vols[i], discounts[i], theta
@@ -46,7 +46,7 @@ def black_price_parallel(forwards, strikes, maturities, vols, discounts, theta, 
 
 
 @kernel
-def black_implied_vol_serial(prices, forwards, strikes, maturities, discounts, theta, out):  # type: ignore[no-untyped-def]
+def black_implied_vol_serial(prices, forwards, strikes, maturities, discounts, theta, out):
     for i in range(out.size):
         out[i] = black_implied_vol_scalar(
             prices[i], forwards[i], strikes[i], maturities[i], discounts[i], theta
@@ -54,7 +54,7 @@ def black_implied_vol_serial(prices, forwards, strikes, maturities, discounts, t
 
 
 @parallel_kernel
-def black_implied_vol_parallel(prices, forwards, strikes, maturities, discounts, theta, out):  # type: ignore[no-untyped-def]
+def black_implied_vol_parallel(prices, forwards, strikes, maturities, discounts, theta, out):
     for i in numba.prange(out.size):
         out[i] = black_implied_vol_scalar(
             prices[i], forwards[i], strikes[i], maturities[i], discounts[i], theta
@@ -62,7 +62,7 @@ def black_implied_vol_parallel(prices, forwards, strikes, maturities, discounts,
 
 
 @kernel
-def _surface_row(prices, spot, rate, dividend, strikes, maturity, theta, out):  # type: ignore[no-untyped-def]
+def _surface_row(prices, spot, rate, dividend, strikes, maturity, theta, out):
     """One maturity of a surface: F = S0 exp((r - q) T), D = exp(-r T)."""
     forward = spot * math.exp((rate - dividend) * maturity)
     discount = math.exp(-rate * maturity)
@@ -75,7 +75,7 @@ SURFACE_OK, BAD_STRIKES, BAD_MATURITIES, BAD_PRICES = 0, 1, 2, 3
 
 
 @kernel
-def _check_surface(prices, strikes, maturities):  # type: ignore[no-untyped-def]
+def _check_surface(prices, strikes, maturities):
     """Status code: strikes and maturities finite and positive, prices finite."""
     for k in range(strikes.size):
         if not 0.0 < strikes[k] < math.inf:
@@ -91,7 +91,7 @@ def _check_surface(prices, strikes, maturities):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def surface_implied_vol_serial(prices, spot, rate, dividend, strikes, maturities, theta, out):  # type: ignore[no-untyped-def]
+def surface_implied_vol_serial(prices, spot, rate, dividend, strikes, maturities, theta, out):
     """prices/out: [n, n_T, n_K] C-contiguous; strikes [n_K]; maturities [n_T]. Checks the
     inputs first and returns a status code (SURFACE_OK, or which input is invalid)."""
     status = _check_surface(prices, strikes, maturities)
@@ -105,7 +105,7 @@ def surface_implied_vol_serial(prices, spot, rate, dividend, strikes, maturities
 
 
 @parallel_kernel
-def surface_implied_vol_parallel(prices, spot, rate, dividend, strikes, maturities, theta, out):  # type: ignore[no-untyped-def]
+def surface_implied_vol_parallel(prices, spot, rate, dividend, strikes, maturities, theta, out):
     status = _check_surface(prices, strikes, maturities)
     if status != SURFACE_OK:
         return status

@@ -100,13 +100,13 @@ _VEC = types.float64[::1]
 
 
 @jit(types.float64(EXPONENT, PARAMS))
-def convexity_correction(exponent, p):  # type: ignore[no-untyped-def]
+def convexity_correction(exponent, p):
     """omega = -Re psi_raw(-i), making exp(X_t) a martingale."""
     return -exponent(-1j, p).real
 
 
 @jit(types.UniTuple(types.float64, 3)(EXPONENT, PARAMS))
-def estimate_cumulants(exponent, p):  # type: ignore[no-untyped-def]
+def estimate_cumulants(exponent, p):
     """Raw (c1, c2, c4) per unit time from psi_raw on the real axis.
 
     With ``psi_raw(h) = i c1 h - c2 h^2/2 - i c3 h^3/6 + c4 h^4/24 - ...``, Richardson's
@@ -130,7 +130,7 @@ def estimate_cumulants(exponent, p):  # type: ignore[no-untyped-def]
 
 
 @jit(types.UniTuple(types.float64, 3)(EXPONENT, CUMULANTS, PARAMS))
-def model_cumulants(exponent, cumulants, p):  # type: ignore[no-untyped-def]
+def model_cumulants(exponent, cumulants, p):
     """(c1, c2, c4) of the martingale-normalised X per unit time (estimated if not given)."""
     c1, c2, c4 = cumulants(p)
     if not (math.isfinite(c1) and math.isfinite(c2) and math.isfinite(c4)):
@@ -139,21 +139,21 @@ def model_cumulants(exponent, cumulants, p):  # type: ignore[no-untyped-def]
 
 
 @jit(types.void(EXPONENT, PARAMS, types.complex128[::1], types.complex128[::1]))
-def exponent_values(exponent, p, u, out):  # type: ignore[no-untyped-def]
+def exponent_values(exponent, p, u, out):
     """out[j] = psi_raw(u[j]) (the Python model layer evaluates user exponents through it)."""
     for j in range(u.size):
         out[j] = exponent(u[j], p)
 
 
 @jit(types.void(EXPONENT, types.float64[:, ::1], types.complex128, types.complex128[::1]))
-def exponent_rows(exponent, params, u, out):  # type: ignore[no-untyped-def]
+def exponent_rows(exponent, params, u, out):
     """out[r] = psi_raw(u, params[r]) (validates batch rows: psi_raw(-i) must be finite)."""
     for r in range(params.shape[0]):
         out[r] = exponent(u, params[r])
 
 
 @jit
-def _cgf_walk(exponent, p, omega, origin, direction, limit, check, s_out, k_out):  # type: ignore[no-untyped-def]
+def _cgf_walk(exponent, p, omega, origin, direction, limit, check, s_out, k_out):
     """k(s) = Re psi(-i s) = ln E[exp(s X_1)] at s = origin + direction * x, x geometric from
     about 1e-2 towards ``limit`` (the strip's distance from ``origin``; NaN if unknown, then
     up to 2e3). Returns how many leading points are valid: finite and, with ``check``, real
@@ -186,7 +186,7 @@ def _cgf_walk(exponent, p, omega, origin, direction, limit, check, s_out, k_out)
 
 
 @jit
-def _decay_table(exponent, p, t_min, re_out):  # type: ignore[no-untyped-def]
+def _decay_table(exponent, p, t_min, re_out):
     """re_out[j] = Re psi(u_j) = Re psi_raw(u_j), u_j = U0 2^(j/2), up to the first u_j where
     |phi_T| underflows for every T >= t_min (-inf beyond); False if one is NaN or +inf."""
     for j in range(_DECAY_POINTS):
@@ -201,7 +201,7 @@ def _decay_table(exponent, p, t_min, re_out):  # type: ignore[no-untyped-def]
 
 
 @jit
-def _terms(T, width, strike_scale, abs_tol, re_psi, max_terms):  # type: ignore[no-untyped-def]
+def _terms(T, width, strike_scale, abs_tol, re_psi, max_terms):
     """Smallest N whose series-tail estimate is below abs_tol (max_terms + 1 if none)."""
     scale = 2.0 * strike_scale / _PI
     dlnu = 0.5 * math.log(2.0)
@@ -225,7 +225,7 @@ def _terms(T, width, strike_scale, abs_tol, re_psi, max_terms):  # type: ignore[
 
 @jit
 def _plan(exponent, cumulants, strip, p, spot, rate, dividend, strikes, maturities,
-          tolerance, n_terms, width_l, max_terms, a_out, w_out, n_out):  # type: ignore[no-untyped-def]
+          tolerance, n_terms, width_l, max_terms, a_out, w_out, n_out):
     """Range [a_i, a_i + w_i] and number of terms n_i per maturity; returns (status, index)."""
     omega = convexity_correction(exponent, p)
     if not math.isfinite(omega):
@@ -298,7 +298,7 @@ def _plan(exponent, cumulants, strip, p, spot, rate, dividend, strikes, maturiti
 
 
 @jit
-def _fill_exponent(exponent, p, omega, width, n, psi):  # type: ignore[no-untyped-def]
+def _fill_exponent(exponent, p, omega, width, n, psi):
     """psi[m] = psi(m pi / width) for m < n; False if one is NaN or has Re = +inf."""
     for m in range(n):
         u = m * _PI / width
@@ -310,7 +310,7 @@ def _fill_exponent(exponent, p, omega, width, n, psi):  # type: ignore[no-untype
 
 
 @jit
-def _density_coefficients(T, psi, n, a, width, r):  # type: ignore[no-untyped-def]
+def _density_coefficients(T, psi, n, a, width, r):
     """r[m] = Re[exp(T psi_m) e^{-i u_m a}] for m < n (0 where |phi| underflows)."""
     for m in range(n):
         z = T * psi[m]
@@ -321,7 +321,7 @@ def _density_coefficients(T, psi, n, a, width, r):  # type: ignore[no-untyped-de
 
 
 @jit
-def _density_derivatives(T, psi, dpsi, n, a, width, r):  # type: ignore[no-untyped-def]
+def _density_derivatives(T, psi, dpsi, n, a, width, r):
     """r[m] = Re[T dpsi_m exp(T psi_m) e^{-i u_m a}]: the derivative of the coefficients for a
     parameter with dpsi = d psi / d theta (range held fixed); r[0] = 0 since phi(0) = 1."""
     r[0] = 0.0
@@ -334,7 +334,7 @@ def _density_derivatives(T, psi, dpsi, n, a, width, r):  # type: ignore[no-untyp
 
 
 @jit
-def _put_series(r, n, a, width, kappas, out):  # type: ignore[no-untyped-def]
+def _put_series(r, n, a, width, kappas, out):
     """out[j] = the COS value of E[(kappa_j - e^X)^+] for coefficients r (see module docstring),
     linear in r; strikes outside (a, b) get r[0] * (0 or kappa - 1)."""
     b = a + width
@@ -392,7 +392,7 @@ def _put_series(r, n, a, width, kappas, out):  # type: ignore[no-untyped-def]
 
 @jit
 def _price_surface(exponent, p, spot, rate, dividend, strikes, maturities, is_call,
-                   a_arr, w_arr, n_arr, out):  # type: ignore[no-untyped-def]
+                   a_arr, w_arr, n_arr, out):
     """Discounted prices [n_T, n_K] for a planned surface; returns (status, index)."""
     omega = convexity_correction(exponent, p)
     n_max = n_arr.max()
@@ -435,7 +435,7 @@ _SURFACE_SIG = _STATUS(
 
 @jit(_SURFACE_SIG)
 def cos_surface(exponent, cumulants, strip, p, spot, rate, dividend, strikes, maturities,
-                is_call, tolerance, n_terms, width_l, max_terms, out):  # type: ignore[no-untyped-def]
+                is_call, tolerance, n_terms, width_l, max_terms, out):
     """Prices [n_T, n_K] of one parameter set into ``out``; returns (status, maturity index).
 
     ``n_terms > 0`` fixes N, ``width_l > 0`` fixes the cumulant range
@@ -462,7 +462,7 @@ _BATCH_SIG = types.void(
 
 @jit(_BATCH_SIG, parallel=True)
 def cos_batch(exponent, cumulants, strip, params, spot, rates, dividends, strikes, maturities,
-              is_call, tolerance, n_terms, width_l, max_terms, out, status):  # type: ignore[no-untyped-def]
+              is_call, tolerance, n_terms, width_l, max_terms, out, status):
     """Row r of ``params`` (with ``rates[r]``, ``dividends[r]``) priced into ``out[r]`` in
     parallel (``prange``); ``status[r] = (code, maturity index)``."""
     for row in prange(params.shape[0]):
@@ -474,7 +474,7 @@ def cos_batch(exponent, cumulants, strip, params, spot, rates, dividends, strike
 
 
 @jit
-def _exponent_derivative(exponent, p, steps, k, u):  # type: ignore[no-untyped-def]
+def _exponent_derivative(exponent, p, steps, k, u):
     """d psi_raw / d p_k at u by the fourth-order central difference
     (-f(2h) + 8 f(h) - 8 f(-h) + f(-2h)) / (12 h), h = steps[k]."""
     q = p.copy()
@@ -500,7 +500,7 @@ _GRAD_SIG = _STATUS(
 @jit(_GRAD_SIG)
 def cos_surface_grad(exponent, cumulants, strip, p, steps, spot, rate, dividend, strikes,
                      maturities, is_call, tolerance, n_terms, width_l, max_terms, out,
-                     grad):  # type: ignore[no-untyped-def]
+                     grad):
     """Prices into ``out`` [n_T, n_K] and their parameter derivatives into ``grad``
     [n_params, n_T, n_K], differentiating the COS sum term by term with the range and N held
     at their values for ``p``:

@@ -35,7 +35,7 @@ _CGMY_LIMIT = 1e-6
 
 
 @jit(types.complex128(types.complex128))
-def _cexpm1(z):  # type: ignore[no-untyped-def]
+def _cexpm1(z):
     """e^z - 1 without cancellation for small |z| (cmath has no expm1)."""
     x, y = z.real, z.imag
     h = math.sin(0.5 * y)
@@ -44,25 +44,25 @@ def _cexpm1(z):  # type: ignore[no-untyped-def]
 
 # -- Black–Scholes (1973) ----------------------------------------------------------------------
 @jit(EXPONENT_SIGNATURE)
-def bs_exponent(u, p):  # type: ignore[no-untyped-def]
+def bs_exponent(u, p):
     """psi_raw(u) = -sigma^2 u^2 / 2."""
     return -0.5 * p[0] * p[0] * u * u
 
 
 @jit(CUMULANTS_SIGNATURE)
-def bs_cumulants(p):  # type: ignore[no-untyped-def]
+def bs_cumulants(p):
     return 0.0, p[0] * p[0], 0.0
 
 
 @jit(STRIP_SIGNATURE)
-def entire_strip(p):  # type: ignore[no-untyped-def]
+def entire_strip(p):
     """Black–Scholes and Merton: every exponential moment exists."""
     return _INF, _INF
 
 
 # -- Variance Gamma (Madan, Carr & Chang 1998, eq. 7) --------------------------------------------
 @jit(EXPONENT_SIGNATURE)
-def vg_exponent(u, p):  # type: ignore[no-untyped-def]
+def vg_exponent(u, p):
     """psi_raw(u) = -(1/nu) ln(1 - i u theta nu + sigma^2 nu u^2 / 2); p = (sigma, nu, theta)."""
     sigma, nu, theta = p[0], p[1], p[2]
     z = nu * (-1j * u * theta + 0.5 * sigma * sigma * u * u)  # ln(1 + z), exact as nu -> 0
@@ -71,14 +71,14 @@ def vg_exponent(u, p):  # type: ignore[no-untyped-def]
 
 
 @jit(CUMULANTS_SIGNATURE)
-def vg_cumulants(p):  # type: ignore[no-untyped-def]
+def vg_cumulants(p):
     s2, nu, th = p[0] * p[0], p[1], p[2]
     c4 = 3.0 * nu * (s2 * s2 + 4.0 * s2 * th * th * nu + 2.0 * th**4 * nu * nu)
     return th, s2 + nu * th * th, c4
 
 
 @jit(STRIP_SIGNATURE)
-def vg_strip(p):  # type: ignore[no-untyped-def]
+def vg_strip(p):
     """Roots of 1 - theta nu s - sigma^2 nu s^2 / 2 = 0."""
     s2, nu, th = p[0] * p[0], p[1], p[2]
     root = math.sqrt(th * th + 2.0 * s2 / nu)
@@ -87,7 +87,7 @@ def vg_strip(p):  # type: ignore[no-untyped-def]
 
 # -- CGMY (Carr, Geman, Madan & Yor 2002, Thm. 1) ------------------------------------------------
 @jit(EXPONENT_SIGNATURE)
-def cgmy_exponent(u, p):  # type: ignore[no-untyped-def]
+def cgmy_exponent(u, p):
     """psi_raw(u) = C Gamma(-Y) B(Y) - sigma^2 u^2 / 2,
     B(Y) = (M - iu)^Y - M^Y + (G + iu)^Y - G^Y; p = (C, G, M, Y, sigma).
 
@@ -118,7 +118,7 @@ def cgmy_exponent(u, p):  # type: ignore[no-untyped-def]
 
 
 @jit(CUMULANTS_SIGNATURE)
-def cgmy_cumulants(p):  # type: ignore[no-untyped-def]
+def cgmy_cumulants(p):
     """c_n = C Gamma(n - Y) (M^(Y-n) + (-1)^n G^(Y-n)), plus sigma^2 in c2; c1 -> C ln(G/M)
     at Y = 1."""
     C, G, M, Y, sigma = p[0], p[1], p[2], p[3], p[4]
@@ -132,13 +132,13 @@ def cgmy_cumulants(p):  # type: ignore[no-untyped-def]
 
 
 @jit(STRIP_SIGNATURE)
-def cgmy_strip(p):  # type: ignore[no-untyped-def]
+def cgmy_strip(p):
     return p[1], p[2]
 
 
 # -- NIG (Barndorff-Nielsen 1997, eq. 2.3) ------------------------------------------------------
 @jit(EXPONENT_SIGNATURE)
-def nig_exponent(u, p):  # type: ignore[no-untyped-def]
+def nig_exponent(u, p):
     """psi_raw(u) = delta [sqrt(alpha^2 - beta^2) - sqrt(alpha^2 - (beta + iu)^2)];
     p = (alpha, beta, delta)."""
     alpha, beta, delta = p[0], p[1], p[2]
@@ -147,21 +147,21 @@ def nig_exponent(u, p):  # type: ignore[no-untyped-def]
 
 
 @jit(CUMULANTS_SIGNATURE)
-def nig_cumulants(p):  # type: ignore[no-untyped-def]
+def nig_cumulants(p):
     a, b, d = p[0], p[1], p[2]
     g = math.sqrt(a * a - b * b)
     return d * b / g, d * a * a / g**3, 3.0 * d * a * a * (a * a + 4.0 * b * b) / g**7
 
 
 @jit(STRIP_SIGNATURE)
-def nig_strip(p):  # type: ignore[no-untyped-def]
+def nig_strip(p):
     """alpha^2 - (beta + s)^2 > 0."""
     return p[0] + p[1], p[0] - p[1]
 
 
 # -- Merton (1976) ------------------------------------------------------------------------------
 @jit(EXPONENT_SIGNATURE)
-def merton_exponent(u, p):  # type: ignore[no-untyped-def]
+def merton_exponent(u, p):
     """psi_raw(u) = -sigma^2 u^2/2 + lam (exp(i u mu_j - sigma_j^2 u^2/2) - 1);
     p = (sigma, lam, mu_j, sigma_j)."""
     sigma, lam, mu, sj = p[0], p[1], p[2], p[3]
@@ -170,7 +170,7 @@ def merton_exponent(u, p):  # type: ignore[no-untyped-def]
 
 
 @jit(CUMULANTS_SIGNATURE)
-def merton_cumulants(p):  # type: ignore[no-untyped-def]
+def merton_cumulants(p):
     sigma, lam, mu, s2 = p[0], p[1], p[2], p[3] * p[3]
     return (
         lam * mu,
@@ -181,7 +181,7 @@ def merton_cumulants(p):  # type: ignore[no-untyped-def]
 
 # -- Kou (2002) ---------------------------------------------------------------------------------
 @jit(EXPONENT_SIGNATURE)
-def kou_exponent(u, p):  # type: ignore[no-untyped-def]
+def kou_exponent(u, p):
     """psi_raw(u) = -sigma^2 u^2/2 + lam (q eta1/(eta1 - iu) + (1-q) eta2/(eta2 + iu) - 1);
     p = (sigma, lam, q, eta1, eta2)."""
     sigma, lam, q, e1, e2 = p[0], p[1], p[2], p[3], p[4]
@@ -190,7 +190,7 @@ def kou_exponent(u, p):  # type: ignore[no-untyped-def]
 
 
 @jit(CUMULANTS_SIGNATURE)
-def kou_cumulants(p):  # type: ignore[no-untyped-def]
+def kou_cumulants(p):
     sigma, lam, q, e1, e2 = p[0], p[1], p[2], p[3], p[4]
     return (
         lam * (q / e1 - (1.0 - q) / e2),
@@ -200,7 +200,7 @@ def kou_cumulants(p):  # type: ignore[no-untyped-def]
 
 
 @jit(STRIP_SIGNATURE)
-def kou_strip(p):  # type: ignore[no-untyped-def]
+def kou_strip(p):
     return p[4], p[3]
 
 
@@ -223,13 +223,13 @@ N_BUILTIN_MODELS = len(RAW_EXPONENTS)
 
 # -- placeholders for what a user model does not declare -----------------------------------------
 @jit(CUMULANTS_SIGNATURE)
-def _unknown_cumulants(p):  # type: ignore[no-untyped-def]
+def _unknown_cumulants(p):
     """NaN: the kernels then estimate the cumulants from the exponent."""
     return math.nan, math.nan, math.nan
 
 
 @jit(STRIP_SIGNATURE)
-def _unknown_strip(p):  # type: ignore[no-untyped-def]
+def _unknown_strip(p):
     """NaN: the kernels then estimate the moment strip from the exponent."""
     return math.nan, math.nan
 

@@ -87,13 +87,13 @@ class _PackageStampedLocator(caching._CacheLocator):
         self._inner = inner
 
     def get_cache_path(self) -> str:
-        return self._inner.get_cache_path()  # type: ignore[no-any-return]
+        return self._inner.get_cache_path()
 
     def get_source_stamp(self) -> Any:
         return (self._inner.get_source_stamp(), _package_digest())
 
     def get_disambiguator(self) -> str:
-        return self._inner.get_disambiguator()  # type: ignore[no-any-return]
+        return self._inner.get_disambiguator()
 
     @classmethod
     def from_function(cls, py_func: Any, py_file: str) -> _PackageStampedLocator | None:
@@ -135,13 +135,13 @@ def jit(signature: Any = None, *, parallel: bool = False) -> Any:
 
     def decorate(func: F) -> F:
         if signature is None:
-            return _with_package_cache(numba.njit(**options)(func))  # type: ignore[no-any-return]
+            return _with_package_cache(numba.njit(**options)(func))
         # An eager signature compiles inside njit, before the cache could be swapped: compile
         # lazily with the package cache, then for the signature.
         dispatcher = _with_package_cache(numba.njit(**options)(func))
         dispatcher.compile(signature)
         dispatcher.disable_compile()
-        return dispatcher  # type: ignore[no-any-return]
+        return dispatcher
 
     if callable(signature) and not isinstance(signature, types.Type):
         func, signature = signature, None
@@ -151,15 +151,15 @@ def jit(signature: Any = None, *, parallel: bool = False) -> Any:
 
 def kernel(func: F) -> F:
     """Compile ``func`` lazily with the package's flags (``@kernel`` is ``@jit``)."""
-    return jit(func)  # type: ignore[no-any-return]
+    return jit(func)
 
 
 def parallel_kernel(func: F) -> F:
     """Like :func:`kernel`, with ``parallel=True`` so that ``numba.prange`` loops use threads."""
-    return jit(parallel=True)(func)  # type: ignore[no-any-return]
+    return jit(parallel=True)(func)
 
 
-class Callback(types.WrapperAddressProtocol):  # type: ignore[misc]
+class Callback(types.WrapperAddressProtocol):
     """An ``@njit`` function compiled for one signature, passed to kernels by address.
 
     Numba's wrapper-address protocol: the kernel receives the address of the compiled C

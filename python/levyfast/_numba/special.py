@@ -193,7 +193,7 @@ _FAR_DEN = (
 
 
 @kernel
-def _rational(num: tuple, den: tuple, r: float) -> float:  # type: ignore[type-arg]
+def _rational(num: tuple, den: tuple, r: float) -> float:
     """num(r)/den(r) by Horner, coefficients from degree 0 up."""
     p = num[7]
     q = den[7]

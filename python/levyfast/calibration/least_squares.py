@@ -407,7 +407,7 @@ def _as_chain(value: object) -> OptionChain | None:
     """``value`` if it is an OptionChain (without importing pandas otherwise)."""
     chain_module = sys.modules.get("levyfast.chain.option_chain")
     if chain_module is not None and isinstance(value, chain_module.OptionChain):
-        return value  # type: ignore[no-any-return]
+        return value
     return None
 
 

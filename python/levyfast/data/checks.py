@@ -144,7 +144,7 @@ def _per_surface(owner: str, name: str, value: ArrayLike, n: int) -> NDArray[np.
 
 
 @parallel_kernel
-def _check_kernel(c, base, forward_frame, mats, rates, divs, atol, flags):  # type: ignore[no-untyped-def]
+def _check_kernel(c, base, forward_frame, mats, rates, divs, atol, flags):
     n, n_t, n_k = c.shape
     for i in numba.prange(n):  # surfaces are independent: each writes only its row of flags
         strikes = np.empty(n_k)

@@ -375,7 +375,7 @@ def write_surfaces(
 
 # -- planning --------------------------------------------------------------------------------
 
-def _make_spec(model_cls, n, seed, param_box, sampler, rate_range, dividend_range, strikes,  # type: ignore[no-untyped-def]
+def _make_spec(model_cls, n, seed, param_box, sampler, rate_range, dividend_range, strikes,
                maturities, moneyness, delta_vol, store, method, tolerance, noise, shard_size,
                pricer) -> _Spec:
     if not (isinstance(model_cls, type) and issubclass(model_cls, LevyModel)):

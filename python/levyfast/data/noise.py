@@ -99,7 +99,7 @@ class GaussianNoise(_Callable):
     def n_draws(self) -> int:
         return 1
 
-    def apply(self, prices, uniforms, log_moneyness, maturities):  # type: ignore[no-untyped-def]
+    def apply(self, prices, uniforms, log_moneyness, maturities):
         z = ndtri(uniforms[0])
         return prices + self.scale * z * (prices if self.relative else 1.0)
 
@@ -127,13 +127,13 @@ class BidAskNoise(_Callable):
     def n_draws(self) -> int:
         return 1
 
-    def spread(self, prices, log_moneyness, maturities):  # type: ignore[no-untyped-def]
+    def spread(self, prices, log_moneyness, maturities):
         """The spread ``s`` of every quote, as a fraction of spot."""
         base = np.maximum(self.min_spread, self.rel_spread * np.abs(prices))
         return (base * (1.0 + self.otm * np.abs(log_moneyness))
                 * (1.0 + self.short / np.sqrt(maturities))[:, None])
 
-    def apply(self, prices, uniforms, log_moneyness, maturities):  # type: ignore[no-untyped-def]
+    def apply(self, prices, uniforms, log_moneyness, maturities):
         return prices + self.spread(prices, log_moneyness, maturities) * (uniforms[0] - 0.5)
 
 
@@ -155,7 +155,7 @@ class Outliers(_Callable):
     def n_draws(self) -> int:
         return 2
 
-    def apply(self, prices, uniforms, log_moneyness, maturities):  # type: ignore[no-untyped-def]
+    def apply(self, prices, uniforms, log_moneyness, maturities):
         hit = uniforms[0] < self.probability
         return np.where(hit, prices * (1.0 + self.scale * stdtrit(self.df, uniforms[1])), prices)
 
@@ -173,7 +173,7 @@ class MissingQuotes(_Callable):
     def n_draws(self) -> int:
         return 1
 
-    def apply(self, prices, uniforms, log_moneyness, maturities):  # type: ignore[no-untyped-def]
+    def apply(self, prices, uniforms, log_moneyness, maturities):
         return np.where(uniforms[0] < self.probability, np.nan, prices)
 
 
@@ -192,7 +192,7 @@ class Compose(_Callable):
     def n_draws(self) -> int:
         return sum(t.n_draws for t in self.transforms)
 
-    def apply(self, prices, uniforms, log_moneyness, maturities):  # type: ignore[no-untyped-def]
+    def apply(self, prices, uniforms, log_moneyness, maturities):
         start = 0
         for t in self.transforms:
             prices = t.apply(prices, uniforms[start:start + t.n_draws], log_moneyness, maturities)

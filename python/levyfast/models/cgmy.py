@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -69,12 +69,13 @@ class CGMY(LevyModel):
             # zm + zg = M + G, so B = zm^Y - M^Y + zg^Y - G^Y is O(Y - 1) once written as
             # sum z expm1((Y-1) ln z); Gamma(-Y) = Gamma(2 - Y) / (Y (Y - 1)).
             d = Y - 1.0
-            b = (zm * cexpm1(d * np.log(zm)) - M * math.expm1(d * math.log(M))
-                 + zg * cexpm1(d * np.log(zg)) - G * math.expm1(d * math.log(G)))
+            log_zm, log_zg = _clog(zm), _clog(zg)
+            b = (zm * cexpm1(d * log_zm) - M * math.expm1(d * math.log(M))
+                 + zg * cexpm1(d * log_zg) - G * math.expm1(d * math.log(G)))
             jumps = C * math.gamma(2.0 - Y) / (Y * d) * b
         else:
             # z^Y - Z^Y = Z^Y expm1(Y ln(z/Z)): no cancellation as Y -> 0.
-            b = M**Y * cexpm1(Y * np.log(zm / M)) + G**Y * cexpm1(Y * np.log(zg / G))
+            b = M**Y * cexpm1(Y * _clog(zm / M)) + G**Y * cexpm1(Y * _clog(zg / G))
             jumps = C * math.gamma(-Y) * b
         return jumps - 0.5 * self.sigma**2 * u * u
 
@@ -95,3 +96,8 @@ class CGMY(LevyModel):
         with np.errstate(divide="ignore", invalid="ignore"):
             k = self.C * np.exp(-rate * ax) / ax ** (1.0 + self.Y)
         return np.where(ax > 0.0, k, 0.0)
+
+
+def _clog(z: NDArray[np.complex128]) -> NDArray[np.complex128]:
+    """Principal complex log (typed: NumPy's stubs give ``np.log`` a float result)."""
+    return cast("NDArray[np.complex128]", np.log(z))

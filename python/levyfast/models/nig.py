@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -46,7 +46,8 @@ class NIG(LevyModel):
 
     def _raw_exponent(self, u: NDArray[np.complex128]) -> NDArray[np.complex128]:
         a2 = self.alpha**2
-        return self.delta * (math.sqrt(a2 - self.beta**2) - np.sqrt(a2 - (self.beta + 1j * u) ** 2))
+        root = cast("NDArray[np.complex128]", np.sqrt(a2 - (self.beta + 1j * u) ** 2))
+        return self.delta * (math.sqrt(a2 - self.beta**2) - root)
 
     def _raw_cumulants(self) -> tuple[float, float, float]:
         a, b, d = self.alpha, self.beta, self.delta

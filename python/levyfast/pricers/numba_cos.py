@@ -50,7 +50,7 @@ def kernel_functions(model_cls: type[LevyModel]) -> tuple[Any, Any, Any]:
     """(exponent, cumulants, strip) njit callbacks of a model class (the one dispatch point)."""
     model_id = model_cls.MODEL_ID
     if model_id is None:
-        return model_cls.KERNEL_FUNCTIONS  # type: ignore[attr-defined, no-any-return]
+        return model_cls.KERNEL_FUNCTIONS
     return RAW_EXPONENTS[model_id], RAW_CUMULANTS[model_id], MOMENT_STRIPS[model_id]
 
 
