@@ -13,7 +13,6 @@ import pytest
 from scipy.optimize import least_squares
 
 import levyfast as lf
-from levyfast.calibration.least_squares import DEFAULT_STARTS
 
 from .conftest import MARKET, MATURITIES, STRIKES
 
@@ -57,7 +56,7 @@ def test_scipy_finite_differences(benchmark, name: str) -> None:
     true, fixed = CASES[name]
     q = _quotes(true)
     cls = type(true)
-    x0 = np.array(DEFAULT_STARTS[cls], dtype=float)
+    x0 = np.array(cls.DEFAULT_START, dtype=float)
     free = [j for j, n in enumerate(cls.PARAM_NAMES) if not fixed or n not in fixed]
     if fixed:
         for n, v in fixed.items():

@@ -241,7 +241,9 @@ def test_cli_calibrate_writes_the_report(spx, tmp_path: Path, capsys,
     printed = capsys.readouterr()
     assert rc == 0, printed.err
     assert "IV RMSE" in printed.out and "nig" in printed.out
-    assert "alpha=" in printed.out and f"report: {out / 'summary.md'}" in printed.out
+    assert "alpha=" in printed.out and "wrote:" in printed.out
+    for name in ("summary.md", "smile_nig.png", "residuals_nig.png"):  # every file it wrote
+        assert f"  {out / name}\n" in printed.out and (out / name).is_file()
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "| nig |" in summary and "## Forwards and discount factors" in summary
     for label in spx.expiries.index:

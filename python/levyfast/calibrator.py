@@ -34,7 +34,7 @@ from ._validation import Interval, as_float64, check_array, check_scalar
 from .calibration import LeastSquaresCalibrator
 from .calibration.least_squares import _as_chain
 from .market import Market
-from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
+from .models import LevyModel, builtin_by_id
 from .pricers import price
 
 if TYPE_CHECKING:
@@ -48,9 +48,6 @@ FORMAT = "levyfast-neural-calibrator/1"
 #: ``metadata_props`` entry holding the digest of the file's contents (weights, graph and
 #: the other metadata; see :func:`stamp_digest`).
 DIGEST_KEY = _onnx_props.DIGEST_KEY
-_MODELS_BY_ID: dict[int, type[LevyModel]] = {
-    cls.MODEL_ID: cls for cls in (BlackScholes, VarianceGamma, CGMY, NIG, Merton, Kou)
-}
 _OWNER = "Calibrator"
 #: Largest call price / spot ``predict`` accepts. A call is worth at most the spot (more only
 #: by e^{-qT} <= 1 with q >= 0), so a larger quote is in other units than the spot; far larger
@@ -291,7 +288,7 @@ class Calibrator:
                              f"'format' must be {FORMAT!r}; got {meta.get('format')!r}")
         _check_digest(path, blob)
         try:
-            family = _MODELS_BY_ID[int(meta["model_id"])]
+            family = builtin_by_id(int(meta["model_id"]))
             names = tuple(json.loads(meta["param_names"]))
             self.strikes: NDArray[np.float64] = np.array(json.loads(meta["strikes"]), float)
             self.maturities: NDArray[np.float64] = np.array(json.loads(meta["maturities"]),

@@ -19,18 +19,8 @@ import numpy as np
 
 from . import __version__
 from .market import Market
-from .models import MODEL_REGISTRY
+from .models import BUILTIN, MODEL_REGISTRY
 from .pricers import DEFAULT_TOLERANCE, METHODS, price
-
-#: Embedded defaults of the main job: the benchmark surface of the README.
-DEFAULT_PARAMS = {
-    "bs": [0.2],
-    "vg": [0.2, 0.3, -0.15],
-    "cgmy": [1.0, 5.0, 5.0, 0.5],
-    "nig": [15.0, -5.0, 0.5],
-    "merton": [0.15, 0.1, -0.9, 0.45],
-    "kou": [0.2, 1.0, 0.3, 10.0, 5.0],
-}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -129,7 +119,9 @@ def _price_command(args: argparse.Namespace) -> int:
     if args.params is not None and len(args.params) != len(cls.PARAM_NAMES):
         raise ValueError(f"argument --params: {cls.__name__} takes {len(cls.PARAM_NAMES)} "
                          f"values ({', '.join(cls.PARAM_NAMES)}); got {len(args.params)}")
-    model = cls(*(args.params if args.params is not None else DEFAULT_PARAMS[args.model]))
+    params = args.params if args.params is not None else cls.EXAMPLE
+    assert params is not None  # every built-in model has an example
+    model = cls.from_array(params)
     market = Market(args.spot, args.rate, args.dividend)
     strikes = np.asarray(args.strikes, dtype=float)
     maturities = np.asarray(args.maturities, dtype=float)
@@ -202,8 +194,7 @@ def _calibrate_command(args: argparse.Namespace) -> int:
     try:
         chain = OptionChain.from_csv(args.chain, spot=args.spot, rate=args.rate,
                                      quote_date=args.quote_date)
-        names = sorted(MODEL_REGISTRY, key=list(DEFAULT_PARAMS).index) \
-            if args.models == "all" else [args.model]
+        names = [str(cls.NAME) for cls in BUILTIN] if args.models == "all" else [args.model]
         fits = {name: LeastSquaresCalibrator(
             MODEL_REGISTRY[name], target=args.target, n_starts=args.starts,
             global_samples=args.global_samples).fit(chain) for name in names}

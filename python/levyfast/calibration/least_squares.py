@@ -29,7 +29,7 @@ from scipy.stats import qmc
 
 from .._validation import Interval, check_choice, check_scalar
 from ..market import Market
-from ..models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
+from ..models import LevyModel
 from ..pricers import DEFAULT_TOLERANCE
 from ..pricers._common import KINDS
 from ..pricers.sensitivities import cos_settings
@@ -40,27 +40,7 @@ from .quotes import CHAIN_WEIGHTS, QuoteSet
 if TYPE_CHECKING:
     from ..chain import OptionChain
 
-__all__ = ["LeastSquaresCalibrator", "CalibrationResult", "Identification", "MAX_VIF",
-           "DEFAULT_STARTS", "SEARCH_BOXES"]
-
-#: Default starting points (``PARAM_NAMES`` order): typical equity-index values.
-DEFAULT_STARTS: dict[type, tuple[float, ...]] = {
-    BlackScholes: (0.2,),
-    VarianceGamma: (0.2, 0.2, -0.1),
-    CGMY: (1.0, 5.0, 5.0, 0.7, 0.05),
-    NIG: (10.0, -3.0, 0.3),
-    Merton: (0.2, 0.5, -0.1, 0.2),
-    Kou: (0.2, 1.0, 0.4, 10.0, 8.0),
-}
-#: Boxes (``PARAM_NAMES`` order) from which multi-start points are drawn.
-SEARCH_BOXES: dict[type, tuple[tuple[float, float], ...]] = {
-    BlackScholes: ((0.01, 1.5),),
-    VarianceGamma: ((0.02, 1.0), (0.01, 2.0), (-1.0, 0.5)),
-    CGMY: ((0.05, 10.0), (0.5, 30.0), (1.5, 30.0), (0.0, 1.9), (0.0, 0.5)),
-    NIG: ((1.0, 40.0), (-20.0, 5.0), (0.02, 3.0)),
-    Merton: ((0.02, 1.0), (0.0, 5.0), (-1.0, 0.5), (0.02, 1.0)),
-    Kou: ((0.02, 1.0), (0.0, 5.0), (0.0, 1.0), (2.0, 50.0), (1.0, 50.0)),
-}
+__all__ = ["LeastSquaresCalibrator", "CalibrationResult", "Identification", "MAX_VIF"]
 
 TARGETS = ("price", "iv")
 ON_ARBITRAGE = ("raise", "drop")
@@ -132,7 +112,7 @@ class LeastSquaresCalibrator:
         ``"call"`` or ``"put"``: what the quotes are.
     x0
         Starting point: a model instance or an array in ``PARAM_NAMES`` order (default:
-        :data:`DEFAULT_STARTS`).
+        the model class's ``DEFAULT_START``).
     bounds
         ``{name: (low, high)}`` limiting parameters beyond the model's ``BOUNDS`` (these also
         limit the multi-start box).
@@ -140,7 +120,7 @@ class LeastSquaresCalibrator:
         ``{name: value}`` of parameters held fixed (e.g. ``{"sigma": 0.0}`` for pure-jump CGMY).
     n_starts
         Number of local fits; beyond the first (from ``x0``) they start at scrambled Sobol
-        points of the search box (:data:`SEARCH_BOXES` intersected with ``bounds``).
+        points of the search box (the model class's ``SEARCH_BOX`` intersected with ``bounds``).
     global_samples
         If positive, a global first stage: the cost at ``x0`` and at this many Sobol points
         is evaluated, and the ``n_starts`` best points start the local fits.
@@ -299,8 +279,8 @@ class LeastSquaresCalibrator:
                                            bid, ask, kind, on_arb == "drop")
             price_units = bid is None or weights is not None
         x0, free, lower, upper, box = parameter_setup(
-            model_cls, self.x0, DEFAULT_STARTS.get(model_cls), self.bounds, self.fixed,
-            SEARCH_BOXES.get(model_cls))
+            model_cls, self.x0, getattr(model_cls, "DEFAULT_START", None), self.bounds,
+            self.fixed, getattr(model_cls, "SEARCH_BOX", None))
         if quotes.size < free.size:
             raise ValueError(f"`prices` of {owner} must hold at least {free.size} usable quotes "
                              f"for {free.size} free parameters; got {quotes.size} (missing "

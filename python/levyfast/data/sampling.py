@@ -32,7 +32,7 @@ from scipy.stats import qmc
 
 from .. import _core
 from .._validation import check_choice
-from ..models import CGMY, MODEL_REGISTRY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
+from ..models import BUILTIN, LevyModel
 from .defaults import SAMPLERS
 
 __all__ = [
@@ -51,31 +51,19 @@ LHS_BLOCK = 1 << 16
 #: name -> (low, high); ``low == high`` fixes a parameter.
 ParamBox = Mapping[str, tuple[float, float]]
 
-#: Default parameter boxes per built-in model (all inside the model's constraints, so no
-#: default draw is ever rejected; the corners are where the cross-constraints are tightest and
-#: the tests check them). VG as in the benchmark of the issue; the others are the ranges of
-#: published calibrations to index options (Carr, Geman, Madan & Yor 2002; Schoutens 2003),
+#: Default parameter boxes per built-in model, each class's ``SAMPLING_BOX`` (all inside the
+#: model's constraints, so no default draw is ever rejected; the corners are where the
+#: cross-constraints are tightest and the tests check them). VG as in the benchmark of the
+#: issue; the others are the ranges of published calibrations to index options (Carr, Geman,
+#: Madan & Yor 2002; Schoutens 2003),
 #: widened a little.
 DEFAULT_BOXES: dict[type[LevyModel], dict[str, tuple[float, float]]] = {
-    BlackScholes: {"sigma": (0.05, 0.8)},
-    # 1 - theta nu - sigma^2 nu / 2 >= 1 - 0.1 - 0.125 = 0.775 on the whole box.
-    VarianceGamma: {"sigma": (0.05, 0.5), "nu": (0.05, 1.0), "theta": (-0.5, 0.1)},
-    # Y >= 0.5 and C >= 0.2: below, |phi(u)| decays so slowly at T = 0.1 that COS needs more
-    # than 2^16 terms for the default tolerance.
-    CGMY: {"C": (0.2, 1.5), "G": (3.0, 15.0), "M": (5.0, 25.0), "Y": (0.5, 1.5),
-           "sigma": (0.0, 0.0)},
-    # alpha - |beta| >= 1 and alpha - |beta + 1| >= 2 on the whole box.
-    NIG: {"alpha": (6.0, 30.0), "beta": (-5.0, 2.0), "delta": (0.1, 1.0)},
-    Merton: {"sigma": (0.05, 0.5), "lam": (0.0, 2.0), "mu_j": (-0.5, 0.2),
-             "sigma_j": (0.01, 0.5)},
-    Kou: {"sigma": (0.05, 0.5), "lam": (0.0, 2.0), "p": (0.1, 0.9), "eta1": (3.0, 30.0),
-          "eta2": (2.0, 30.0)},
-}
+    cls: dict(cls.SAMPLING_BOX) for cls in BUILTIN if cls.SAMPLING_BOX is not None}
 
 
 def is_builtin(model_cls: type[LevyModel]) -> bool:
-    """Whether ``model_cls`` is one of the six models the C++ core prices."""
-    return model_cls in MODEL_REGISTRY.values()
+    """Whether ``model_cls`` is one of the models the C++ core prices."""
+    return model_cls in BUILTIN
 
 
 def resolve_box(
@@ -88,7 +76,7 @@ def resolve_box(
     must give every parameter.
     """
     owner = "generate_surfaces"
-    box: dict[str, tuple[float, float]] = dict(DEFAULT_BOXES.get(model_cls, {}))
+    box: dict[str, tuple[float, float]] = dict(getattr(model_cls, "SAMPLING_BOX", None) or {})
     for name, value in (param_box or {}).items():
         if name not in model_cls.PARAM_NAMES:
             raise ValueError(f"`param_box` of {owner} names unknown parameter {name!r}; "

@@ -332,11 +332,11 @@ def _open_dataset(path: str) -> _Manifest:
 
 
 def _model_class(metadata: Mapping[str, Any], model_cls: type[LevyModel] | None) -> type[LevyModel]:
-    from ..models import MODEL_REGISTRY
+    from ..models import BUILTIN
 
     spec = metadata["model"]
     if model_cls is None:
-        found = [c for c in MODEL_REGISTRY.values() if c.__name__ == spec["name"]]
+        found = [c for c in BUILTIN if c.__name__ == spec["name"]]
         if not found or not spec["builtin"]:
             raise ValueError(f"the dataset's model {spec['name']!r} is not built in: pass its "
                              "class as `model_cls`")

@@ -27,7 +27,10 @@ class LevyModel:
     """Base of all models: declared bounds, validation, array round-trip, exponent with omega.
 
     Subclasses are ``@dataclass(frozen=True, slots=True)`` with one field per parameter and
-    declare ``MODEL_ID`` (shared with C++ and Numba), ``PARAM_NAMES`` and ``BOUNDS``.
+    declare ``MODEL_ID`` (shared with C++ and Numba), ``PARAM_NAMES`` and ``BOUNDS``. The
+    model's data that the rest of the package reads (the command line, the calibrators, the
+    dataset sampler) lives here too, in ``PARAM_NAMES`` order; a model without it (``None``)
+    needs the caller to give it (a start, a box).
     """
 
     __slots__ = ()
@@ -35,6 +38,16 @@ class LevyModel:
     MODEL_ID: ClassVar[int]
     PARAM_NAMES: ClassVar[tuple[str, ...]]
     BOUNDS: ClassVar[dict[str, Interval]]
+    #: Short name on the command line and in file names (``levyfast price --model NAME``).
+    NAME: ClassVar[str | None] = None
+    #: Typical parameters: the command line's defaults and the benchmark surface's.
+    EXAMPLE: ClassVar[tuple[float, ...] | None] = None
+    #: Start of a least-squares fit (typical equity-index values).
+    DEFAULT_START: ClassVar[tuple[float, ...] | None] = None
+    #: Box of the least-squares multi-start points, one (low, high) per parameter.
+    SEARCH_BOX: ClassVar[tuple[tuple[float, float], ...] | None] = None
+    #: Default box of generated datasets, ``{name: (low, high)}`` (``low == high`` fixes one).
+    SAMPLING_BOX: ClassVar[dict[str, tuple[float, float]] | None] = None
 
     def __post_init__(self) -> None:
         owner = type(self).__name__

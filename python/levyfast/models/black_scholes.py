@@ -23,6 +23,12 @@ class BlackScholes(LevyModel):
     MODEL_ID: ClassVar[int] = 0
     PARAM_NAMES: ClassVar[tuple[str, ...]] = ("sigma",)
     BOUNDS: ClassVar[dict[str, Interval]] = {"sigma": Interval(0.0)}
+    NAME: ClassVar[str | None] = "bs"
+    EXAMPLE: ClassVar[tuple[float, ...] | None] = (0.2,)
+    DEFAULT_START: ClassVar[tuple[float, ...] | None] = (0.2,)
+    SEARCH_BOX: ClassVar[tuple[tuple[float, float], ...] | None] = (
+        (0.01, 1.5),)
+    SAMPLING_BOX: ClassVar[dict[str, tuple[float, float]] | None] = {"sigma": (0.05, 0.8)}
 
     def _raw_exponent(self, u: NDArray[np.complex128]) -> NDArray[np.complex128]:
         return -0.5 * self.sigma**2 * u * u

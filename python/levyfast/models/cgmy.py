@@ -48,6 +48,20 @@ class CGMY(LevyModel):
         "Y": Interval(0.0, 2.0, closed_low=True),
         "sigma": Interval(0.0, closed_low=True),
     }
+    NAME: ClassVar[str | None] = "cgmy"
+    EXAMPLE: ClassVar[tuple[float, ...] | None] = (1.0, 5.0, 5.0, 0.5, 0.0)
+    DEFAULT_START: ClassVar[tuple[float, ...] | None] = (1.0, 5.0, 5.0, 0.7, 0.05)
+    SEARCH_BOX: ClassVar[tuple[tuple[float, float], ...] | None] = (
+        (0.05, 10.0), (0.5, 30.0), (1.5, 30.0), (0.0, 1.9), (0.0, 0.5))
+    # Sampling Y >= 0.5 and C >= 0.2: below, |phi(u)| decays so slowly at T = 0.1 that COS
+    # needs more than 2^16 terms for the default tolerance.
+    SAMPLING_BOX: ClassVar[dict[str, tuple[float, float]] | None] = {
+        "C": (0.2, 1.5),
+        "G": (3.0, 15.0),
+        "M": (5.0, 25.0),
+        "Y": (0.5, 1.5),
+        "sigma": (0.0, 0.0),
+    }
 
     def _raw_exponent(self, u: NDArray[np.complex128]) -> NDArray[np.complex128]:
         C, G, M, Y = self.C, self.G, self.M, self.Y

@@ -39,6 +39,18 @@ class Kou(LevyModel):
         "eta1": Interval(1.0),
         "eta2": Interval(0.0),
     }
+    NAME: ClassVar[str | None] = "kou"
+    EXAMPLE: ClassVar[tuple[float, ...] | None] = (0.2, 1.0, 0.3, 10.0, 5.0)
+    DEFAULT_START: ClassVar[tuple[float, ...] | None] = (0.2, 1.0, 0.4, 10.0, 8.0)
+    SEARCH_BOX: ClassVar[tuple[tuple[float, float], ...] | None] = (
+        (0.02, 1.0), (0.0, 5.0), (0.0, 1.0), (2.0, 50.0), (1.0, 50.0))
+    SAMPLING_BOX: ClassVar[dict[str, tuple[float, float]] | None] = {
+        "sigma": (0.05, 0.5),
+        "lam": (0.0, 2.0),
+        "p": (0.1, 0.9),
+        "eta1": (3.0, 30.0),
+        "eta2": (2.0, 30.0),
+    }
 
     def _raw_exponent(self, u: NDArray[np.complex128]) -> NDArray[np.complex128]:
         p, e1, e2 = self.p, self.eta1, self.eta2

@@ -35,6 +35,17 @@ class Merton(LevyModel):
         "mu_j": Interval(),
         "sigma_j": Interval(0.0),
     }
+    NAME: ClassVar[str | None] = "merton"
+    EXAMPLE: ClassVar[tuple[float, ...] | None] = (0.15, 0.1, -0.9, 0.45)
+    DEFAULT_START: ClassVar[tuple[float, ...] | None] = (0.2, 0.5, -0.1, 0.2)
+    SEARCH_BOX: ClassVar[tuple[tuple[float, float], ...] | None] = (
+        (0.02, 1.0), (0.0, 5.0), (-1.0, 0.5), (0.02, 1.0))
+    SAMPLING_BOX: ClassVar[dict[str, tuple[float, float]] | None] = {
+        "sigma": (0.05, 0.5),
+        "lam": (0.0, 2.0),
+        "mu_j": (-0.5, 0.2),
+        "sigma_j": (0.01, 0.5),
+    }
 
     def _raw_exponent(self, u: NDArray[np.complex128]) -> NDArray[np.complex128]:
         # e^z - 1 by cexpm1: many tiny jumps (lam huge, sigma_j tiny) carry a variance

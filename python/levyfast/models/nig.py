@@ -37,6 +37,17 @@ class NIG(LevyModel):
         "beta": Interval(),
         "delta": Interval(0.0),
     }
+    NAME: ClassVar[str | None] = "nig"
+    EXAMPLE: ClassVar[tuple[float, ...] | None] = (15.0, -5.0, 0.5)
+    DEFAULT_START: ClassVar[tuple[float, ...] | None] = (10.0, -3.0, 0.3)
+    SEARCH_BOX: ClassVar[tuple[tuple[float, float], ...] | None] = (
+        (1.0, 40.0), (-20.0, 5.0), (0.02, 3.0))
+    # alpha - |beta| >= 1 and alpha - |beta + 1| >= 2 on the whole sampling box.
+    SAMPLING_BOX: ClassVar[dict[str, tuple[float, float]] | None] = {
+        "alpha": (6.0, 30.0),
+        "beta": (-5.0, 2.0),
+        "delta": (0.1, 1.0),
+    }
 
     def _check_cross_constraints(self) -> None:
         if not abs(self.beta) < self.alpha:

@@ -35,6 +35,17 @@ class VarianceGamma(LevyModel):
         "nu": Interval(0.0),
         "theta": Interval(),
     }
+    NAME: ClassVar[str | None] = "vg"
+    EXAMPLE: ClassVar[tuple[float, ...] | None] = (0.2, 0.3, -0.15)
+    DEFAULT_START: ClassVar[tuple[float, ...] | None] = (0.2, 0.2, -0.1)
+    SEARCH_BOX: ClassVar[tuple[tuple[float, float], ...] | None] = (
+        (0.02, 1.0), (0.01, 2.0), (-1.0, 0.5))
+    # 1 - theta nu - sigma^2 nu / 2 >= 1 - 0.1 - 0.125 = 0.775 on the whole sampling box.
+    SAMPLING_BOX: ClassVar[dict[str, tuple[float, float]] | None] = {
+        "sigma": (0.05, 0.5),
+        "nu": (0.05, 1.0),
+        "theta": (-0.5, 0.1),
+    }
 
     def _check_cross_constraints(self) -> None:
         v = 1.0 - self.theta * self.nu - 0.5 * self.sigma * self.sigma * self.nu  # no OverflowError
