@@ -352,6 +352,24 @@ def MEIXNER_BS(u, p):  # noqa: N802 - a Black–Scholes exponent for the factory
     return -0.5 * p[0] * p[0] * u * u
 
 
+def test_price_and_grad_of_a_user_model_is_the_numba_kernel_s() -> None:
+    # price_and_grad (and its batch) accept every model price accepts: a user model is
+    # differentiated by the Numba COS kernel, the same numbers as price_and_grad_numba
+    m = MEIXNER.Meixner(0.3, -0.5, 1.5)
+    p, g = lf.price_and_grad(m, MARKET, STRIKES, MATURITIES)
+    p_n, g_n = lf.price_and_grad_numba(m, MARKET, STRIKES, MATURITIES)
+    np.testing.assert_array_equal(p, p_n)
+    np.testing.assert_array_equal(g, g_n)
+    np.testing.assert_allclose(p, lf.price(m, MARKET, STRIKES, MATURITIES), rtol=0, atol=1e-6)
+    pb, gb = lf.price_and_grad_batch(MEIXNER.Meixner, [[0.3, -0.5, 1.5], [0.4, -0.3, 1.0]],
+                                     MARKET, STRIKES, MATURITIES)
+    assert pb.shape == (2, *p.shape) and gb.shape == (2, 3, *p.shape)
+    np.testing.assert_array_equal(pb[0], p)
+    np.testing.assert_array_equal(gb[0], g)
+    scalar_p, scalar_g = lf.price_and_grad(m, MARKET, 100.0, 1.0)
+    assert isinstance(scalar_p, float) and np.asarray(scalar_g).shape == (3,)
+
+
 def test_user_model_invalid_cumulants_at_construction() -> None:
     Bad = lf.user_model("BadCum", ("sigma",), {"sigma": Interval(0.0)}, MEIXNER_BS,
                         cumulants=_nan_cumulants)
@@ -361,11 +379,22 @@ def test_user_model_invalid_cumulants_at_construction() -> None:
 
 def test_user_model_methods_and_batch_errors() -> None:
     m = MEIXNER.Meixner(0.3, -0.5, 1.5)
-    with pytest.raises(ValueError, match=r"`method` of price must be 'auto' or 'cos' for the "
-                                         r"user-defined model Meixner.*got 'fft'"):
+    with pytest.raises(ValueError, match=r"`method` of price must be one of \('auto', 'cos'\) "
+                                         r"for the user-defined model Meixner.*got 'fft'"):
         lf.price(m, MARKET, STRIKES, MATURITIES, method="fft")
-    with pytest.raises(ValueError, match=r"got 'fft'"):
+    with pytest.raises(TypeError, match=r"`model` of FFTPricer.price: Carr-Madan FFT pricing is "
+                                        r"available for built-in models only; Meixner is "
+                                        r"user-defined"):
         lf.FFTPricer().price(m, MARKET, STRIKES, MATURITIES)
+    for call in (lambda: lf.PIDEPricer().price(m, MARKET, STRIKES, MATURITIES),
+                 lambda: lf.price(m, MARKET, STRIKES, MATURITIES, method="pide"),
+                 lambda: lf.price(m, MARKET, STRIKES, MATURITIES, method="pide",
+                                  exercise="american")):
+        with pytest.raises(TypeError, match=r"`model` of PIDEPricer: the PIDE solver .* is "
+                                            r"available for built-in models only"):
+            call()
+    with pytest.raises(TypeError, match=r"`model` of greeks: Greeks is available for built-in"):
+        lf.greeks(m, MARKET, STRIKES, MATURITIES)
     with pytest.raises(ValueError, match=r"got 'time_change'"):
         lf.price_batch(MEIXNER.Meixner, [[0.3, -0.5, 1.5]], MARKET, STRIKES, MATURITIES,
                        method="time_change")

@@ -336,12 +336,12 @@ def test_invalid_inputs_raise_clear_errors() -> None:
         lf.price_and_grad_batch(lf.NIG, [[15.0, -5.0]], MARKET, K, T)
 
 
-def test_user_defined_model_is_refused_with_a_type_error() -> None:
+def test_an_object_that_is_not_a_model_is_refused_with_a_type_error() -> None:
     class UserModel:
         MODEL_ID = None
         PARAM_NAMES = ("a",)
 
-    with pytest.raises(TypeError, match="built-in levyfast model"):
+    with pytest.raises(TypeError, match="`model` of price_and_grad must be a levyfast model"):
         lf.price_and_grad(UserModel(), MARKET, K, T)  # type: ignore[arg-type]
     assert math.isfinite(float(lf.greeks(lf.BlackScholes(0.2), MARKET, 100.0, 1.0).theta))
 

@@ -14,6 +14,7 @@ from ..models.base import LevyModel
 from ..term_structure import TermStructure, over_maturities
 from ._common import (
     check_market,
+    check_model,
     check_model_class,
     kind_code,
     param_rows,
@@ -21,6 +22,7 @@ from ._common import (
     prepare_grid,
     thread_count,
 )
+from .backend import METHOD_CODE, METHODS, check_method
 from .barrier import Barrier
 from .cos import DEFAULT_TOLERANCE, COSPricer, _price_with
 from .fft import FFTPricer
@@ -34,8 +36,6 @@ __all__ = ["price", "price_batch", "METHODS", "PRICE_METHODS"]
 #: form; Merton by its Poisson series; CGMY and Kou by Lewis inversion on rotated rays where
 #: COS would need more than max_terms. "time_change" forces the time change (VG, NIG, CGMY with
 #: Y = 0, sigma = 0 only); "cos" and "fft" force one method, with no fallback.
-METHODS = ("auto", "cos", "fft", "time_change")
-_METHOD_CODE = {"auto": 0, "cos": 1, "fft": 2, "time_change": 3}
 #: Methods of :func:`price`: the Fourier ones plus the PIDE solver (the only one for American
 #: exercise and barriers; a default :class:`PIDEPricer`, or :data:`AMERICAN_PIDE`).
 PRICE_METHODS = (*METHODS, "pide")
@@ -59,7 +59,7 @@ def _cached_settings(method: str, tolerance: float) -> _core.EuropeanSettings:
     """Core settings per (method, tolerance); never mutated once built, so safe to share."""
     if method == "fft":
         return FFTPricer(tolerance=tolerance)._settings()
-    return COSPricer(tolerance=tolerance)._settings(_METHOD_CODE[method])
+    return COSPricer(tolerance=tolerance)._settings(METHOD_CODE[method])
 
 
 def price(
@@ -117,6 +117,7 @@ def price(
             f"barrier={barrier!r} (the Fourier methods price European vanilla options only); "
             f"got {method!r}"
         )
+    check_method("price", check_model("price", model), method)
     return _price_with(_settings("price", method, tolerance), "price", model, market, strikes,
                        maturities, kind)
 
@@ -155,7 +156,7 @@ def price_batch(
             model_cls, params, m, strikes, t, kind, method, tolerance, n_threads), batch=True)
     model_cls = check_model_class(owner, model_cls)
     arr = param_rows(owner, model_cls, params)
-    if model_cls.MODEL_ID is None:
+    if check_method(owner, model_cls, method).name == "numba":
         from .numba_cos import price_batch_user_model  # user models: the Numba COS kernel
 
         return price_batch_user_model(

@@ -11,6 +11,8 @@ from .. import _core
 from .._validation import Interval, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
+from ._common import check_model
+from .backend import require
 from .cos import DEFAULT_TOLERANCE, _price_with
 
 __all__ = ["FFTPricer"]
@@ -65,5 +67,6 @@ class FFTPricer:
         kind: str = "call",
     ) -> NDArray[np.float64] | float:
         """Prices ``[n_T, n_K]`` (a float for scalar strike and maturity)."""
-        return _price_with(self._settings(), "FFTPricer.price", model, market, strikes,
-                           maturities, kind)
+        owner = "FFTPricer.price"
+        require(owner, check_model(owner, model), "fft")
+        return _price_with(self._settings(), owner, model, market, strikes, maturities, kind)

@@ -36,6 +36,7 @@ from ._common import (
     prepare_grid,
     thread_count,
 )
+from .backend import METHODS, check_method
 from .cos import COSPricer
 
 __all__ = ["price_numba", "price_batch_numba", "price_and_grad_numba", "kernel_functions"]
@@ -54,18 +55,10 @@ def kernel_functions(model_cls: type[LevyModel]) -> tuple[Any, Any, Any]:
     return RAW_EXPONENTS[model_id], RAW_CUMULANTS[model_id], MOMENT_STRIPS[model_id]
 
 
-_METHOD_NAMES = ("auto", "cos", "fft", "time_change")
-
-
 def _pricer_from_settings(owner: str, model_cls: type[LevyModel],
                           settings: _core.EuropeanSettings) -> COSPricer:
     """The COS settings of the C++ entry points, for a user model (only "auto"/"cos" apply)."""
-    if settings.method not in (0, 1):
-        raise ValueError(
-            f"`method` of {owner} must be 'auto' or 'cos' for the user-defined model "
-            f"{model_cls.__name__} (MODEL_ID None: priced by the Numba COS kernel); "
-            f"got {_METHOD_NAMES[settings.method]!r}"
-        )
+    check_method(owner, model_cls, METHODS[settings.method])
     c = settings.cos
     return COSPricer(tolerance=c.tolerance, n_terms=c.n_terms or None,
                      truncation_width=c.truncation_width or None, max_terms=c.max_terms)

@@ -41,6 +41,7 @@ from .._validation import Interval, check_choice, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
 from ._common import check_market, check_model, kind_code, prepare_grid
+from .backend import require
 from .barrier import Barrier
 
 __all__ = ["PIDEPricer", "PIDEResult", "SCHEMES", "EXERCISES", "TIME_GRIDS"]
@@ -169,6 +170,7 @@ class PIDEPricer:
         """Prices, deltas and gammas ``[n_T, n_K]`` (always two-dimensional)."""
         owner = "PIDEPricer"
         model = check_model(owner, model)
+        require(owner, model, "pide")
         market = check_market(owner, market)
         grid = prepare_grid(owner, strikes, maturities)
         kcode = kind_code(owner, kind)

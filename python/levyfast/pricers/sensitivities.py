@@ -31,7 +31,8 @@ from ._common import (
     prepare_grid,
     thread_count,
 )
-from .cos import DEFAULT_TOLERANCE
+from .backend import NUMBA, backend_for, require
+from .cos import DEFAULT_TOLERANCE, COSPricer
 
 __all__ = ["Greeks", "price_and_grad", "price_and_grad_batch", "greeks"]
 
@@ -55,15 +56,6 @@ class Greeks:
     dividend_rho: NDArray[np.float64] | float
 
 
-def _require_builtin(owner: str, model: object) -> LevyModel:
-    if getattr(model, "MODEL_ID", None) is None:
-        raise TypeError(
-            f"`model` of {owner} must be a built-in levyfast model (one with a MODEL_ID); "
-            f"got {type(model).__name__}, whose sensitivities the compiled core cannot compute"
-        )
-    return check_model(owner, model)
-
-
 def cos_settings(owner: str, tolerance: float) -> _core.COSSettings:
     """Core COS settings with a validated ``tolerance`` (fraction of spot)."""
     s = _core.COSSettings()
@@ -77,7 +69,8 @@ def _surface(
 ) -> tuple[Grid, NDArray[np.float64], NDArray[np.float64] | None,
            tuple[NDArray[np.float64], ...] | None]:
     """Validated call of the core: (grid, prices, gradients or None, Greeks or None)."""
-    model = _require_builtin(owner, model)
+    model = check_model(owner, model)
+    require(owner, model, "greeks" if with_greeks else "gradients")
     market = check_market(owner, market)
     grid = prepare_grid(owner, strikes, maturities)
     prices, grads, parts = _core.price_sensitivities(
@@ -107,6 +100,13 @@ def price_and_grad(
         return over_maturities("price_and_grad", market, strikes, maturities,
                                lambda _, m, t: price_and_grad(model, m, strikes, t, kind,
                                                               tolerance))
+    if backend_for(model) is NUMBA:  # a user model: the Numba kernel's exact COS gradient
+        from .numba_cos import price_and_grad_numba
+
+        grid = prepare_grid("price_and_grad", strikes, maturities)
+        p, g = price_and_grad_numba(check_model("price_and_grad", model), market, strikes,
+                                    maturities, kind, COSPricer(tolerance=tolerance))
+        return grid.shape_result(p), np.asarray(grid.shape_result(g))
     grid, prices, grads, _ = _surface("price_and_grad", model, market, strikes, maturities,
                                       kind, tolerance, True, False)
     assert grads is not None  # requested with_grad=True
@@ -165,11 +165,18 @@ def price_and_grad_batch(
         return over_maturities(owner, market, strikes, maturities, lambda _, m, t:
                                price_and_grad_batch(model_cls, params, m, strikes, t, kind,
                                                     tolerance, n_threads), batch=True)
-    model_cls = check_model_class(owner, model_cls, builtin=True)
+    model_cls = check_model_class(owner, model_cls)
     arr = param_rows(owner, model_cls, params)
     market = check_market(owner, market)
     grid = prepare_grid(owner, strikes, maturities)
     threads = thread_count(owner, n_threads)
+    if backend_for(model_cls) is NUMBA:  # a user model: row by row on the Numba kernel
+        from .numba_cos import price_and_grad_numba
+
+        pricer = COSPricer(tolerance=check_scalar(owner, "tolerance", tolerance, _TOLERANCE))
+        rows = [price_and_grad_numba(model_cls.from_array(row), market, grid.strikes,
+                                     grid.maturities, kind, pricer) for row in arr]
+        return np.stack([p for p, _ in rows]), np.stack([g for _, g in rows])
     prices, grads = _core.price_and_grad_batch(
         model_cls.MODEL_ID,
         arr,
