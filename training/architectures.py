@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import tensorflow as tf
 import tf_keras as keras
+from numpy.typing import ArrayLike
 
 from .families import Family
 
@@ -37,7 +38,7 @@ class SurfaceFeatures(keras.layers.Layer):
     handed to the network in float32.
     """
 
-    def __init__(self, strikes: Sequence[float], maturities: Sequence[float], **kwargs):
+    def __init__(self, strikes: ArrayLike, maturities: ArrayLike, **kwargs):
         super().__init__(dtype="float64", **kwargs)
         self.strikes = np.asarray(strikes, np.float64)
         self.maturities = np.asarray(maturities, np.float64)
