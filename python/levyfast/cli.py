@@ -174,7 +174,7 @@ def _add_calibrate_parser(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--quote-date", help="quote date, if the CSV has expiries but no quote_date")
     c.add_argument("--target", choices=["iv", "price"], default="iv")
     c.add_argument("--starts", type=POSITIVE_INT, default=4, help="local fits (multi-start)")
-    c.add_argument("--global-samples", type=COUNT, default=64,
+    c.add_argument("--global-samples", type=COUNT, default=128,
                    help="Sobol points scored before the local fits")
     c.add_argument("--json", action="store_true",
                    help="print the comparison table as JSON instead of text")
