@@ -19,6 +19,7 @@ import pytest
 
 import levyfast as lf
 from levyfast.chain.cleaning import screen_arbitrage
+from levyfast.chain.columns import normalise
 
 SHARED_MARKET = Path(__file__).resolve().parents[1].parent / "shared" / "market"
 SPX_CSV = SHARED_MARKET / "spx_20110124.csv"
@@ -459,3 +460,41 @@ def test_unreadable_csv_raises_value_error(tmp_path: Path) -> None:
 def test_bad_arguments_name_themselves(kwargs, error, match) -> None:
     with pytest.raises(error, match=match):
         lf.OptionChain(_base(), **kwargs)
+
+
+def _deribit_style(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The same quotes as Deribit writes them: instrument names, an epoch timestamp."""
+    expiry = pd.to_datetime(frame["expiration"])
+    names = [f"BTC-{e.day}{e.strftime('%b').upper()}{e.strftime('%y')}-{int(k)}-"
+             f"{'C' if kind == 'call' else 'P'}"
+             for e, k, kind in zip(expiry, frame["strike"], frame["type"], strict=True)]
+    per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    epoch = (pd.to_datetime(frame["timestamp"]) - pd.Timestamp("1970-01-01")).dt.total_seconds()
+    return frame.drop(columns=["expiration", "strike", "type", "timestamp"]).assign(
+        instrument_name=names, timestamp=(epoch * per_second).astype(np.int64))
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_instrument_names_and_epoch_timestamps_read_like_columns(unit: str) -> None:
+    # Deribit expiries are at 08:00 UTC: daily and weekly expiries from an 08:00 quote
+    frame, _ = _crypto_frame(hours=(24, 48, 168, 672))
+    named = lf.OptionChain(_deribit_style(frame, unit))
+    plain = lf.OptionChain(frame)
+    for col in ("T", "forward", "discount"):
+        np.testing.assert_allclose(named.expiries[col].to_numpy(),
+                                   plain.expiries[col].to_numpy(), rtol=1e-12)
+    assert len(named.otm_quotes()) == len(plain.otm_quotes())
+
+
+def test_occ_symbols_and_unknown_instrument_names() -> None:
+    occ = pd.DataFrame({"symbol": ["SPXW  240119C04500000", "SPXW  240119P04500000",
+                                   "SPX240119C04612500"],
+                        "bid": [1.0, 2.0, 3.0], "ask": [1.1, 2.2, 3.3],
+                        "quote_date": "2024-01-02"})
+    rows = normalise(occ)
+    assert list(rows["strike"]) == [4500.0, 4500.0, 4612.5]
+    assert list(rows["kind"]) == ["call", "put", "call"]
+    np.testing.assert_allclose(rows["T"], 17 / 365.0)
+    with pytest.raises(ValueError, match=r"column `symbol` of OptionChain must hold option "
+                                         r"names like .* got 'AAPL' in row 1"):
+        normalise(occ.assign(symbol=["SPXW  240119C04500000", "AAPL", "X"]))

@@ -18,7 +18,14 @@ last            last, last_price
 underlying      underlying_price, underlying, spot, index_price
 volume          volume
 open_interest   open_interest, oi
+instrument      instrument_name, instrument, symbol, option_symbol, contract, ticker
 ==============  ===========================================================================
+
+Without ``strike``, ``option_type`` or ``expiry`` columns, they are read from an instrument
+name: Deribit style ``BTC-27DEC24-60000-C`` (expiry at 08:00 UTC, as Deribit settles) or an
+OCC option symbol ``SPXW  240119C04500000`` (root, YYMMDD, C/P, strike x 1000). Dates given as
+numbers are Unix epochs in seconds, milliseconds, microseconds or nanoseconds (told apart by
+magnitude), as exchange APIs write timestamps.
 
 Maturities come from ``T`` when given, else from ``expiry - quote_date`` by the day count
 (times of day count: an expiry of hours gets its fraction of a day). The quote's price is the
@@ -26,6 +33,8 @@ mid of ``bid``/``ask`` where both exist, else ``mid``, else ``settlement``, else
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -50,7 +59,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "underlying": ("underlying_price", "underlying", "spot", "index_price"),
     "volume": ("volume",),
     "open_interest": ("open_interest", "oi"),
+    "instrument": ("instrument_name", "instrument", "symbol", "option_symbol", "contract",
+                   "ticker"),
 }
+_DERIBIT = re.compile(r"^[A-Z0-9_]+-(\d{1,2}[A-Z]{3}\d{2})-(\d+(?:\.\d+)?|\d+d\d+)-([CP])$")
+_OCC = re.compile(r"^[A-Z0-9.]{1,6}\s*(\d{6})([CP])(\d{8})$")
+#: Epoch units told apart by magnitude (a date after 1973 in each unit).
+_EPOCH_UNITS = ((1e17, "ns"), (1e14, "us"), (1e11, "ms"), (0.0, "s"))
 _KIND_WORDS = {"call": "call", "c": "call", "calls": "call", "put": "put", "p": "put",
                "puts": "put"}
 _OWNER = "OptionChain"
@@ -97,11 +112,41 @@ def _numeric(frame: pd.DataFrame, source: pd.DataFrame, name: str, column: str) 
 
 
 def _dates(source: pd.DataFrame, column: str) -> pd.Series:
+    values = source[column]
     try:
-        return pd.to_datetime(source[column], utc=False, format="mixed")
-    except (ValueError, TypeError) as exc:
+        if values.dtype.kind in "iuf":  # Unix epochs: the unit from the magnitude
+            largest = float(np.nanmax(np.abs(values.to_numpy(dtype=np.float64))))
+            unit = next(u for bound, u in _EPOCH_UNITS if largest >= bound)
+            return pd.to_datetime(values, unit=unit)
+        return pd.to_datetime(values, utc=False, format="mixed")
+    except (ValueError, TypeError, OverflowError) as exc:
         raise ValueError(f"column `{column}` of {_OWNER} must hold dates or times; "
                          f"{exc}") from exc
+
+
+def _from_instruments(source: pd.DataFrame, cols: dict[str, str]) -> pd.DataFrame:
+    """``source`` with ``strike``, ``option_type`` and ``expiry`` read from its instrument
+    names (Deribit or OCC style); the first name of neither style is an error naming it."""
+    names = source[cols["instrument"]].astype(str).str.strip().str.upper()
+    strikes, kinds, expiries = [], [], []
+    for i, name in enumerate(names):
+        if m := _DERIBIT.match(name):
+            day = pd.to_datetime(m.group(1), format="%d%b%y")
+            expiries.append(day + pd.Timedelta(hours=8))
+            strikes.append(float(m.group(2).replace("D", ".")))
+        elif m := _OCC.match(name):
+            expiries.append(pd.to_datetime(m.group(1), format="%y%m%d"))
+            strikes.append(int(m.group(3)) / 1000.0)
+        else:
+            raw = source[cols["instrument"]].iloc[i]
+            raise ValueError(
+                f"column `{cols['instrument']}` of {_OWNER} must hold option names like "
+                f"BTC-27DEC24-60000-C (Deribit) or SPXW  240119C04500000 (OCC) when the chain "
+                f"has no strike, type and expiry columns; got {raw!r} in row {i}")
+        kinds.append("call" if (m.group(3) if m.re is _DERIBIT else m.group(2)) == "C" else "put")
+    out = source.drop(columns=[cols[c] for c in ("strike", "option_type", "expiry")
+                               if c in cols])
+    return out.assign(strike=strikes, option_type=kinds, expiry=expiries)
 
 
 def normalise(source: pd.DataFrame, *, quote_date: object = None,
@@ -115,6 +160,9 @@ def normalise(source: pd.DataFrame, *, quote_date: object = None,
     if source.empty:
         raise ValueError(f"`data` of {_OWNER} has no rows")
     cols = _pick(source)
+    if "instrument" in cols and not {"strike", "option_type", "expiry"} <= set(cols):
+        source = _from_instruments(source, cols)
+        cols = _pick(source)
     for needed in ("strike", "option_type"):
         if needed not in cols:
             raise ValueError(f"{_OWNER} needs a `{needed}` column (aliases: "
