@@ -38,11 +38,15 @@ def test_generate_and_inspect_cli(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert plot.stat().st_size > 10_000 and plot.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_cli_rejects_bad_arguments(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="`n` of generate_surfaces"):
+def test_cli_rejects_bad_arguments(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:  # argparse: before any import or work
         main(["generate", "--n", "0", "--out", str(tmp_path / "x")])
-    with pytest.raises(ValueError, match="unknown parameter 'kappa'"):
-        main(["generate", "--n", "5", "--out", str(tmp_path / "x"), "--param", "kappa", "0", "1"])
+    assert stop.value.code == 2 and "argument --n" in capsys.readouterr().err
+    assert main(["generate", "--n", "5", "--out", str(tmp_path / "x"), "--param", "kappa", "0",
+                 "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("levyfast generate: error:") and "unknown parameter 'kappa'" in err
+    assert not (tmp_path / "x").exists()
 
 
 def test_dask_local_cluster_matches_single_machine(tmp_path: Path) -> None:
