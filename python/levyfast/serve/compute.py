@@ -201,15 +201,17 @@ def calibrate(request: CalibrateRequest, calibrators: Mapping[str, Calibrator]) 
     if request.method == "neural" and (batched or not request.diagnostics):
         return _neural_batch(_calibrator(calibrators, request.model), surfaces,
                              request.diagnostics, request.model, batched)
+    cal = None if request.method == "least_squares" else _calibrator(calibrators,
+                                                                       request.model)
     out = []
     for i, surface in enumerate(surfaces):
         strikes, maturities = _grid(request, calibrators, surface, _loc(batched, i))
-        if request.method == "least_squares":
+        if cal is None:
             out.append(_least_squares(MODEL_REGISTRY[request.model], request.target or "price",
                                       _quotes(surface), surface, strikes, maturities))
         else:
-            out.append(_neural_fit(_calibrator(calibrators, request.model),
-                                   request.method == "hybrid", surface, strikes, maturities))
+            out.append(_neural_fit(cal, request.method == "hybrid", surface, strikes,
+                                   maturities))
     return out
 
 

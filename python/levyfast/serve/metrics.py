@@ -51,7 +51,7 @@ class JsonFormatter(logging.Formatter):
     ``message`` and the record's ``extra`` fields (those not on every LogRecord)."""
 
     _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-        "message", "asctime", "taskName"}
+        "message", "asctime", "taskName", "color_message"}
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
