@@ -1,4 +1,4 @@
-"""The calibration service on a real server: ``levyfast serve`` started as a subprocess on a
+"""The calibration service on a real server: ``levyfast serve`` started as a child process on a
 free loopback port, called over HTTP with httpx (routes, 422s naming the field, 413, the API
 key, metrics, graceful shutdown), a schema-based property run (schemathesis) asserting no
 5xx, and a bounded load run that reports latency and throughput (never asserted: timings
@@ -9,10 +9,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +26,7 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
+from levyfast.serve import ChildServer as Server  # noqa: E402
 from levyfast.serve.loadtest import run_load  # noqa: E402
 
 API_KEY = "test-key-123"
@@ -40,49 +37,13 @@ TRUE = lf.VarianceGamma(0.2, 0.3, -0.15)
 CHAIN_CSV = Path(__file__).resolve().parents[1] / "examples" / "data" / "spx_20110124.csv"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``levyfast serve`` in a subprocess; stderr (JSON logs) goes to ``log``."""
-
-    def __init__(self, log: Path, *args: str) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        with open(log, "wb") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "levyfast.cli", "serve", "--port", str(self.port),
-                 "--models", "vg", *args], stdout=subprocess.DEVNULL, stderr=err)
-
-    def wait_ready(self, timeout: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
     """An open server (info logs) and one with an API key and a small body limit."""
     logs = tmp_path_factory.mktemp("serve")
-    started = {"open": Server(logs / "open.log"),
-               "auth": Server(logs / "auth.log", "--api-key", API_KEY, "--max-body-bytes",
-                              str(SMALL_LIMIT), "--log-level", "warning")}
+    started = {"open": Server(logs / "open.log", "--models", "vg"),
+               "auth": Server(logs / "auth.log", "--models", "vg", "--api-key", API_KEY,
+                              "--max-body-bytes", str(SMALL_LIMIT), "--log-level", "warning")}
     try:
         for server in started.values():
             server.wait_ready()

@@ -1,5 +1,5 @@
 """Running the service: :func:`serve` in the foreground (the ``levyfast serve`` command) and
-:func:`background` in a thread of this process (tests, benchmarks, notebooks).
+:class:`ChildServer` in a child process on a free loopback port (tests, benchmarks).
 
 uvicorn handles SIGINT/SIGTERM in the foreground: it stops accepting connections, lets the
 requests in flight finish (at most ``graceful_timeout`` seconds), then runs the app's
@@ -9,19 +9,20 @@ shutdown.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
+import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import urllib.request
+from pathlib import Path
 
 import uvicorn
 
 from .app import Settings, create_app
 from .metrics import JsonFormatter
 
-__all__ = ["serve", "background", "configure_logging"]
+__all__ = ["serve", "ChildServer", "configure_logging"]
 
 
 def configure_logging(level: str = "info") -> None:
@@ -44,29 +45,42 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, *,
                 timeout_graceful_shutdown=int(graceful_timeout))
 
 
-@contextmanager
-def background(settings: Settings, host: str = "127.0.0.1",
-               start_timeout: float = 120.0) -> Iterator[str]:
-    """Run the service in a daemon thread on a free port of ``host``; yields its base URL
-    (``http://host:port``) once it has started, and stops it on exit."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_config=None, access_log=False,
-                            lifespan="on", log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True,
-                              name=f"levyfast-serve-{port}")
-    thread.start()
-    deadline = time.monotonic() + start_timeout
-    try:
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the levyfast service did not start on {host}:{port}")
-            time.sleep(0.02)
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30.0)
-        sock.close()
+class ChildServer:
+    """``levyfast serve`` in a child process on a free loopback port (tests, benchmarks):
+    a client in another process measures the server as deployed, not competing for its GIL.
+
+    ``args`` are extra ``levyfast serve`` options; the child's stderr (JSON logs) goes to
+    ``log``. :meth:`wait_ready` polls ``/health``; :meth:`stop` sends SIGTERM (graceful
+    shutdown) and returns the exit status.
+    """
+
+    def __init__(self, log: Path, *args: str) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = Path(log)
+        with open(self.log, "wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "levyfast.cli", "serve", "--port", str(self.port),
+                 *args], stdout=subprocess.DEVNULL, stderr=err)
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"levyfast serve exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=1.0) as response:
+                    if response.status == 200:
+                        return
+            except OSError:  # not listening yet
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"levyfast serve did not start: {self.log.read_text()[-2000:]}")
+
+    def stop(self, timeout: float = 30.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
