@@ -200,6 +200,9 @@ BAD_REQUESTS = {
     "parameter outside domain": ("/price", lambda c: {"model": "vg", "params": {
         "sigma": 0.2, "nu": -0.3, "theta": -0.1}, "strikes": [100], "maturities": [1],
         "market": MARKET_JSON}, ["body"], "`nu`"),
+    "too many fits": ("/calibrate", lambda c: {"model": "vg", "method": "least_squares",
+                                               "surfaces": [_surface_json(c)] * 33},
+                      ["body", "surfaces"], "at most 32"),
     "too many strikes": ("/price", lambda c: {"model": "bs", "params": {"sigma": 0.2},
                                               "strikes": [100.0] * 129, "maturities": [1],
                                               "market": MARKET_JSON},

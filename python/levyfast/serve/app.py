@@ -126,6 +126,12 @@ def _info(name: str, cal: Calibrator) -> CalibratorInfo:
         levyfast_version=meta.get("levyfast_version"), digest=meta.get("digest"))
 
 
+def _json(body: CalibrateResponse | PriceResponse) -> Response:
+    """A response already validated by its model, serialised by Pydantic's JSON encoder
+    (the route's ``response_model`` documents it; FastAPI would validate it once more)."""
+    return Response(body.model_dump_json(), media_type="application/json")
+
+
 def _error(status: int, loc: list[str | int], message: str, kind: str) -> JSONResponse:
     """An error in FastAPI's validation-error format: ``{"detail": [{loc, msg, type}]}``."""
     return JSONResponse({"detail": [{"loc": loc, "msg": message, "type": kind}]}, status)
@@ -189,7 +195,8 @@ class _Gate:
 
     async def _read_limited(self, receive: Receive) -> bytes | None:
         """A chunked body, or None once it exceeds the limit."""
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
@@ -239,7 +246,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
                               description="required when the server has an API key")
 
-    def authorise(key: str | None = Security(key_header)) -> None:
+    async def authorise(key: str | None = Security(key_header)) -> None:
+        # async: FastAPI runs a plain-def dependency in the thread pool (one more hop)
         expected = settings.api_key
         if expected is not None and (key is None or not hmac.compare_digest(
                 key.encode(), expected.encode())):
@@ -265,27 +273,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/calibrate", response_model=CalibrateResponse, dependencies=protected,
               responses={401: {}, 413: {}})
-    async def calibrate(request: CalibrateRequest) -> CalibrateResponse:
+    async def calibrate(request: CalibrateRequest) -> Response:
         """Calibrate a model to one surface, a batch of surfaces (one stacked network call)
         or an option chain; parameters, fit errors and verdicts per surface."""
         start = time.perf_counter()
         results = await run_in_threadpool(compute.calibrate, request, state["calibrators"])
         metrics.surfaces.labels(request.model, request.method).inc(len(results))
-        return CalibrateResponse(model=request.model, method=request.method, results=results,
-                                 timing=Timing(compute_ms=(time.perf_counter() - start) * 1e3))
+        return _json(CalibrateResponse(
+            model=request.model, method=request.method, results=results,
+            timing=Timing(compute_ms=(time.perf_counter() - start) * 1e3)))
 
     @app.post("/price", response_model=PriceResponse, dependencies=protected,
               responses={401: {}, 413: {}})
-    async def price_route(request: PriceRequest) -> PriceResponse:
+    async def price_route(request: PriceRequest) -> Response:
         """Call or put prices of a model on a strike x maturity grid, optionally with Black
         implied vols."""
         start = time.perf_counter()
         prices, vols = await run_in_threadpool(compute.price_request, request)
-        return PriceResponse(
+        return _json(PriceResponse(
             prices=prices.tolist(),
             implied_vols=None if vols is None else
-            np.where(np.isfinite(vols), vols, None).tolist(),
-            timing=Timing(compute_ms=(time.perf_counter() - start) * 1e3))
+            [[v if np.isfinite(v) else None for v in row] for row in vols.tolist()],
+            timing=Timing(compute_ms=(time.perf_counter() - start) * 1e3)))
 
     @app.get("/models", response_model=ModelsResponse, dependencies=protected,
              responses={401: {}})

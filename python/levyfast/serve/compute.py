@@ -23,7 +23,11 @@ from ..models import MODEL_REGISTRY, LevyModel
 from ..pricers import price
 from .schemas import CalibrateRequest, ChainIn, FitOut, PriceRequest, SurfaceIn
 
-__all__ = ["InputError", "calibrate", "price_request"]
+__all__ = ["InputError", "calibrate", "price_request", "MAX_FIT_BATCH"]
+
+#: Most surfaces of one batched request fitted one by one (``hybrid``, ``least_squares``:
+#: milliseconds to seconds each, where the network answers a whole batch in one call).
+MAX_FIT_BATCH = 32
 
 Loc = tuple[str | int, ...]
 
@@ -197,7 +201,11 @@ def calibrate(request: CalibrateRequest, calibrators: Mapping[str, Calibrator]) 
     if request.chain is not None:
         return [_chain_fit(request, calibrators)]
     batched = request.surfaces is not None
-    surfaces = request.surfaces if request.surfaces is not None else [request.surface]
+    single = [] if request.surface is None else [request.surface]
+    surfaces = request.surfaces if request.surfaces is not None else single
+    if batched and request.method != "neural" and len(surfaces) > MAX_FIT_BATCH:
+        raise InputError(("body", "surfaces"), f"method {request.method!r} fits surfaces one "
+                         f"by one: at most {MAX_FIT_BATCH} per request; got {len(surfaces)}")
     if request.method == "neural" and (batched or not request.diagnostics):
         return _neural_batch(_calibrator(calibrators, request.model), surfaces,
                              request.diagnostics, request.model, batched)
