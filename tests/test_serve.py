@@ -105,6 +105,22 @@ def test_calibrate_neural(url: str, cal: lf.Calibrator) -> None:
     assert r.json()["timing"]["compute_ms"] > 0.0
 
 
+def test_calibrate_neural_off_grid_surface_is_regridded(url: str, cal: lf.Calibrator) -> None:
+    strikes = np.linspace(75.0, 125.0, 41)
+    maturities = np.array([0.05, 0.1, 0.25, 0.4, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5])
+    prices = np.asarray(lf.price(TRUE, MARKET, strikes, maturities))
+    body = {"model": "vg", "surface": {"prices": prices.tolist(), "strikes": strikes.tolist(),
+                                       "maturities": maturities.tolist(),
+                                       "market": MARKET_JSON}}
+    r = httpx.post(url + "/calibrate", json=body)
+    assert r.status_code == 200, r.text
+    (fit,) = r.json()["results"]
+    local = lf.Calibrator.load("vg").fit(prices, MARKET, strikes, maturities)
+    np.testing.assert_allclose(list(fit["params"].values()), local.params_, rtol=1e-6)
+    np.testing.assert_allclose(list(fit["params"].values()), TRUE.to_array(), atol=0.02)
+    assert fit["rmse_price"] == pytest.approx(local.result_.cost * MARKET.spot)
+
+
 @pytest.mark.parametrize("method", ["hybrid", "least_squares"])
 def test_calibrate_polished(url: str, cal: lf.Calibrator, method: str) -> None:
     r = httpx.post(url + "/calibrate", json=_body(cal, method=method))

@@ -120,16 +120,26 @@ def _loc(batched: bool, i: int) -> Loc:
     return ("body", "surfaces", i) if batched else ("body", "surface")
 
 
+def _on_grid(cal: Calibrator, surface: SurfaceIn) -> bool:
+    """Whether ``surface`` is on the calibrator's grid: no strikes and maturities of its own,
+    or the same ones (to 1e-9 relative)."""
+    if surface.strikes is None or surface.maturities is None:
+        return True
+    ks, ts = np.array(surface.strikes), np.array(surface.maturities)
+    grid_k = cal.strikes * surface.market.spot
+    return (ks.shape == grid_k.shape and ts.shape == cal.maturities.shape
+            and bool(np.all(np.abs(ks - grid_k) <= 1e-9 * grid_k))
+            and bool(np.all(np.abs(ts - cal.maturities) <= 1e-9 * cal.maturities)))
+
+
 def _neural_batch(cal: Calibrator, surfaces: Sequence[SurfaceIn], diagnostics: bool,
                   model: str, batched: bool) -> list[FitOut]:
     """Surfaces on the calibrator's grid through one ``Calibrator.predict`` of the stacked
-    batch; with ``diagnostics``, each answer is assessed and re-priced."""
+    batch; with ``diagnostics``, each answer is assessed (the checks of
+    ``Calibrator.assess``) and re-priced."""
     shape = (len(cal.maturities), len(cal.strikes))
     for i, s in enumerate(surfaces):
-        if s.strikes is not None and s.maturities is not None and not (
-                (len(s.maturities), len(s.strikes)) == shape
-                and np.allclose(s.strikes, cal.strikes * s.market.spot, rtol=1e-9, atol=0.0)
-                and np.allclose(s.maturities, cal.maturities, rtol=1e-9, atol=0.0)):
+        if not _on_grid(cal, s):
             raise InputError((*_loc(batched, i), "strikes"), "batched or diagnostics-free "
                              f"neural calibration needs the surface on the {model} "
                              "calibrator's grid (see GET /models; or leave out `strikes` and "
@@ -145,7 +155,7 @@ def _neural_batch(cal: Calibrator, surfaces: Sequence[SurfaceIn], diagnostics: b
         return [FitOut(params=_named(cal.param_names, p), status="network") for p in params]
     out = []
     for x, market, p in zip(quotes, markets, params, strict=True):
-        domain = cal._assess(x, market, p)  # the checks of Calibrator.assess on this answer
+        domain = cal._assess(x, market, p)
         strikes = cal.strikes * market.spot
         rmse, iv_bp = _errors(cal.family.from_array(p), market, x, strikes, cal.maturities)
         out.append(FitOut(params=_named(cal.param_names, p), rmse_price=rmse,
@@ -206,19 +216,20 @@ def calibrate(request: CalibrateRequest, calibrators: Mapping[str, Calibrator]) 
     if batched and request.method != "neural" and len(surfaces) > MAX_FIT_BATCH:
         raise InputError(("body", "surfaces"), f"method {request.method!r} fits surfaces one "
                          f"by one: at most {MAX_FIT_BATCH} per request; got {len(surfaces)}")
-    if request.method == "neural" and (batched or not request.diagnostics):
-        return _neural_batch(_calibrator(calibrators, request.model), surfaces,
-                             request.diagnostics, request.model, batched)
-    cal = None if request.method == "least_squares" else _calibrator(calibrators,
-                                                                       request.model)
+    if request.method == "neural":
+        cal = _calibrator(calibrators, request.model)
+        if batched or not request.diagnostics or _on_grid(cal, surfaces[0]):
+            return _neural_batch(cal, surfaces, request.diagnostics, request.model, batched)
+    fitter = None if request.method == "least_squares" else _calibrator(calibrators,
+                                                                          request.model)
     out = []
-    for i, surface in enumerate(surfaces):
+    for i, surface in enumerate(surfaces):  # one surface off the grid (regridded), or fits
         strikes, maturities = _grid(request, calibrators, surface, _loc(batched, i))
-        if cal is None:
+        if fitter is None:
             out.append(_least_squares(MODEL_REGISTRY[request.model], request.target or "price",
                                       _quotes(surface), surface, strikes, maturities))
         else:
-            out.append(_neural_fit(cal, request.method == "hybrid", surface, strikes,
+            out.append(_neural_fit(fitter, request.method == "hybrid", surface, strikes,
                                    maturities))
     return out
 
