@@ -24,6 +24,7 @@ httpx = pytest.importorskip("httpx")
 schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from levyfast.serve import ChildServer as Server  # noqa: E402
@@ -293,6 +294,51 @@ def test_no_server_errors(url: str, method: str, path: str) -> None:
         case.validate_response(response, checks=[not_a_server_error])
 
     call()
+
+
+@st.composite
+def _calibrate_requests(draw: st.DrawFn) -> dict[str, object]:
+    """Well-formed /calibrate bodies around the vg calibrator's domain: parameters in the
+    training box widened by 20%, markets around its range, noisy prices with holes (some
+    beyond what the network accepts), every method."""
+    cal = lf.Calibrator.load("vg")
+    params = [draw(st.floats(lo - 0.2 * (hi - lo), hi + 0.2 * (hi - lo)))
+              for lo, hi in cal.bounds.values()]
+    market = lf.Market(draw(st.floats(10.0, 1000.0)), draw(st.floats(-0.02, 0.08)),
+                       draw(st.floats(0.0, 0.04)))
+    try:
+        prices = np.asarray(lf.price(lf.VarianceGamma(*params), market,
+                                     cal.strikes * market.spot, cal.maturities))
+    except ValueError:  # outside the model's domain: send the box centre instead
+        prices = np.asarray(lf.price(TRUE, market, cal.strikes * market.spot, cal.maturities))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    prices = prices * (1.0 + draw(st.sampled_from([0.0, 1e-3, 3e-2])) *
+                       rng.standard_normal(prices.shape))
+    quotes: list[list[float | None]] = np.clip(prices, 0.0, None).tolist()
+    for _ in range(draw(st.integers(0, 45))):
+        quotes[int(rng.integers(7))][int(rng.integers(11))] = None
+    return {"model": "vg", "method": draw(st.sampled_from(["neural", "hybrid",
+                                                            "least_squares"])),
+            "diagnostics": draw(st.booleans()),
+            "surface": {"prices": quotes, "market": {"spot": market.spot, "rate": market.rate,
+                                                     "dividend": market.dividend}}}
+
+
+@given(body=_calibrate_requests())
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_well_formed_calibrations_answer_200_or_a_named_422(url: str,
+                                                             body: dict[str, object]) -> None:
+    """Near the calibrator's domain every answer is a fit or a 422 with a message (no 5xx):
+    the schema-based run above mostly exercises validation, this one the computations."""
+    r = httpx.post(url + "/calibrate", content=json.dumps(body),
+                   headers={"content-type": "application/json"}, timeout=60)
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200:
+        (fit,) = r.json()["results"]
+        assert all(np.isfinite(v) for v in fit["params"].values())
+    else:
+        assert all(d["msg"] for d in r.json()["detail"])
 
 
 def test_bounded_load(url: str, cal: lf.Calibrator, tmp_path: Path) -> None:
