@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +23,9 @@ from ..market import Market
 from ..models import MODEL_REGISTRY, LevyModel
 from ..pricers import price
 from .schemas import CalibrateRequest, ChainIn, FitOut, PriceRequest, SurfaceIn
+
+if TYPE_CHECKING:
+    from ..chain import OptionChain
 
 __all__ = ["InputError", "calibrate", "price_request", "MAX_FIT_BATCH"]
 
@@ -110,7 +114,8 @@ def _neural_fit(cal: Calibrator, hybrid: bool, surface: SurfaceIn, strikes: NDAr
     fitter.fit(quotes, market, strikes, maturities)
     rmse, iv_bp = _errors(fitter.model_, market, quotes, strikes, maturities)
     domain = fitter.result_.domain
-    assert domain is not None  # a surface fit always assesses the network's answer
+    if domain is None:  # pragma: no cover - Calibrator.fit assesses every surface
+        raise RuntimeError("Calibrator.fit returned no domain report for a surface")
     return FitOut(params=_named(cal.param_names, fitter.params_), rmse_price=rmse,
                   rmse_iv_bp=iv_bp, trustworthy=domain.trustworthy, verdict=str(domain),
                   reasons=list(domain.reasons), status=fitter.result_.status)
@@ -165,15 +170,15 @@ def _neural_batch(cal: Calibrator, surfaces: Sequence[SurfaceIn], diagnostics: b
     return out
 
 
-def _least_squares(cls: type[LevyModel], target: str, data: object,
+def _least_squares(cls: type[LevyModel], target: str, data: NDArray[np.float64] | OptionChain,
                    surface: SurfaceIn | None = None, strikes: NDArray[np.float64] | None = None,
                    maturities: NDArray[np.float64] | None = None) -> FitOut:
     """:class:`LeastSquaresCalibrator` on a surface (``data`` its quotes) or a chain."""
     lsq = LeastSquaresCalibrator(cls, target=target)
     if surface is None:
-        lsq.fit(data)  # type: ignore[arg-type]
+        lsq.fit(data)
     else:
-        lsq.fit(data, _market(surface), strikes, maturities)  # type: ignore[arg-type]
+        lsq.fit(data, _market(surface), strikes, maturities)
     r = lsq.result_
     return FitOut(params=_named(cls.PARAM_NAMES, lsq.params_), rmse_price=r.rmse_price,
                   rmse_iv_bp=_finite_or_none(r.rmse_iv_bp),
@@ -184,7 +189,7 @@ def _least_squares(cls: type[LevyModel], target: str, data: object,
                               for n, e in zip(cls.PARAM_NAMES, r.std_errors, strict=True)})
 
 
-def _chain(chain: ChainIn) -> object:
+def _chain(chain: ChainIn) -> OptionChain:
     import pandas as pd
 
     from ..chain import OptionChain
@@ -200,7 +205,7 @@ def _chain_fit(request: CalibrateRequest, calibrators: Mapping[str, Calibrator])
         return _least_squares(MODEL_REGISTRY[request.model], request.target or "iv", chain)
     fitter = copy.copy(_calibrator(calibrators, request.model))  # see _neural_fit
     fitter.hybrid = request.method == "hybrid"
-    fitter.fit(chain)  # type: ignore[arg-type]
+    fitter.fit(chain)
     return FitOut(params=_named(fitter.param_names, fitter.params_),
                   rmse_iv_bp=fitter.result_.cost * 1e4, status=fitter.result_.status,
                   verdict="a chain's network answer is judged by its IV RMSE (rmse_iv_bp)")

@@ -136,9 +136,10 @@ class FitOut(BaseModel):
 
     ``rmse_price``: root-mean-square error of the fitted model's prices over the quotes
     (price units); ``rmse_iv_bp``: the same in Black implied vol, basis points (null where not
-    available). ``trustworthy``: the neural answer's domain report (``Calibrator.assess``)
-    or, for least squares, ``fit_ok and identifiable``; ``verdict`` says why, ``reasons``
-    lists each failed check. ``fit_ok``, ``identifiable`` and ``std_errors`` come from least
+    available). ``trustworthy``: the domain report of the network's answer
+    (``Calibrator.assess``; for ``hybrid``, of the answer the polish started from) or, for
+    least squares, ``fit_ok and identifiable``; ``verdict`` says why, ``reasons`` lists each
+    failed check. ``fit_ok``, ``identifiable`` and ``std_errors`` come from least
     squares (null for the network).
     """
 
