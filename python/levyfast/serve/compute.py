@@ -155,7 +155,8 @@ def _neural_batch(cal: Calibrator, surfaces: Sequence[SurfaceIn], diagnostics: b
                              f"{[len(s.prices), len(s.prices[0])]}")
     quotes = np.stack([_quotes(s) for s in surfaces])
     markets = [_market(s) for s in surfaces]
-    params = cal.predict(quotes, markets)
+    # one Market for a batch of one: predict's I/O-binding fast path
+    params = cal.predict(quotes, markets[0] if len(markets) == 1 else markets)
     if not diagnostics:
         return [FitOut(params=_named(cal.param_names, p), status="network") for p in params]
     out = []
