@@ -63,6 +63,10 @@ BAD_ARGUMENTS = [
     ("inspect /no/such/dataset", "/no/such/dataset"),
     ("inspect DATA --plot-points -3", "argument --plot-points"),
     ("verify /no/such/dataset", "/no/such/dataset"),
+    ("serve --port -1", "argument --port"),
+    ("serve --max-body-bytes 0", "argument --max-body-bytes"),
+    ("report --out OUT --n-test 0", "argument --n-test"),
+    ("report --out OUT --n-sobol 1", "`n_sobol`"),
     ("nonsense", "invalid choice"),
 ]
 
@@ -82,3 +86,13 @@ def test_debug_shows_the_traceback() -> None:
     res = subprocess.run([sys.executable, "-m", "levyfast.cli", "--debug", "price", "--params",
                           "0.2", "3", "0.5"], capture_output=True, text=True, timeout=120)
     assert res.returncode != 0 and "Traceback" in res.stderr
+
+
+def test_serve_without_the_extra_names_it(monkeypatch, capsys) -> None:
+    """Without FastAPI, ``levyfast serve`` is one line naming the extra to install."""
+    for name in [m for m in sys.modules if m.split(".")[:2] == ["levyfast", "serve"]]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "fastapi", None)  # import fastapi -> ImportError
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'levyfast[serve]'" in err and len(err.strip().splitlines()) == 1

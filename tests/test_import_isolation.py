@@ -53,7 +53,8 @@ import levyfast.cli
 levyfast.cli._parser()
 heavy = sorted({k.split(".")[0] if not k.startswith("scipy.") else ".".join(k.split(".")[:2])
                 for k in sys.modules} & {"numba", "pandas", "pyarrow", "onnxruntime",
-                                         "scipy.optimize", "scipy.stats", "matplotlib"})
+                                         "scipy.optimize", "scipy.stats", "matplotlib",
+                                         "fastapi", "uvicorn"})
 print(",".join(heavy) or "-")
 names = [lf.LeastSquaresCalibrator, lf.Calibrator, lf.OptionChain, lf.user_model, lf.price_numba,
          lf.calibrate_chains, lf.data.write_surfaces, lf.data.DEFAULT_BOXES, lf.data.noise]

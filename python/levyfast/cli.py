@@ -1,7 +1,8 @@
 """Command line interface (thin: parsing only): ``levyfast price`` prices a surface and prints
 it; ``levyfast calibrate`` fits models to an option chain and writes a fit report; ``levyfast
 generate`` writes a dataset, ``levyfast inspect`` describes one, ``levyfast verify`` checks
-every shard against its content digest.
+every shard against its content digest; ``levyfast serve`` runs the HTTP calibration service
+and ``levyfast report`` writes the validation report of a neural calibrator.
 
 A bad argument or input is one line on stderr naming it, exit status 2 (``--debug`` before
 the command shows the traceback instead)."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -84,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_generate_parser(sub)
     _add_inspect_parser(sub)
     _add_verify_parser(sub)
+    _add_serve_parser(sub)
+    _add_report_parser(sub)
     _add_training_commands(sub)
     return p
 
@@ -348,6 +352,75 @@ def _verify_command(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+# -- levyfast serve (levyfast.serve) and levyfast report (levyfast.validation) ---------------
+
+def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("serve", help="run the HTTP calibration service (needs levyfast[serve])",
+                       description="Serve POST /calibrate, POST /price, GET /models, GET "
+                       "/health, GET /metrics (Prometheus) and the OpenAPI docs (/docs) with "
+                       "uvicorn; JSON logs on stderr; SIGINT/SIGTERM stop it gracefully.")
+    s.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback)")
+    s.add_argument("--port", type=_number(int, 0, strict=False), default=8000)
+    s.add_argument("--models", help="comma-separated pretrained calibrators to load and warm "
+                                    "(default: all shipped ones)")
+    s.add_argument("--api-key", help="require this key in the X-API-Key header (default: "
+                                     "the LEVYFAST_API_KEY environment variable; unset: no "
+                                     "authentication)")
+    s.add_argument("--max-body-bytes", type=POSITIVE_INT,
+                   help="largest request body accepted, larger ones get 413 (default 2000000)")
+    s.add_argument("--threads", type=POSITIVE_INT, default=1,
+                   help="ONNX Runtime threads per network call")
+    s.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
+                   default="info")
+
+
+def _serve_command(args: argparse.Namespace) -> int:
+    try:
+        from .serve import Settings, serve
+    except ImportError as exc:
+        raise ImportError(f"levyfast serve needs the serve extra: pip install "
+                          f"'levyfast[serve]' ({exc})") from exc
+    options: dict[str, Any] = {"intra_op_num_threads": args.threads,
+                               "api_key": args.api_key or os.environ.get("LEVYFAST_API_KEY")
+                               or None}
+    if args.models:
+        options["models"] = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    if args.max_body_bytes is not None:
+        options["max_body_bytes"] = args.max_body_bytes
+    serve(Settings(**options), args.host, args.port, log_level=args.log_level)
+    return 0
+
+
+def _add_report_parser(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser("report", help="validation report of a neural calibrator (Markdown "
+                                      "and figures; needs levyfast[calibrate,plot])",
+                       description="Out-of-sample accuracy on fresh surfaces, robustness to "
+                       "price noise and missing quotes, Sobol sensitivity indices of the "
+                       "surface, residuals and speed of a neural calibrator, written to --out "
+                       "as report.md with PNG figures and results.json.")
+    r.add_argument("--model", default="vg", help="pretrained calibrator name or ONNX file")
+    r.add_argument("--out", required=True, help="report folder")
+    r.add_argument("--n-test", type=POSITIVE_INT, default=2048,
+                   help="fresh test surfaces")
+    r.add_argument("--n-sobol", type=POSITIVE_INT, default=1024,
+                   help="base samples of the Sobol estimators (N (k + 2) surfaces)")
+    r.add_argument("--n-robust", type=POSITIVE_INT, default=256,
+                   help="surfaces per noise / missing-quote level")
+    r.add_argument("--n-lsq", type=COUNT, default=8,
+                   help="least-squares fits timed for the speed comparison")
+    r.add_argument("--seed", type=int, default=0)
+
+
+def _report_command(args: argparse.Namespace) -> int:
+    from .validation import ReportConfig, write_report
+
+    config = ReportConfig(n_test=args.n_test, n_sobol=args.n_sobol, n_robust=args.n_robust,
+                          n_lsq=args.n_lsq, seed=args.seed)
+    written = write_report(args.model, args.out, config)
+    _list_files(written)
+    return 0
+
+
 def _inspect_command(args: argparse.Namespace) -> int:
     from .data import DatasetFormatError
     from .data.inspect import coverage_plot, describe
@@ -375,7 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {"price": _price_command, "calibrate": _calibrate_command,
                 "generate": _generate_command, "inspect": _inspect_command,
-                "verify": _verify_command}
+                "verify": _verify_command, "serve": _serve_command,
+                "report": _report_command}
     return _run(f"levyfast {args.command}", debug, lambda: commands[args.command](args))
 
 

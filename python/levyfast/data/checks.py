@@ -1,5 +1,6 @@
-"""Static-arbitrage and quality checks of call-price surfaces (one Numba kernel, threaded over
-surfaces, with the package's JIT policy of :mod:`levyfast._numba.jit`).
+"""Static-arbitrage and quality checks of call-price surfaces (one Numba kernel per surface, run
+serially for a few surfaces and threaded over many, with the package's JIT policy of
+:mod:`levyfast._numba.jit`).
 
 For a call price ``C(K, T)`` with spot ``S0``, discount factors ``D_r = exp(-r T)``,
 ``D_q = exp(-q T)`` and forward ``F = S0 exp((r - q) T)``, a surface free of static arbitrage
@@ -35,7 +36,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._numba.jit import parallel_kernel
+from .._numba.jit import kernel, parallel_kernel
 from .._validation import Interval, check_array, check_choice, check_scalar
 
 __all__ = ["CHECKS", "CheckResult", "check_surface", "FRAMES"]
@@ -44,6 +45,10 @@ CHECKS = ("finite", "lower_bound", "upper_bound", "monotone", "slope_bound", "co
           "calendar")
 #: ``"strike"``: strikes are K / S0; ``"forward"``: strikes are K / F_T.
 FRAMES = ("strike", "forward")
+#: Fewest surfaces checked by the threaded kernel: below, waking the thread pool costs more
+#: than the checks (~3 us per surface), and on a busy machine a single surface then waited
+#: milliseconds for the pool (the calibration service assesses one surface per request).
+PARALLEL_MIN_SURFACES = 64
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,8 @@ def check_surface(
     r = _per_surface(owner, "rates", rates, n)
     q = _per_surface(owner, "dividends", dividends, n)
     flags = np.zeros((n, len(CHECKS)), dtype=np.bool_)
-    _check_kernel(c, k, frame == "forward", t, r, q, float(atol), flags)
+    run = _check_parallel if n >= PARALLEL_MIN_SURFACES else _check_serial
+    run(c, k, frame == "forward", t, r, q, float(atol), flags)
     return CheckResult(flags[0:1] if single else flags)
 
 
@@ -143,72 +149,84 @@ def _per_surface(owner: str, name: str, value: ArrayLike, n: int) -> NDArray[np.
     return arr
 
 
+@kernel
+def _check_one(c, i, base, forward_frame, mats, rates, divs, atol, flags):
+    """The checks of surface ``i``: sets row ``i`` of ``flags``."""
+    _, n_t, n_k = c.shape
+    strikes = np.empty(n_k)
+    m_next = np.empty(n_k)
+    c_next = np.empty(n_k)
+    for it in range(n_t):
+        g = np.exp((rates[i] - divs[i]) * mats[it])
+        dr = np.exp(-rates[i] * mats[it])
+        dq = np.exp(-divs[i] * mats[it])
+        for j in range(n_k):
+            strikes[j] = base[it, j] * g if forward_frame else base[it, j]
+        prev = -1
+        prev2 = -1
+        for j in range(n_k):
+            x = c[i, it, j]
+            if not np.isfinite(x):
+                flags[i, 0] = True
+                continue
+            if x < max(dq - strikes[j] * dr, 0.0) - atol:
+                flags[i, 1] = True
+            if x > dq + atol:
+                flags[i, 2] = True
+            if prev >= 0:
+                dk = strikes[j] - strikes[prev]
+                if x > c[i, it, prev] + 2.0 * atol:
+                    flags[i, 3] = True
+                if c[i, it, prev] - x > dr * dk + 2.0 * atol:
+                    flags[i, 4] = True
+                if prev2 >= 0:
+                    lam = dk / (strikes[j] - strikes[prev2])
+                    chord = lam * c[i, it, prev2] + (1.0 - lam) * x
+                    if c[i, it, prev] > chord + 2.0 * atol:
+                        flags[i, 5] = True
+            prev2 = prev
+            prev = j
+        if it + 1 == n_t:
+            continue
+        # calendar: c(m, T_it) <= upper bound of c(m, T_it+1), both normalised by S0 D_q
+        g2 = np.exp((rates[i] - divs[i]) * mats[it + 1])
+        dq2 = np.exp(-divs[i] * mats[it + 1])
+        cnt = 0
+        for j in range(n_k):
+            y = c[i, it + 1, j]
+            if np.isfinite(y):
+                m_next[cnt] = base[it + 1, j] if forward_frame else base[it + 1, j] / g2
+                c_next[cnt] = y / dq2
+                cnt += 1
+        if cnt == 0:
+            continue
+        tol = atol / dq + atol / dq2
+        for j in range(n_k):
+            x = c[i, it, j]
+            if not np.isfinite(x):
+                continue
+            m = strikes[j] / g
+            if m <= m_next[0]:
+                bound = c_next[0] + (m_next[0] - m)
+            elif m >= m_next[cnt - 1]:
+                bound = c_next[cnt - 1]
+            else:
+                h = 1
+                while m_next[h] < m:
+                    h += 1
+                w = (m - m_next[h - 1]) / (m_next[h] - m_next[h - 1])
+                bound = (1.0 - w) * c_next[h - 1] + w * c_next[h]
+            if x / dq > bound + tol:
+                flags[i, 6] = True
+
+
+@kernel
+def _check_serial(c, base, forward_frame, mats, rates, divs, atol, flags):
+    for i in range(c.shape[0]):
+        _check_one(c, i, base, forward_frame, mats, rates, divs, atol, flags)
+
+
 @parallel_kernel
-def _check_kernel(c, base, forward_frame, mats, rates, divs, atol, flags):
-    n, n_t, n_k = c.shape
-    for i in numba.prange(n):  # surfaces are independent: each writes only its row of flags
-        strikes = np.empty(n_k)
-        m_next = np.empty(n_k)
-        c_next = np.empty(n_k)
-        for it in range(n_t):
-            g = np.exp((rates[i] - divs[i]) * mats[it])
-            dr = np.exp(-rates[i] * mats[it])
-            dq = np.exp(-divs[i] * mats[it])
-            for j in range(n_k):
-                strikes[j] = base[it, j] * g if forward_frame else base[it, j]
-            prev = -1
-            prev2 = -1
-            for j in range(n_k):
-                x = c[i, it, j]
-                if not np.isfinite(x):
-                    flags[i, 0] = True
-                    continue
-                if x < max(dq - strikes[j] * dr, 0.0) - atol:
-                    flags[i, 1] = True
-                if x > dq + atol:
-                    flags[i, 2] = True
-                if prev >= 0:
-                    dk = strikes[j] - strikes[prev]
-                    if x > c[i, it, prev] + 2.0 * atol:
-                        flags[i, 3] = True
-                    if c[i, it, prev] - x > dr * dk + 2.0 * atol:
-                        flags[i, 4] = True
-                    if prev2 >= 0:
-                        lam = dk / (strikes[j] - strikes[prev2])
-                        chord = lam * c[i, it, prev2] + (1.0 - lam) * x
-                        if c[i, it, prev] > chord + 2.0 * atol:
-                            flags[i, 5] = True
-                prev2 = prev
-                prev = j
-            if it + 1 == n_t:
-                continue
-            # calendar: c(m, T_it) <= upper bound of c(m, T_it+1), both normalised by S0 D_q
-            g2 = np.exp((rates[i] - divs[i]) * mats[it + 1])
-            dq2 = np.exp(-divs[i] * mats[it + 1])
-            cnt = 0
-            for j in range(n_k):
-                y = c[i, it + 1, j]
-                if np.isfinite(y):
-                    m_next[cnt] = base[it + 1, j] if forward_frame else base[it + 1, j] / g2
-                    c_next[cnt] = y / dq2
-                    cnt += 1
-            if cnt == 0:
-                continue
-            tol = atol / dq + atol / dq2
-            for j in range(n_k):
-                x = c[i, it, j]
-                if not np.isfinite(x):
-                    continue
-                m = strikes[j] / g
-                if m <= m_next[0]:
-                    bound = c_next[0] + (m_next[0] - m)
-                elif m >= m_next[cnt - 1]:
-                    bound = c_next[cnt - 1]
-                else:
-                    h = 1
-                    while m_next[h] < m:
-                        h += 1
-                    w = (m - m_next[h - 1]) / (m_next[h] - m_next[h - 1])
-                    bound = (1.0 - w) * c_next[h - 1] + w * c_next[h]
-                if x / dq > bound + tol:
-                    flags[i, 6] = True
+def _check_parallel(c, base, forward_frame, mats, rates, divs, atol, flags):
+    for i in numba.prange(c.shape[0]):  # surfaces are independent: each writes its own row
+        _check_one(c, i, base, forward_frame, mats, rates, divs, atol, flags)
