@@ -69,3 +69,20 @@ def test_import_and_the_command_line_parser_stay_light() -> None:
     out = subprocess.run([sys.executable, "-c", LIGHT], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["-", "True", "True"], out.stdout
+
+
+MISSING_EXTRA = """
+import sys
+sys.modules["onnxruntime"] = None  # as if levyfast[calibrate] were not installed
+import levyfast as lf
+try:
+    lf.Calibrator.load("vg")
+except ImportError as exc:
+    print(exc)
+"""
+
+
+def test_a_missing_extra_names_the_extra_to_install() -> None:
+    out = subprocess.run([sys.executable, "-c", MISSING_EXTRA], capture_output=True, text=True,
+                         check=True)
+    assert "pip install 'levyfast[calibrate]'" in out.stdout, out.stdout

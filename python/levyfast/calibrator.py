@@ -240,7 +240,11 @@ class Calibrator:
                  model: type[LevyModel] | None = None, intra_op_num_threads: int = 1,
                  providers: Sequence[str] = ("CPUExecutionProvider",), hybrid: bool = False,
                  refine_max_nfev: int = 400) -> None:
-        import onnxruntime as ort
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:
+            raise ImportError("levyfast.Calibrator runs ONNX files with ONNX Runtime, which is "
+                              "not installed: pip install 'levyfast[calibrate]'") from exc
 
         self.source = source
         self.hybrid = hybrid
