@@ -3,6 +3,7 @@ bad argument is one line on stderr naming it, with exit status 2 and no tracebac
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -96,3 +97,32 @@ def test_serve_without_the_extra_names_it(monkeypatch, capsys) -> None:
     assert main(["serve"]) == 2
     err = capsys.readouterr().err
     assert "pip install 'levyfast[serve]'" in err and len(err.strip().splitlines()) == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_generate_progress_bar_shows_rate_and_eta_on_a_terminal_only(monkeypatch) -> None:
+    from levyfast.cli import _Progress
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    bar = _Progress(quiet=False)
+    for done in (0, 500, 1000, 1500, 2000):
+        bar(done, 2000)
+    text = terminal.getvalue()
+    assert "2.00k/2.00k" in text and "surface/s" in text and "nan" not in text.lower()
+    quiet = _Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    bar = _Progress(quiet=True)
+    bar(0, 10)
+    bar(10, 10)
+    assert quiet.getvalue() == ""
+    piped = io.StringIO()  # not a terminal: no bar
+    monkeypatch.setattr(sys, "stderr", piped)
+    bar = _Progress(quiet=False)
+    bar(0, 10)
+    bar(10, 10)
+    assert piped.getvalue() == ""

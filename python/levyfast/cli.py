@@ -269,29 +269,31 @@ def _add_generate_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
     g.add_argument("--compression", default="zstd",
                    choices=["zstd", "snappy", "lz4", "gzip", "none"])
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 class _Progress:
-    """A one-line progress bar on stderr: surfaces done, surfaces/s, ETA."""
+    """A tqdm bar on stderr fed by ``progress(done, total)`` callbacks: surfaces done, rate,
+    ETA; silent when stderr is not a terminal or with ``quiet``."""
 
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-        self.first: int | None = None
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
 
     def __call__(self, done: int, total: int) -> None:
-        import sys
+        from tqdm import tqdm
 
-        if self.first is None:
-            self.first = done
-        elapsed = time.perf_counter() - self.start
-        rate = (done - self.first) / elapsed if elapsed > 0 else 0.0
-        eta = (total - done) / rate if rate > 0 else float("nan")
-        bar = "#" * int(30 * done / total)
-        sys.stderr.write(f"\r[{bar:<30}] {done:,}/{total:,} surfaces  {rate:,.0f}/s  "
-                         f"ETA {eta:,.0f} s ")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        if self.bar is None:
+            self.bar = tqdm(total=total, initial=done, unit="surface", unit_scale=True,
+                            disable=True if self.quiet else None, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _generate_command(args: argparse.Namespace) -> int:
@@ -299,6 +301,7 @@ def _generate_command(args: argparse.Namespace) -> int:
     from .data.noise import parse_noise
 
     client = None
+    progress = _Progress(args.quiet)
     if args.scheduler:
         from .data.distributed import connect
 
@@ -313,9 +316,10 @@ def _generate_command(args: argparse.Namespace) -> int:
             moneyness=args.moneyness, store=tuple(args.store), method=args.method,
             tolerance=args.tolerance, noise=parse_noise(args.noise) if args.noise else None,
             shard_size=args.shard_size, workers=args.workers, client=client,
-            compression=args.compression, progress=_Progress(),
+            compression=args.compression, progress=progress,
         )
     finally:
+        progress.close()
         if client is not None:
             client.close()
     print(f"wrote {args.out}")
