@@ -19,8 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from ..implied_vol import black_implied_vol
-from ..pricers import price
 from .option_chain import OptionChain
 
 __all__ = ["comparison_table", "write_report"]
@@ -103,66 +101,13 @@ def write_report(chain: OptionChain, fits: Mapping[str, Any],
     return [path] + [out / f for files in figures.values() for f in files]
 
 
-def _figure(n_panels: int) -> tuple[Any, list[Any]]:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    cols = min(n_panels, 4)
-    rows = math.ceil(n_panels / cols)
-    fig = Figure(figsize=(3.6 * cols, 2.8 * rows), layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = [fig.add_subplot(rows, cols, i + 1) for i in range(n_panels)]
-    return fig, axes
-
-
-def _save(fig: Any, path: Path) -> str:
-    tmp = path.with_suffix(".tmp.png")
-    fig.savefig(tmp, dpi=110)
-    os.replace(tmp, path)
-    return path.name
-
-
 def _smile_figure(chain: OptionChain, cal: Any, path: Path) -> str:
-    fitted = cal.fitted_
-    maturities = np.unique(fitted["T"].to_numpy())
-    fig, axes = _figure(len(maturities))
-    quotes = chain.otm_quotes()
-    for ax, t in zip(axes, maturities, strict=True):
-        q = quotes[np.isclose(quotes["T"], t)]
-        f_t = float(q["forward"].iloc[0])
-        d_t = float(q["discount"].iloc[0])
-        k = np.log(q["strike"].to_numpy() / f_t)
-        iv = q["iv"].to_numpy()
-        low = iv - np.nan_to_num(q["iv_bid"].to_numpy(), nan=0.0)
-        high = np.nan_to_num(q["iv_ask"].to_numpy(), nan=np.nan) - iv
-        ax.errorbar(k, iv, yerr=[np.clip(low, 0, None), np.clip(np.nan_to_num(high), 0, None)],
-                    fmt=".", ms=3, lw=0.6, color="0.4", label="market (bid/ask)")
-        grid = np.linspace(k.min(), k.max(), 120)
-        strikes = f_t * np.exp(grid)
-        model_iv = np.empty(grid.size)
-        for kind, side in (("call", grid >= 0.0), ("put", grid < 0.0)):  # out of the money
-            if side.any():
-                p = np.asarray(price(cal.model_, chain.term_structure, strikes[side], float(t),
-                                     kind))
-                model_iv[side] = black_implied_vol(p, f_t, strikes[side], float(t), d_t, kind)
-        ax.plot(grid, model_iv, color="C3", lw=1.2, label=type(cal.model_).__name__)
-        ax.set_title(f"T = {t:.3f}", fontsize=9)
-        ax.set_xlabel("ln(K/F)", fontsize=8)
-        ax.tick_params(labelsize=7)
-    axes[0].legend(fontsize=7)
-    axes[0].set_ylabel("implied vol", fontsize=8)
-    return _save(fig, path)
+    from ..plot import save, smile
+
+    return save(smile(chain, cal.model_, np.unique(cal.fitted_["T"].to_numpy())), path).name
 
 
 def _residual_figure(cal: Any, path: Path) -> str:
-    fitted = cal.fitted_
-    fig, (ax,) = _figure(1)
-    k = np.log(fitted["strike"].to_numpy() / fitted["forward"].to_numpy())
-    res = (fitted["iv_model"].to_numpy() - fitted["iv_quote"].to_numpy()) * 1e4
-    lim = float(np.nanpercentile(np.abs(res), 98)) or 1.0
-    sc = ax.scatter(k, fitted["T"].to_numpy(), c=res, cmap="RdBu_r", vmin=-lim, vmax=lim, s=12)
-    fig.colorbar(sc, ax=ax, label="model - market IV (bp)")
-    ax.set_xlabel("ln(K/F)")
-    ax.set_ylabel("T (years)")
-    ax.set_title(f"{type(cal.model_).__name__}: IV residuals", fontsize=9)
-    return _save(fig, path)
+    from ..plot import residuals, save
+
+    return save(residuals(cal), path).name

@@ -6,8 +6,6 @@ bounded whatever the size of the dataset.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,49 +110,8 @@ def describe(path: str, *, model_cls: type[LevyModel] | None = None) -> DatasetS
 
 def coverage_plot(path: str, file: str, *, max_points: int = 4000,
                   model_cls: type[LevyModel] | None = None) -> None:
-    """Save a pairwise scatter plot of the sampled coordinates (parameters, rate, dividend)
-    over their box, using the first ``max_points`` rows (needs matplotlib). Written
-    atomically: temporary file, then rename."""
-    try:
-        import matplotlib
+    """Save :func:`levyfast.plot.coverage` of the dataset at ``path`` to ``file``
+    (atomically; needs matplotlib)."""
+    from ..plot import coverage, save
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("coverage plots need matplotlib: pip install 'levyfast[plot]'") from exc
-    chunk = next(iter_chunks(path, max_points, model_cls=model_cls))
-    names = [*chunk.model_cls.PARAM_NAMES, "rate", "dividend"]
-    x = np.column_stack([chunk.params, chunk.rates, chunk.dividends])
-    box = [*chunk.metadata["param_box"].values(), chunk.metadata["market"]["rate_range"],
-           chunk.metadata["market"]["dividend_range"]]
-    keep = [j for j, (lo, hi) in enumerate(box) if hi > lo]
-    d = len(keep)
-    fig, axes = plt.subplots(d, d, figsize=(2.2 * d, 2.2 * d), squeeze=False)
-    for a, ja in enumerate(keep):
-        for b, jb in enumerate(keep):
-            ax = axes[a, b]
-            if a == b:
-                ax.hist(x[:, ja], bins=20, range=tuple(box[ja]), color="0.4")
-            else:
-                ax.scatter(x[:, jb], x[:, ja], s=1, alpha=0.5, linewidths=0)
-                ax.set_xlim(box[jb])
-                ax.set_ylim(box[ja])
-            if a == d - 1:
-                ax.set_xlabel(names[jb])
-            if b == 0:
-                ax.set_ylabel(names[ja])
-            ax.tick_params(labelsize=6)
-    fig.suptitle(f"{chunk.metadata['model']['name']}: first {len(chunk)} of "
-                 f"{chunk.metadata['n']} rows ({chunk.metadata['sampler']})")
-    fig.tight_layout()
-    directory = os.path.dirname(os.path.abspath(file))
-    suffix = os.path.splitext(file)[1] or ".png"
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=suffix)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, file)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    save(coverage(path, max_points, model_cls), file)
