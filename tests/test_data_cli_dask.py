@@ -23,7 +23,7 @@ def test_generate_and_inspect_cli(tmp_path: Path, capsys: pytest.CaptureFixture[
     captured = capsys.readouterr()
     assert code == 0
     assert "300 surfaces in 3 shards" in captured.out and "0 surfaces failed" in captured.out
-    assert "300/300 surfaces" in captured.err and "ETA" in captured.err
+    assert captured.err == ""  # no progress bar when stderr is not a terminal (test_cli.py)
     ds = load(str(out))
     assert ds.params[:, 1].min() >= 0.1 and ds.params[:, 1].max() <= 0.5
     ref = generate_surfaces(lf.VarianceGamma, 300, seed=4, param_box={"nu": (0.1, 0.5)},
