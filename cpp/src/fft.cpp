@@ -61,11 +61,13 @@
 //   singular at one point and phi_T decays like |u|^{-2T/nu}) needs N ~ tolerance^{-1/(1+2T/nu)}.
 #include "levyfast/fft.hpp"
 
+#include "levyfast/constants.hpp"
+#include "levyfast/format.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,7 +76,6 @@ namespace levyfast {
 
 namespace {
 
-constexpr double kPi = 3.141592653589793;
 constexpr std::size_t kMinN = 16;
 constexpr std::size_t kMaxN = std::size_t{1} << 20;
 constexpr double kDefaultAlpha = 1.5;
@@ -95,19 +96,7 @@ constexpr double kMaxDampedMoment = 100.0;
 // The log-strike period L is at least this multiple of the requested log-strike range.
 constexpr double kCoverage = 1.125;
 
-std::string fmt(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
 
-std::string fmt_short(double v) {
-  std::ostringstream os;
-  os.precision(6);
-  os << v;
-  return os.str();
-}
 
 bool is_pow2(std::size_t n) { return n != 0 && (n & (n - 1)) == 0; }
 

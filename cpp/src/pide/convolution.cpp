@@ -2,10 +2,11 @@
 
 #include <cmath>
 
+#include "levyfast/constants.hpp"
+
 namespace levyfast::pide {
 
 namespace {
-constexpr double kPi = 3.141592653589793;
 // Kernels up to this length are applied directly (faster than two FFTs there).
 constexpr int kDirectMaxTaps = 24;
 

@@ -45,9 +45,7 @@ struct JumpStencil {
 double activity_index(const ModelParams& m);
 
 // Largest jump sizes kept to the left and right for `tail_tolerance` (see above).
-struct JumpReach {
-  double left, right;
-};
+using JumpReach = LeftRight;
 JumpReach jump_reach(const ModelParams& m, double tail_tolerance);
 
 // The stencil for spacing h. Throws invalid_argument when the reach needs more than
