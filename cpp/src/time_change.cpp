@@ -99,7 +99,7 @@ constexpr int kMaxWalk = 4000;
 constexpr double kMaxStepRefinement = 1.0 / 8.0;
 // Largest shift of the share measure's mixing law from the law itself, |ln(mean ratio)|:
 // the nodes are placed for the latter, so the former's bulk must lie within it.
-constexpr double kMaxTiltShift = 0.6931471805599453;  // ln 2
+constexpr double kMaxTiltShift = kLn2;
 
 // ln of the mean of V under the share measure (V's law tilted by e^{log_mean(V)}) over its
 // mean under Q. The tilt e^{lambda x}, lambda = (mu + s2/2) scale, keeps the family: gamma
@@ -142,7 +142,7 @@ void node_block(const Mixing& mx, double log_hc, double direction, int j0, doubl
                                       : ig_const - 0.5 * lx - 0.5 * shape * (x - 2.0 + 1.0 / x);
     // ln cosh t = |t| - ln 2 + ln(1 + q), q = e^{-2|t|} in (0, 1].
     const double q = std::min(e_pos * e_pos, e_neg * e_neg);
-    const double lw = log_hc + exponent + std::fabs(tb) - 0.6931471805599453 + log1p_unit(q);
+    const double lw = log_hc + exponent + std::fabs(tb) - kLn2 + log1p_unit(q);
     t[b] = tb;
     log_x[b] = lx;
     log_w[b] = lw;
