@@ -40,6 +40,7 @@ enum class ModelId : int {
   NIG = 3,           // alpha, beta, delta
   Merton = 4,        // sigma, lam, mu_j, sigma_j
   Kou = 5,           // sigma, lam, p, eta1, eta2
+  Meixner = 6,       // alpha, beta, delta
 };
 
 constexpr int kMaxParams = 5;

@@ -9,6 +9,7 @@
 #include "levyfast/models/black_scholes.hpp"
 #include "levyfast/models/cgmy.hpp"
 #include "levyfast/models/kou.hpp"
+#include "levyfast/models/meixner.hpp"
 #include "levyfast/models/merton.hpp"
 #include "levyfast/models/nig.hpp"
 #include "levyfast/models/variance_gamma.hpp"
@@ -17,7 +18,7 @@ namespace levyfast {
 
 // In ModelId order.
 using BuiltinModels = std::tuple<models::BlackScholes, models::VarianceGamma, models::CGMY,
-                                 models::NIG, models::Merton, models::Kou>;
+                                 models::NIG, models::Merton, models::Kou, models::Meixner>;
 inline constexpr int kModelCount = static_cast<int>(std::tuple_size_v<BuiltinModels>);
 
 namespace detail {
