@@ -170,14 +170,6 @@ JumpStencil discretise(const Params& p, double h, double tol, std::size_t max_ce
 
 }  // namespace
 
-double activity_index(const ModelParams& m) {
-  return visit(m.id, [&](auto model) { return decltype(model)::activity_index(m.p); });
-}
-
-JumpReach jump_reach(const ModelParams& m, double tol) {
-  return visit(m.id, [&](auto model) { return decltype(model)::jump_reach(m.p, tol); });
-}
-
 JumpStencil discretise_jumps(const ModelParams& m, double h, double tol, std::size_t max_cells) {
   return visit(m.id, [&](auto model) {
     return discretise<decltype(model)>(m.p, h, tol, max_cells);

@@ -16,6 +16,10 @@
 //   diffusion_variance(p)           variance rate of the Brownian part
 //   jump_reach(p, tol)              jump sizes the PIDE keeps (see pide/levy_measure.hpp)
 //   length_scales(p)                scale on which k changes by O(1), left and right of 0
+// and optional (ModelTraits below has the defaults): the array exponent, the real cumulant
+// generating function, the exponent with its gradient (where they share work), the decay
+// envelope, the activity index, the subordinator and its node gradient, the Lewis contour,
+// the series pricer and exact PIDE cell moments.
 #pragma once
 
 #include <algorithm>
