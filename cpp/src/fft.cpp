@@ -97,8 +97,6 @@ constexpr double kMaxDampedMoment = 100.0;
 // The log-strike period L is at least this multiple of the requested log-strike range.
 constexpr double kCoverage = 1.125;
 
-
-
 bool is_pow2(std::size_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
 // Width of log-strikes a grid of period L and length N can serve: each strike needs

@@ -11,7 +11,6 @@ namespace levyfast {
 
 namespace {
 
-
 // Mixing law in standardised form: V = scale * x, with log-density ln p(x) of x.
 struct Mixing {
   int kind;          // 0: gamma(shape), 1: inverse Gaussian(mean 1, shape phi)

@@ -31,7 +31,6 @@ namespace levyfast {
 
 namespace {
 
-
 // The mixing law of V in standardised form V = scale * x: gamma(shape) (kind 0) or inverse
 // Gaussian with mean 1 and shape phi (kind 1); in z = ln x its density is exp(log_f(z)).
 struct Law {
