@@ -1,4 +1,7 @@
-"""A model levyfast does not ship: the Meixner process, defined by the user through Numba.
+"""A model defined by the user through Numba, on the example of the Meixner process.
+
+levyfast also ships it as ``lf.Meixner`` (compiled core); tests/test_meixner.py checks that the
+two exponents agree. This file shows the route for a model levyfast does not ship.
 
 Meixner process (Schoutens & Teugels 1998; Schoutens 2003, "Lévy Processes in Finance",
 §5.3.10) with parameters alpha > 0, -pi < beta < pi, delta > 0:

@@ -23,6 +23,8 @@ MODEL_CASES: dict[str, lf.LevyModel] = {
     "merton": lf.Merton(0.15, 0.1, -0.9, 0.45),
     "merton_freq": lf.Merton(0.1, 3.0, -0.05, 0.1),
     "kou": lf.Kou(0.2, 1.0, 0.3, 10.0, 5.0),
+    "meixner": lf.Meixner(0.12, -0.59, 3.36),
+    "meixner_heavy": lf.Meixner(1.0, 0.5, 0.4),
 }
 
 MARKET = lf.Market(100.0, 0.03, 0.01)

@@ -40,6 +40,7 @@ def _surface(model: lf.LevyModel) -> np.ndarray:
         # trf stalled here (200 evaluations, 5e-3 off); dogbox recovers it
         (lf.CGMY(0.5, 3.0, 12.0, 1.2), {"sigma": 0.0}),
         (lf.Merton(0.15, 0.5, -0.2, 0.15), None),
+        (lf.Meixner(0.12, -0.59, 3.36), None),
     ],
     ids=repr,
 )

@@ -17,9 +17,9 @@ from conftest import MODEL_CASES
 
 def test_model_ids_are_stable() -> None:
     ids = {cls.__name__: cls.MODEL_ID for cls in
-           (lf.BlackScholes, lf.VarianceGamma, lf.CGMY, lf.NIG, lf.Merton, lf.Kou)}
+           (lf.BlackScholes, lf.VarianceGamma, lf.CGMY, lf.NIG, lf.Merton, lf.Kou, lf.Meixner)}
     assert ids == {"BlackScholes": 0, "VarianceGamma": 1, "CGMY": 2, "NIG": 3, "Merton": 4,
-                   "Kou": 5}
+                   "Kou": 5, "Meixner": 6}
 
 
 @pytest.mark.parametrize("name", sorted(MODEL_CASES))

@@ -23,11 +23,11 @@ import levyfast as lf
 from levyfast._numba import cos as kernels
 from levyfast._numba.exponents import RAW_CUMULANTS, RAW_EXPONENTS
 from levyfast._validation import Interval
+from levyfast.models import BUILTIN
 
 from conftest import MARKET, MATURITIES, MODEL_CASES, STRIKES, cos_converges_fast
 from oracle import lewis_price
 
-BUILTINS = (lf.BlackScholes, lf.VarianceGamma, lf.CGMY, lf.NIG, lf.Merton, lf.Kou)
 HIGH = 1e-10 * MARKET.spot
 DEFAULT = 1e-6 * MARKET.spot
 
@@ -54,7 +54,7 @@ MEIXNER = _load_example()
 
 
 # -- built-in models ------------------------------------------------------------------------------
-@pytest.mark.parametrize("cls", BUILTINS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", BUILTIN, ids=lambda c: c.__name__)
 def test_tables_are_keyed_by_model_id(cls) -> None:
     """The njit table entry at MODEL_ID reproduces the model's own exponent and cumulants."""
     model = next(m for m in MODEL_CASES.values() if type(m) is cls)

@@ -1,5 +1,7 @@
 #include "levyfast/closed_form.hpp"
 
+#include "levyfast/models/registry.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -55,7 +57,9 @@ void black_scholes_put_slice(const ModelParams& model, const MaturitySlice& sl, 
   }
 }
 
-bool has_merton_series(const ModelParams& model) { return model.id == ModelId::Merton; }
+SeriesPricer series_pricer(const ModelParams& model) {
+  return visit(model.id, [](auto m) { return decltype(m)::kSeriesPricer; });
+}
 
 namespace {
 

@@ -1,6 +1,8 @@
 #include "levyfast/cos.hpp"
 
+#include "levyfast/constants.hpp"
 #include "levyfast/fast_math.hpp"
+#include "levyfast/format.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,8 +13,6 @@ namespace levyfast {
 
 namespace {
 
-constexpr double kPi = 3.141592653589793;
-constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kChernoffPoints = 24;     // s-grid per tail for the Chernoff ranges
 constexpr int kDecayPoints = 36;        // u-grid (one point per octave) for the term count
 constexpr double kDecayU0 = 0.5;        // first point of the u-grid
@@ -90,9 +90,9 @@ void validate_cos_settings(const COSSettings& s) {
                  std::to_string(s.n_terms));
   LF_REQUIRE(std::isfinite(s.truncation_width) && s.truncation_width >= 0.0,
              "`truncation_width` of COSPricer must be 0 (automatic) or in (0, inf); got " +
-                 std::to_string(s.truncation_width));
+                 fmt(s.truncation_width));
   LF_REQUIRE(std::isfinite(s.tolerance) && s.tolerance >= 1e-14 && s.tolerance < 1.0,
-             "`tolerance` of COSPricer must be in [1e-14, 1); got " + std::to_string(s.tolerance));
+             "`tolerance` of COSPricer must be in [1e-14, 1); got " + fmt(s.tolerance));
   LF_REQUIRE(s.max_terms >= kMinTerms && s.max_terms <= (1 << 24),
              "`max_terms` of COSPricer must be in [16, 16777216]; got " +
                  std::to_string(s.max_terms));

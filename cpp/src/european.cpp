@@ -1,9 +1,11 @@
 #include "levyfast/european.hpp"
 
+#include "levyfast/constants.hpp"
+#include "levyfast/format.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <vector>
 
 #include "levyfast/time_change.hpp"
@@ -11,15 +13,6 @@
 namespace levyfast {
 
 namespace {
-
-constexpr double kPi = 3.141592653589793;
-
-std::string describe(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
 
 void check_finite_outputs(const double* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
@@ -35,11 +28,11 @@ void validate_grid(const double* strikes, std::size_t nK, const double* maturiti
   LF_REQUIRE(nT > 0, "`maturities` must not be empty");
   for (std::size_t j = 0; j < nK; ++j)
     LF_REQUIRE(std::isfinite(strikes[j]) && strikes[j] > 0.0,
-               "`strikes` must be finite and in (0, inf); got " + describe(strikes[j]) +
+               "`strikes` must be finite and in (0, inf); got " + fmt(strikes[j]) +
                    " at index " + std::to_string(j));
   for (std::size_t i = 0; i < nT; ++i)
     LF_REQUIRE(std::isfinite(maturities[i]) && maturities[i] > 0.0,
-               "`maturities` must be finite and in (0, inf); got " + describe(maturities[i]) +
+               "`maturities` must be finite and in (0, inf); got " + fmt(maturities[i]) +
                    " at index " + std::to_string(i));
 }
 
@@ -59,6 +52,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   constexpr double kUnavailable = std::numeric_limits<double>::infinity();
   double shared_width = 0.0;
   const auto [k_min, k_max] = std::minmax_element(strikes, strikes + nK);
+  const SeriesPricer series = series_pricer(model);
   for (std::size_t i = 0; i < nT; ++i) {
     const double T = maturities[i];
     if (nK > 0) validate_market_at(market, T, *k_min, *k_max);
@@ -67,11 +61,11 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
              std::exp(-market.rate * T), strikes, nK};
     COSPlan& cp = plan.cos[i];
     char& use_cos = plan.use_cos[i];
-    if (options.may_series && model.id == ModelId::BlackScholes) {
+    if (options.may_series && series == SeriesPricer::Black) {
       plan.use_series[i] = 1;  // exact and cheapest
       continue;
     }
-    const double series_work = options.may_series && has_merton_series(model)
+    const double series_work = options.may_series && series == SeriesPricer::PoissonBlack
                                    ? merton_series_cost(model, T, nK)
                                    : kUnavailable;
     // Beyond a standard deviation of ~316 in log-price no method here is certified except
@@ -118,8 +112,8 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
                                  "tolerance here (degenerate Brownian part or a law near the "
                                  "moment boundary), and "
                                : "") +
-                   "COS cannot reach tolerance " + describe(last.tolerance) + " * spot at T = " +
-                   describe(T) + " within max_terms = " + std::to_string(last.max_terms) +
+                   "COS cannot reach tolerance " + fmt(last.tolerance) + " * spot at T = " +
+                   fmt(T) + " within max_terms = " + std::to_string(last.max_terms) +
                    " (the characteristic function decays too slowly); " + options.remedy);
     if (use_cos) shared_width = std::max(shared_width, cp.width);
   }
@@ -178,7 +172,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
       if (!share) fill_exponent(plan.cos[i].n_terms, plan.cos[i].width);
       cos_put_slice(psi.data(), plan.cos[i], sl, row);
     } else if (plan.use_series[i]) {
-      if (model.id == ModelId::BlackScholes)
+      if (series_pricer(model) == SeriesPricer::Black)
         black_scholes_put_slice(model, sl, row);
       else
         merton_put_slice(model, sl, cs.tolerance, row);

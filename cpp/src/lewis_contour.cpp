@@ -18,31 +18,39 @@
 // adaptive Gauss-Kronrod: no oscillation left to resolve at any distance from the money.
 #include "levyfast/lewis_contour.hpp"
 
+#include "levyfast/constants.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "levyfast/adaptive_quadrature.hpp"
+#include "levyfast/models/registry.hpp"
 
 namespace levyfast {
 
 namespace {
 
-constexpr double kPi = 3.141592653589793;
-// Angle of the rays (see above): pi/4, or pi/8 with a diffusion part, whose factor
-// exp(-sigma^2 T u^2 / 2) only oscillates on the pi/4 ray (an integrand that the quadrature
-// cannot follow once the jump part decays slowly) and decays like exp(-sigma^2 T rho^2 / 2^1.5)
-// on the pi/8 ray; for CGMY divided by max(1, Y).
+// Angle of the rays (see above), from the model's traits: pi/4, or pi/8 with a diffusion part,
+// whose factor exp(-sigma^2 T u^2 / 2) only oscillates on the pi/4 ray (an integrand that the
+// quadrature cannot follow once the jump part decays slowly) and decays like
+// exp(-sigma^2 T rho^2 / 2^1.5) on the pi/8 ray; for CGMY divided by max(1, Y).
 double ray_angle(const ModelParams& model) {
-  if (model.id == ModelId::CGMY)
-    return (model.p[4] > 0.0 ? 0.125 : 0.25) * kPi / std::max(1.0, model.p[3]);
-  return 0.125 * kPi;  // Kou: sigma > 0
+  return visit(model.id, [&](auto m) {
+    using M = decltype(m);
+    if constexpr (M::kLewisContour) {
+      return M::lewis_ray_angle(model.p);
+    } else {
+      LF_REQUIRE(false, std::string("the Lewis contour does not price ") + M::kName);
+      return 0.0;
+    }
+  });
 }
 
 }  // namespace
 
 bool has_lewis_contour(const ModelParams& model) {
-  return model.id == ModelId::CGMY || model.id == ModelId::Kou;
+  return visit(model.id, [](auto m) { return decltype(m)::kLewisContour; });
 }
 
 double lewis_contour_cost(std::size_t nK) {

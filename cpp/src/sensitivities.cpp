@@ -5,10 +5,13 @@
 // fixed k, the distribution function P(X_T < k) and the density f(k); the market Greeks
 // follow from P = S0 e^{-qT} g(ln K - ln S0 - (r-q) T) by the chain rule.
 #include <algorithm>
+
+#include "levyfast/constants.hpp"
 #include <cmath>
 #include <vector>
 
 #include "levyfast/european.hpp"
+#include "levyfast/format.hpp"
 #include "levyfast/parallel.hpp"
 #include "levyfast/sensitivities.hpp"
 #include "levyfast/time_change.hpp"
@@ -17,7 +20,6 @@ namespace levyfast {
 
 namespace {
 
-constexpr double kPi = 3.141592653589793;
 constexpr double kInvSqrt2Pi = 0.3989422804014327;
 // Derivatives converge more slowly in the number of terms than prices (their coefficients
 // carry d psi/d theta ~ u^2 for diffusion parameters): plan them at this fraction of the
@@ -242,21 +244,12 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
   double domega[kMaxParams] = {0.0, 0.0, 0.0, 0.0, 0.0};
   convexity_correction_grad(model, domega);
   const COSPlanner planner(model, cs), price_planner(model, settings);
-  // The time change is differentiated for VG and NIG only: CGMY(Y = 0) would need d/dY,
-  // which leaves the variance-gamma family.
-  bool may_tc = model.id == ModelId::VarianceGamma || model.id == ModelId::NIG;
-  // VG's gradient at a fixed clock value is a likelihood ratio of the gamma law with shape
-  // T / nu: beyond ~1e12 (nu -> 0, the Black-Scholes limit) its terms, O(T / nu^2), cancel
-  // to nothing or overflow (nu = 1e-300: a non-finite gradient). COS prices that limit.
-  if (model.id == ModelId::VarianceGamma && nT > 0 &&
-      !(*std::min_element(maturities, maturities + nT) / model.p[1] <= 1e12))
-    may_tc = false;
-
+  // The time change is differentiated for VG and NIG only (CGMY(Y = 0) would need d/dY,
+  // which leaves the variance-gamma family), and for VG not in its Black-Scholes limit.
   SurfacePlanOptions options;
-  options.may_tc = may_tc;
-  // VG's |phi| decays only like u^(-2T/nu): the COS series of the density (gamma) and of the
-  // distribution function (delta) converge slowly or not at all; the time change is exact.
-  options.force_tc = greeks && model.id == ModelId::VarianceGamma;
+  options.may_tc = has_differentiable_time_change(
+      model, nT > 0 ? *std::min_element(maturities, maturities + nT) : 0.0);
+  options.force_tc = greeks && greeks_need_time_change(model);
   // Where the derivative-grade N would exceed max_terms (slowly decaying |phi|), the
   // price-grade plan of price_surface.
   options.fallback_planner = &price_planner;
@@ -313,7 +306,7 @@ void price_sensitivities(const ModelParams& model, const Market& market, const d
       for (const NodeDerivative& nd : node_grad)
         LF_REQUIRE(std::isfinite(nd.log_weight) && std::isfinite(nd.log_mean) &&
                        std::isfinite(nd.variance),
-                   "exact sensitivities: the time-change clock at T = " + std::to_string(T) +
+                   "exact sensitivities: the time-change clock at T = " + fmt(T) +
                        " is too degenerate to differentiate (the model's parameters are "
                        "extreme); price with levyfast.price, or use less extreme parameters");
       time_change_slice(nodes, node_grad, D, greeks, ms.forward, strikes, nK, sl);

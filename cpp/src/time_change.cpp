@@ -1,5 +1,6 @@
 #include "levyfast/time_change.hpp"
 
+#include "levyfast/constants.hpp"
 #include "levyfast/fast_math.hpp"
 
 #include <algorithm>
@@ -9,8 +10,6 @@
 namespace levyfast {
 
 namespace {
-
-constexpr double kPi = 3.141592653589793;
 
 // Mixing law in standardised form: V = scale * x, with log-density ln p(x) of x.
 struct Mixing {
@@ -41,24 +40,12 @@ Mixing gamma_mixing(double T, double nu, double mu, double s2) {
 }
 
 Mixing mixing_of(const ModelParams& m, double T) {
-  const auto& p = m.p;
-  switch (m.id) {
-    case ModelId::VarianceGamma:
-      return gamma_mixing(T, p[1], p[2], p[0] * p[0]);
-    case ModelId::CGMY:
-      // CGMY(C, G, M, Y=0, sigma=0) = VG(sigma^2 = 2C/(MG), nu = 1/C, theta = C(1/M - 1/G)).
-      return gamma_mixing(T, 1.0 / p[0], p[0] * (1.0 / p[2] - 1.0 / p[1]), 2.0 * p[0] / (p[2] * p[1]));
-    case ModelId::NIG: {
-      const double g = std::sqrt(p[0] * p[0] - p[1] * p[1]);
-      const double phi = p[2] * T * g;
-      Mixing mx{1, phi, p[2] * T / g, p[1], 1.0, 0.0, 0.0, 0.0};
-      place_map(mx, 1.0, 1.0 / std::sqrt(phi));
-      return mx;
-    }
-    default:
-      LF_REQUIRE(false, "time-change pricing needs a VG, NIG or CGMY(Y=0, sigma=0) model");
-  }
-  return {};
+  const Subordinator sub = subordinator_of(m);
+  if (sub.clock == Subordinator::Clock::Gamma) return gamma_mixing(T, sub.scale, sub.mu, sub.s2);
+  const double phi = sub.scale * T * sub.gamma;
+  Mixing mx{1, phi, sub.scale * T / sub.gamma, sub.mu, sub.s2, 0.0, 0.0, 0.0};
+  place_map(mx, 1.0, 1.0 / std::sqrt(phi));
+  return mx;
 }
 
 // Trapezoid step in t for a smooth integrand: the error decays like exp(-c/h), and
@@ -111,7 +98,7 @@ constexpr int kMaxWalk = 4000;
 constexpr double kMaxStepRefinement = 1.0 / 8.0;
 // Largest shift of the share measure's mixing law from the law itself, |ln(mean ratio)|:
 // the nodes are placed for the latter, so the former's bulk must lie within it.
-constexpr double kMaxTiltShift = 0.6931471805599453;  // ln 2
+constexpr double kMaxTiltShift = kLn2;
 
 // ln of the mean of V under the share measure (V's law tilted by e^{log_mean(V)}) over its
 // mean under Q. The tilt e^{lambda x}, lambda = (mu + s2/2) scale, keeps the family: gamma
@@ -154,7 +141,7 @@ void node_block(const Mixing& mx, double log_hc, double direction, int j0, doubl
                                       : ig_const - 0.5 * lx - 0.5 * shape * (x - 2.0 + 1.0 / x);
     // ln cosh t = |t| - ln 2 + ln(1 + q), q = e^{-2|t|} in (0, 1].
     const double q = std::min(e_pos * e_pos, e_neg * e_neg);
-    const double lw = log_hc + exponent + std::fabs(tb) - 0.6931471805599453 + log1p_unit(q);
+    const double lw = log_hc + exponent + std::fabs(tb) - kLn2 + log1p_unit(q);
     t[b] = tb;
     log_x[b] = lx;
     log_w[b] = lw;
@@ -164,9 +151,12 @@ void node_block(const Mixing& mx, double log_hc, double direction, int j0, doubl
 
 }  // namespace
 
-bool has_time_change(const ModelParams& m) {
-  return m.id == ModelId::VarianceGamma || m.id == ModelId::NIG ||
-         (m.id == ModelId::CGMY && m.p[3] == 0.0 && m.p[4] == 0.0);
+bool has_time_change(const ModelParams& m) { return subordinator(m).has_value(); }
+
+Subordinator subordinator_of(const ModelParams& m) {
+  const std::optional<Subordinator> sub = subordinator(m);
+  LF_REQUIRE(sub, "time-change pricing needs a VG, NIG or CGMY(Y=0, sigma=0) model");
+  return *sub;
 }
 
 bool time_change_nodes(const ModelParams& model, double omega, double T, double target,

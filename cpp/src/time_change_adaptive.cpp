@@ -18,6 +18,7 @@
 // Geman, El Karoui & Rochet (1995), J. Appl. Probab. 32.
 #include "levyfast/time_change.hpp"
 
+#include "levyfast/constants.hpp"
 #include "levyfast/adaptive_quadrature.hpp"
 
 #include <algorithm>
@@ -29,8 +30,6 @@
 namespace levyfast {
 
 namespace {
-
-constexpr double kPi = 3.141592653589793;
 
 // The mixing law of V in standardised form V = scale * x: gamma(shape) (kind 0) or inverse
 // Gaussian with mean 1 and shape phi (kind 1); in z = ln x its density is exp(log_f(z)).
@@ -61,30 +60,16 @@ struct MixtureLaws {
 };
 
 MixtureLaws laws_of(const ModelParams& m, double T) {
-  const auto& p = m.p;
-  auto gamma_pair = [](double T, double nu, double mu, double s2) {
+  const Subordinator sub = subordinator_of(m);
+  if (sub.clock == Subordinator::Clock::Gamma) {
     // Share measure: the gamma density times e^{(mu + s2/2) V} (normalised by e^{-omega T}).
-    const double tilt = 1.0 - (mu + 0.5 * s2) * nu;
-    return MixtureLaws{gamma_law(T / nu, nu), gamma_law(T / nu, nu / tilt), mu, s2};
-  };
-  switch (m.id) {
-    case ModelId::VarianceGamma:
-      return gamma_pair(T, p[1], p[2], p[0] * p[0]);
-    case ModelId::CGMY:
-      return gamma_pair(T, 1.0 / p[0], p[0] * (1.0 / p[2] - 1.0 / p[1]),
-                        2.0 * p[0] / (p[2] * p[1]));
-    case ModelId::NIG: {
-      // V ~ IG(mean delta T / gamma, shape (delta T)^2): standardised shape phi = delta T gamma;
-      // under the share measure gamma becomes sqrt(alpha^2 - (beta + 1)^2).
-      const double g = std::sqrt(p[0] * p[0] - p[1] * p[1]);
-      const double gs = std::sqrt(p[0] * p[0] - (p[1] + 1.0) * (p[1] + 1.0));
-      return {ig_law(p[2] * T * g, p[2] * T / g), ig_law(p[2] * T * gs, p[2] * T / gs), p[1],
-              1.0};
-    }
-    default:
-      LF_REQUIRE(false, "time-change pricing needs a VG, NIG or CGMY(Y=0, sigma=0) model");
+    const double nu = sub.scale, tilt = 1.0 - (sub.mu + 0.5 * sub.s2) * nu;
+    return {gamma_law(T / nu, nu), gamma_law(T / nu, nu / tilt), sub.mu, sub.s2};
   }
-  return {};
+  // V ~ IG(mean delta T / gamma, shape (delta T)^2): standardised shape phi = delta T gamma.
+  const double dT = sub.scale * T;
+  return {ig_law(dT * sub.gamma, dT / sub.gamma), ig_law(dT * sub.gamma_share, dT / sub.gamma_share),
+          sub.mu, sub.s2};
 }
 
 // A point beyond which (in direction dir = +-1 from the mode) the law's mass is below e^log_eps:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from .implied_vol import black_implied_vol, black_price, implied_vol
 from .market import Market
-from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Merton, VarianceGamma
+from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Meixner, Merton, VarianceGamma
 from .pricers import (
     DEFAULT_TOLERANCE,
     HIGH_ACCURACY,
@@ -83,6 +83,7 @@ __all__ = [
     "NIG",
     "Merton",
     "Kou",
+    "Meixner",
     "COSPricer",
     "FFTPricer",
     "PIDEPricer",

@@ -20,9 +20,10 @@ double black_otm(double log_mean, double variance, double k, double kappa,
 void black_scholes_put_slice(const ModelParams& model, const MaturitySlice& slice,
                              double* put_out);
 
-// True for Merton, whose Poisson series prices a maturity where merton_series_cost is finite
-// (lam T within its term budget and the precision of its Poisson weights).
-bool has_merton_series(const ModelParams& model);
+// The model's series pricer: Black for Black–Scholes (black_scholes_put_slice), PoissonBlack
+// for Merton, whose series prices a maturity where merton_series_cost is finite (lam T within
+// its term budget and the precision of its Poisson weights).
+SeriesPricer series_pricer(const ModelParams& model);
 // Work estimate (units of cos_cost) of merton_put_slice at maturity T for nK strikes; +inf
 // where the series cannot be summed.
 double merton_series_cost(const ModelParams& model, double T, std::size_t nK);

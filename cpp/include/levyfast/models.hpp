@@ -1,5 +1,6 @@
-// Characteristic exponents, cumulants, moment strips and Lévy densities of the six models.
-// Model dispatch happens here and only here: one `switch (ModelId)` per quantity.
+// Characteristic exponents, cumulants, moment strips and Lévy densities of the built-in
+// models, for a model chosen at run time. Each model's formulas live in its traits header
+// (models/<name>.hpp); these functions are one `visit` (models/registry.hpp) each.
 //
 // Convention: ln S_T = ln F_T + X_T with F_T = S0 exp((r-q)T) and E[exp(iuX_T)] =
 // exp(T psi(u)), psi(u) = psi_raw(u) + iu*omega, omega = -psi_raw(-i), so psi(-i) = 0.
@@ -7,28 +8,18 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 
 #include "levyfast/common.hpp"
+#include "levyfast/models/base.hpp"
 
 namespace levyfast {
-
-// Stable ids, shared with Python (`MODEL_ID`) and Numba.
-enum class ModelId : int {
-  BlackScholes = 0,  // sigma
-  VarianceGamma = 1, // sigma, nu, theta
-  CGMY = 2,          // C, G, M, Y, sigma
-  NIG = 3,           // alpha, beta, delta
-  Merton = 4,        // sigma, lam, mu_j, sigma_j
-  Kou = 5,           // sigma, lam, p, eta1, eta2
-};
-
-constexpr int kMaxParams = 5;
 
 int n_params(ModelId id);
 
 struct ModelParams {
   ModelId id;
-  std::array<double, kMaxParams> p;
+  Params p;
 };
 
 // Build from a parameter array in PARAM_NAMES order; validates (throws invalid_argument).
@@ -46,9 +37,7 @@ cplx char_exponent(const ModelParams& m, double omega, cplx u);
 // the moment strip, in real arithmetic where the model allows (+inf outside the strip).
 double cumulant_generating(const ModelParams& m, double omega, double s);
 
-struct Cumulants {
-  double c1, c2, c4;  // per unit time, of the martingale-normalised X
-};
+// c1, c2, c4 per unit time, of the martingale-normalised X.
 Cumulants cumulants(const ModelParams& m);
 
 // Largest variance of ln(S_T) the transform pricers certify (a standard deviation of ~316 in
@@ -57,10 +46,6 @@ inline constexpr double kMaxLogVariance = 1e5;
 // Throws std::invalid_argument unless variance_rate * T <= kMaxLogVariance (NaN included).
 void require_log_variance(double variance_rate, double T);
 
-// Open strip of real s with E[exp(s X_t)] < inf: s in (-s_minus, s_plus); +inf if unbounded.
-struct MomentStrip {
-  double s_minus, s_plus;
-};
 MomentStrip moment_strip(const ModelParams& m);
 
 // A bound of Re psi(u) for real u >= 0 that does not increase with u, given re_psi = Re psi(u):
@@ -73,5 +58,9 @@ double levy_density(const ModelParams& m, double x);
 
 // Brownian variance rate of the model's diffusion part (0 for pure-jump models).
 double diffusion_variance(const ModelParams& m);
+
+// The normal variance-mean mixture (Brownian motion on a gamma or inverse Gaussian clock) of
+// the models that have one: VG, NIG, and CGMY with Y = 0 and sigma = 0.
+std::optional<Subordinator> subordinator(const ModelParams& m);
 
 }  // namespace levyfast

@@ -17,10 +17,6 @@
 
 namespace levyfast {
 
-// Digamma function psi_0(x) for x > 0 (recurrence to x >= 6, then the asymptotic series;
-// Abramowitz & Stegun 6.3.5 and 6.3.18), relative error ~1e-15.
-double digamma(double x);
-
 // d psi_raw(u) / d p_j for j < n_params(m.id), into out[j] (PARAM_NAMES order).
 void raw_exponent_grad(const ModelParams& m, cplx u, cplx* out);
 
@@ -38,19 +34,16 @@ void char_exponent_grad(const ModelParams& m, const cplx* u, std::size_t n, cons
 void char_exponent_and_grad(const ModelParams& m, double omega, const cplx* u, std::size_t n,
                             const int* dirs, std::size_t n_dirs, cplx* psi, cplx* out);
 
-// Derivatives of one time-change quadrature node (see time_change.hpp) along one direction:
-// the log-weight (through the mixing density at the fixed clock value V), the conditional
-// log-mean and the conditional variance.
-struct NodeDerivative {
-  double log_weight;
-  double log_mean;
-  double variance;
-};
+// Whether the time-change prices of the model are differentiated (time_change_node_grad) down
+// to the smallest maturity t_min (VarianceGamma unless T / nu > 1e12, NIG).
+bool has_differentiable_time_change(const ModelParams& m, double t_min);
+// Whether the model's Greeks need the time change (VarianceGamma: COS does not converge).
+bool greeks_need_time_change(const ModelParams& m);
 
 // For the node with clock value V = exp(log_v) (MixtureNode::log_clock), the derivatives
 // along each model parameter (out[0 .. n_params)) and, when with_maturity, along T
-// (out[n_params]). `omega` is the convexity correction, `domega` holds d omega / d p_j.
-// VarianceGamma and NIG only.
+// (out[n_params]), NodeDerivative as in models/base.hpp. `omega` is the convexity correction,
+// `domega` holds d omega / d p_j. For the models of has_differentiable_time_change only.
 void time_change_node_grad(const ModelParams& m, double T, double log_v, double omega,
                            const double* domega, bool with_maturity, NodeDerivative* out);
 

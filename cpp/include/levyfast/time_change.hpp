@@ -17,6 +17,9 @@ namespace levyfast {
 // True for models with a normal variance-mean mixture representation (VG, NIG, and CGMY with
 // Y = 0 and sigma = 0, which is a VG process).
 bool has_time_change(const ModelParams& model);
+// The model's mixture representation (models.hpp's `subordinator`); throws invalid_argument
+// where it has none.
+Subordinator subordinator_of(const ModelParams& model);
 
 struct MixtureNode {
   double variance;   // s^2 V: conditional variance of X_T

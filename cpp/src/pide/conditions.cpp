@@ -1,19 +1,11 @@
 #include "levyfast/pide/conditions.hpp"
 
+#include "levyfast/format.hpp"
+
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 namespace levyfast::pide {
-
-namespace {
-std::string fmt(double v) {
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
-}
-}  // namespace
 
 void validate_barrier(const BarrierSpec& b) {
   if (b.kind == BarrierKind::None) return;

@@ -2,10 +2,11 @@
 
 #include <cmath>
 
+#include "levyfast/constants.hpp"
+
 namespace levyfast::pide {
 
 namespace {
-constexpr double kPi = 3.141592653589793;
 // Kernels up to this length are applied directly (faster than two FFTs there).
 constexpr int kDirectMaxTaps = 24;
 
@@ -16,44 +17,18 @@ std::size_t next_pow2(std::size_t n) {
 }
 }  // namespace
 
-ComplexFFT::ComplexFFT(std::size_t n) : n_(n), twiddle_(n / 2), bitrev_(n) {
-  for (std::size_t k = 0; k < n / 2; ++k)
-    twiddle_[k] = std::polar(1.0, -2.0 * kPi * static_cast<double>(k) / static_cast<double>(n));
-  std::size_t bits = 0;
-  while ((std::size_t{1} << bits) < n) ++bits;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t r = 0;
-    for (std::size_t b = 0; b < bits; ++b) r |= ((i >> b) & 1u) << (bits - 1 - b);
-    bitrev_[i] = r;
-  }
-}
-
-void ComplexFFT::transform(cplx* a, bool inverse) const {
-  for (std::size_t i = 0; i < n_; ++i)
-    if (i < bitrev_[i]) std::swap(a[i], a[bitrev_[i]]);
-  for (std::size_t len = 2; len <= n_; len <<= 1) {
-    const std::size_t half = len / 2, stride = n_ / len;
-    for (std::size_t start = 0; start < n_; start += len) {
-      for (std::size_t k = 0; k < half; ++k) {
-        const cplx w = inverse ? std::conj(twiddle_[k * stride]) : twiddle_[k * stride];
-        const cplx t = w * a[start + k + half];
-        a[start + k + half] = a[start + k] - t;
-        a[start + k] += t;
-      }
-    }
-  }
-}
-
 Correlation::Correlation(const std::vector<double>& kernel, int jl, int jr, std::size_t n_out)
     : kernel_(kernel),
       jl_(jl),
       jr_(jr),
       n_out_(n_out),
       direct_(jl + jr + 1 <= kDirectMaxTaps),
-      L_(direct_ ? 2 : next_pow2(n_out + static_cast<std::size_t>(jl + jr))),
-      fft_(L_ / 2) {
+      L_(direct_ ? 2 : next_pow2(n_out + static_cast<std::size_t>(jl + jr))) {
   LF_REQUIRE(static_cast<int>(kernel.size()) == jl + jr + 1, "internal error: kernel size");
   if (direct_) return;
+  fft_.reserve(L_ / 2);
+  bitrev_.resize(L_ / 2);
+  for (std::size_t k = 0; k < L_ / 2; ++k) bitrev_[k] = bit_reverse(k, L_ / 2);
   half_twiddle_.resize(L_ / 2 + 1);
   for (std::size_t k = 0; k <= L_ / 2; ++k)
     half_twiddle_[k] = std::polar(1.0, -2.0 * kPi * static_cast<double>(k) / static_cast<double>(L_));
@@ -80,10 +55,10 @@ void Correlation::real_forward(const double* x, std::size_t n, std::vector<cplx>
     const double im = 2 * k + 1 < n ? x[2 * k + 1] : 0.0;
     z_[k] = cplx(re, im);
   }
-  fft_.transform(z_.data(), false);
+  fft_.transform(z_.data(), M);  // Z_k is left in z_[bitrev_[k]]
   spec.resize(M + 1);
   for (std::size_t k = 0; k <= M; ++k) {
-    const cplx zk = z_[k % M], zc = std::conj(z_[(M - k) % M]);
+    const cplx zk = z_[bitrev_[k % M]], zc = std::conj(z_[bitrev_[(M - k) % M]]);
     const cplx e = 0.5 * (zk + zc), o = cplx(0.0, -0.5) * (zk - zc);
     spec[k] = e + half_twiddle_[k] * o;
   }
@@ -96,13 +71,15 @@ void Correlation::real_inverse(std::vector<cplx>& spec, std::vector<double>& x) 
   for (std::size_t k = 0; k < M; ++k) {
     const cplx xk = spec[k], xc = std::conj(spec[M - k]);
     const cplx e = 0.5 * (xk + xc), o = 0.5 * (xk - xc) * std::conj(half_twiddle_[k]);
-    z_[k] = e + cplx(0.0, 1.0) * o;
+    z_[k] = std::conj(e + cplx(0.0, 1.0) * o);
   }
-  fft_.transform(z_.data(), true);
+  // The inverse transform as conj(FFT(conj Z)), z_k left in z_[bitrev_[k]].
+  fft_.transform(z_.data(), M);
   const double scale = 1.0 / static_cast<double>(M);
   for (std::size_t k = 0; k < M; ++k) {
-    x[2 * k] = z_[k].real() * scale;
-    x[2 * k + 1] = z_[k].imag() * scale;
+    const cplx zk = z_[bitrev_[k]];
+    x[2 * k] = zk.real() * scale;
+    x[2 * k + 1] = -zk.imag() * scale;
   }
 }
 

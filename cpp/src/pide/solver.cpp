@@ -2,23 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "levyfast/format.hpp"
 #include "levyfast/pide/operator.hpp"
 #include "levyfast/pide/schemes.hpp"
 
 namespace levyfast::pide {
 
 namespace {
-
-std::string fmt(double v) {
-  std::ostringstream os;
-  os.precision(6);
-  os << v;
-  return os.str();
-}
 
 // Largest grid step in log-price: coarser cells cannot represent the payoff (which varies like
 // e^x) and its interpolation at the requested points.
@@ -37,12 +30,12 @@ double rollback_steps(int steps, int segments, int damping_steps) {
 
 void require_work(double work, const PIDESettings& s, int segments, std::size_t rollbacks) {
   LF_REQUIRE(work <= kMaxWork,
-             "the PIDE solve would take about " + fmt(work) + " operations (nx = " +
+             "the PIDE solve would take about " + fmt_short(work) + " operations (nx = " +
                  std::to_string(s.nx) + " grid points x time steps: nt = " +
                  std::to_string(s.nt) + ", " + std::to_string(segments) +
                  " monitoring segment(s), x implicit band and jump FFT, over " +
                  std::to_string(rollbacks) + " rollback(s)), above the budget of " +
-                 fmt(kMaxWork) + "; reduce `nx`, `nt`, the number of monitoring dates, "
+                 fmt_short(kMaxWork) + "; reduce `nx`, `nt`, the number of monitoring dates, "
                  "`implicit_band` or the number of strikes/maturities per call");
 }
 
@@ -145,9 +138,9 @@ class Rollback {
       const double hi = cond_.upper_bound(x_[i], T_) + kSlack;
       if (!(v_[i] >= -kSlack && v_[i] <= hi)) {
         LF_REQUIRE(false, "the PIDE time stepping is unstable for these parameters: V = " +
-                              fmt(v_[i]) + " (strike units) at x = ln(S/K) = " + fmt(x_[i]) +
-                              " and time to maturity " + fmt(tau_) + " of " + fmt(T_) +
-                              " (" + std::to_string(nt_total_) + " steps), outside the no-arbitrage range [0, " + fmt(hi - kSlack) +
+                              fmt_short(v_[i]) + " (strike units) at x = ln(S/K) = " + fmt_short(x_[i]) +
+                              " and time to maturity " + fmt_short(tau_) + " of " + fmt_short(T_) +
+                              " (" + std::to_string(nt_total_) + " steps), outside the no-arbitrage range [0, " + fmt_short(hi - kSlack) +
                               "]; increase `nt` or `implicit_band`, or use scheme='imex_euler'");
       }
     }
@@ -256,20 +249,20 @@ std::vector<double> roll_back(const ModelParams& model, const Market& market, do
 void require_resolvable(const ModelParams& model, double T, const UniformGrid& g,
                         const PIDESettings& s, int nx) {
   const double sd = std::sqrt(cumulants(model).c2 * T);
-  const std::string where = " at maturity T = " + fmt(T) + " (sd(X_T) = sqrt(c2 T) = " + fmt(sd) +
-                            ", c2 = " + fmt(cumulants(model).c2) + " the model's variance rate)";
+  const std::string where = " at maturity T = " + fmt_short(T) + " (sd(X_T) = sqrt(c2 T) = " + fmt_short(sd) +
+                            ", c2 = " + fmt_short(cumulants(model).c2) + " the model's variance rate)";
   LF_REQUIRE(std::isfinite(g.h) && g.h <= kMaxStep,
              "the PIDE grid cannot resolve this distribution" + where + ": its domain of `width` = " +
-                 fmt(s.width) + " standard deviations needs a grid step h = " + fmt(g.h) +
-                 " > " + fmt(kMaxStep) + " with nx = " + std::to_string(nx) +
+                 fmt_short(s.width) + " standard deviations needs a grid step h = " + fmt_short(g.h) +
+                 " > " + fmt_short(kMaxStep) + " with nx = " + std::to_string(nx) +
                  " points; the PIDE resolves sd(X_T) up to about " +
-                 fmt(kMaxStep * (nx - 1) / (2.0 * s.width)) +
+                 fmt_short(kMaxStep * (nx - 1) / (2.0 * s.width)) +
                  " here: lower the maturity or the model's variance (parameters), or use "
                  "method='cos'");
   LF_REQUIRE(sd >= g.h,
              "the PIDE grid cannot resolve this distribution" + where + ": sd(X_T) is below the "
-             "grid step h = " + fmt(g.h) + " (nx = " + std::to_string(nx) + ", `min_half_width` = " +
-                 fmt(s.min_half_width) + "); the PIDE needs sd(X_T) >= h: raise `nx`, the "
+             "grid step h = " + fmt_short(g.h) + " (nx = " + std::to_string(nx) + ", `min_half_width` = " +
+                 fmt_short(s.min_half_width) + "); the PIDE needs sd(X_T) >= h: raise `nx`, the "
                  "maturity or the model's variance, or use method='cos'");
 }
 
@@ -322,9 +315,9 @@ void validate_pide_settings(const PIDESettings& s) {
              "`damping_steps` of PIDEPricer must be an even number >= 0; got " +
                  std::to_string(s.damping_steps));
   LF_REQUIRE(std::isfinite(s.width) && s.width > 0.0,
-             "`width` of PIDEPricer must be in (0, inf); got " + fmt(s.width));
+             "`width` of PIDEPricer must be in (0, inf); got " + fmt_short(s.width));
   LF_REQUIRE(std::isfinite(s.min_half_width) && s.min_half_width > 0.0,
-             "`min_half_width` of PIDEPricer must be in (0, inf); got " + fmt(s.min_half_width));
+             "`min_half_width` of PIDEPricer must be in (0, inf); got " + fmt_short(s.min_half_width));
   LF_REQUIRE(s.implicit_band >= 0 && s.implicit_band <= 4096,
              "`implicit_band` of PIDEPricer must be in [0, 4096]; got " +
                  std::to_string(s.implicit_band));
@@ -332,7 +325,7 @@ void validate_pide_settings(const PIDESettings& s) {
                  s.time_grid == TimeGrid::Quadratic,
              "`time_grid` code must be 0 (auto), 1 (uniform) or 2 (quadratic)");
   LF_REQUIRE(s.tail_tolerance > 0.0 && s.tail_tolerance <= 1e-3,
-             "`tail_tolerance` of PIDEPricer must be in (0, 0.001]; got " + fmt(s.tail_tolerance));
+             "`tail_tolerance` of PIDEPricer must be in (0, 0.001]; got " + fmt_short(s.tail_tolerance));
 }
 
 void price_surface(const ModelParams& model, const Market& market, const double* strikes,
@@ -397,9 +390,9 @@ void price_surface(const ModelParams& model, const Market& market, const double*
                      Interpolated p) {
     const auto [lo, hi] = bounds(x0, T, cond);
     LF_REQUIRE(std::isfinite(p.value) && p.value >= lo - kBoundSlack && p.value <= hi + kBoundSlack,
-               "the PIDE grid did not resolve this option: value " + fmt(p.value * K) +
-                   " at strike " + fmt(K) + ", maturity " + fmt(T) +
-                   " is outside the no-arbitrage range [" + fmt(lo * K) + ", " + fmt(hi * K) +
+               "the PIDE grid did not resolve this option: value " + fmt_short(p.value * K) +
+                   " at strike " + fmt_short(K) + ", maturity " + fmt_short(T) +
+                   " is outside the no-arbitrage range [" + fmt_short(lo * K) + ", " + fmt_short(hi * K) +
                    "] of the solved " + (solved == OptionKind::Put ? "put" : "call") +
                    "; refine the grid (`nx`, `nt`) or use method='cos' for European options");
     p.value = std::clamp(p.value, lo, hi);

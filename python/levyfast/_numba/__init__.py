@@ -1,7 +1,7 @@
 """Numba kernels (DESIGN.md §6): plain ``@njit`` functions on scalars and arrays.
 
 * :mod:`.jit` — the one JIT policy and the function types of model callbacks.
-* :mod:`.exponents` — raw exponents, cumulants and moment strips of the six built-in models,
+* :mod:`.exponents` — raw exponents, cumulants and moment strips of the built-in models,
   in tables indexed by the ``MODEL_ID`` shared with C++.
 * :mod:`.cos` — the COS kernel (Fang & Oosterlee 2008): one surface, a parallel batch, and
   prices with parameter gradients.

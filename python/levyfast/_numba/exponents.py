@@ -1,4 +1,4 @@
-"""Raw exponents, cumulants and moment strips of the six built-in models as ``@njit`` functions.
+"""Raw exponents, cumulants and moment strips of the seven built-in models as ``@njit`` functions.
 
 Written from the papers (cited per model in ``levyfast.models``), independently of the C++
 core. All take the parameter array in ``PARAM_NAMES`` order and describe the *raw* process:
@@ -6,7 +6,7 @@ the martingale correction ``omega = -psi_raw(-i)`` is added by the kernels, once
 
 Dispatch happens here and only here: :data:`RAW_EXPONENTS`, :data:`RAW_CUMULANTS` and
 :data:`MOMENT_STRIPS` are tables indexed by the ``MODEL_ID`` shared with C++
-(BlackScholes 0, VarianceGamma 1, CGMY 2, NIG 3, Merton 4, Kou 5).
+(BlackScholes 0, VarianceGamma 1, CGMY 2, NIG 3, Merton 4, Kou 5, Meixner 6).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ __all__ = [
 
 _INF = math.inf
 _EULER_GAMMA = 0.5772156649015329
+_LN2 = math.log(2.0)
 #: Below this |Y| or |Y - 1| CGMY's Gamma(-Y) * B(Y) (a 0 * inf product) is replaced by its
 #: first-order expansion in dY; the dropped term is O(dY^2) < 1e-12 relative.
 _CGMY_LIMIT = 1e-6
@@ -204,19 +205,49 @@ def kou_strip(p):
     return p[4], p[3]
 
 
+# -- Meixner (Schoutens & Teugels 1998; Schoutens 2003, §5.3.10) ---------------------------------
+@jit(EXPONENT_SIGNATURE)
+def meixner_exponent(u, p):
+    """psi_raw(u) = 2 delta [ln cos(beta/2) - ln cosh((alpha u - i beta)/2)];
+    p = (alpha, beta, delta). ln cosh w = w + ln(1 + e^{-2w}) - ln 2 for Re w >= 0 (cosh is
+    even): no overflow, and the branch continuous from u = 0."""
+    alpha, beta, delta = p[0], p[1], p[2]
+    w = 0.5 * (alpha * u - 1j * beta)
+    if w.real < 0.0:
+        w = -w
+    log_cosh = w + cmath.log(1.0 + cmath.exp(-2.0 * w)) - _LN2
+    return 2.0 * delta * (math.log(math.cos(0.5 * beta)) - log_cosh)
+
+
+@jit(CUMULANTS_SIGNATURE)
+def meixner_cumulants(p):
+    """Derivatives at 0 of 2 delta [ln cos(beta/2) - ln cos((alpha s + beta)/2)]."""
+    alpha, beta, delta = p[0], p[1], p[2]
+    sec2 = 1.0 / math.cos(0.5 * beta) ** 2
+    return (alpha * delta * math.tan(0.5 * beta), 0.5 * alpha**2 * delta * sec2,
+            0.25 * alpha**4 * delta * (2.0 - math.cos(beta)) * sec2 * sec2)
+
+
+@jit(STRIP_SIGNATURE)
+def meixner_strip(p):
+    """|alpha s + beta| < pi."""
+    return (math.pi + p[1]) / p[0], (math.pi - p[1]) / p[0]
+
+
 # -- tables indexed by MODEL_ID ----------------------------------------------------------------
 RAW_EXPONENTS = tuple(
     Callback(f, EXPONENT_SIGNATURE)
-    for f in (bs_exponent, vg_exponent, cgmy_exponent, nig_exponent, merton_exponent, kou_exponent)
+    for f in (bs_exponent, vg_exponent, cgmy_exponent, nig_exponent, merton_exponent, kou_exponent,
+              meixner_exponent)
 )
 RAW_CUMULANTS = tuple(
     Callback(f, CUMULANTS_SIGNATURE)
     for f in (bs_cumulants, vg_cumulants, cgmy_cumulants, nig_cumulants, merton_cumulants,
-              kou_cumulants)
+              kou_cumulants, meixner_cumulants)
 )
 MOMENT_STRIPS = tuple(
     Callback(f, STRIP_SIGNATURE)
-    for f in (entire_strip, vg_strip, cgmy_strip, nig_strip, entire_strip, kou_strip)
+    for f in (entire_strip, vg_strip, cgmy_strip, nig_strip, entire_strip, kou_strip, meixner_strip)
 )
 N_BUILTIN_MODELS = len(RAW_EXPONENTS)
 

@@ -1,4 +1,4 @@
-"""The six built-in exponential Lévy models (frozen values) and their registry.
+"""The seven built-in exponential Lévy models (frozen values) and their registry.
 
 :data:`BUILTIN` is the one list of the models the compiled core prices; every per-model table
 of the package (the command line's names and defaults, the calibrators' starts and boxes, the
@@ -12,6 +12,7 @@ from .base import LevyModel
 from .black_scholes import BlackScholes
 from .cgmy import CGMY
 from .kou import Kou
+from .meixner import Meixner
 from .merton import Merton
 from .nig import NIG
 from .variance_gamma import VarianceGamma
@@ -24,13 +25,15 @@ __all__ = [
     "NIG",
     "Merton",
     "Kou",
+    "Meixner",
     "BUILTIN",
     "MODEL_REGISTRY",
     "builtin_by_id",
 ]
 
 #: The built-in models in ``MODEL_ID`` order (the ids the C++ core and the Numba tables use).
-BUILTIN: tuple[type[LevyModel], ...] = (BlackScholes, VarianceGamma, CGMY, NIG, Merton, Kou)
+BUILTIN: tuple[type[LevyModel], ...] = (BlackScholes, VarianceGamma, CGMY, NIG, Merton, Kou,
+                                         Meixner)
 assert [cls.MODEL_ID for cls in BUILTIN] == list(range(len(BUILTIN)))
 
 #: name -> class, for the command line and file formats (the library never dispatches on

@@ -8,22 +8,9 @@
 #include <vector>
 
 #include "levyfast/common.hpp"
+#include "levyfast/radix2_fft.hpp"
 
 namespace levyfast::pide {
-
-// In-place iterative radix-2 FFT of a power-of-two length with precomputed twiddles.
-class ComplexFFT {
- public:
-  explicit ComplexFFT(std::size_t n);
-  // a_m <- sum_k a_k exp(-+2 pi i k m / n) (sign -1 forward, +1 inverse; no scaling).
-  void transform(cplx* a, bool inverse) const;
-  std::size_t size() const { return n_; }
-
- private:
-  std::size_t n_;
-  std::vector<cplx> twiddle_;      // exp(-2 pi i k / n), k < n/2
-  std::vector<std::size_t> bitrev_;
-};
 
 class Correlation {
  public:
@@ -41,7 +28,8 @@ class Correlation {
   std::size_t n_out_;
   bool direct_;
   std::size_t L_ = 0;
-  ComplexFFT fft_;                  // of length L / 2
+  Radix2Fft fft_;                   // of length L / 2 (bit-reversed output)
+  std::vector<std::size_t> bitrev_;  // bit_reverse(k, L / 2)
   std::vector<cplx> half_twiddle_;  // exp(-2 pi i k / L), k <= L/2
   std::vector<cplx> kernel_spec_, spec_, z_;
   std::vector<double> buf_;

@@ -40,17 +40,10 @@ struct JumpStencil {
   bool empty() const { return w.empty(); }
 };
 
-// Blumenthal–Getoor index of the jump part: -1 for finite activity (or no jumps), 0 for VG,
-// 1 for NIG, Y for CGMY.
-double activity_index(const ModelParams& m);
-
-// Largest jump sizes kept to the left and right for `tail_tolerance` (see above).
-struct JumpReach {
-  double left, right;
-};
-JumpReach jump_reach(const ModelParams& m, double tail_tolerance);
-
-// The stencil for spacing h. Throws invalid_argument when the reach needs more than
+// The stencil for spacing h, from the model's traits (models/<name>.hpp): its Lévy density, its
+// Blumenthal–Getoor index `activity_index` (the small jumps' remainder), its `jump_reach` (the
+// largest jumps kept to the left and right for `tail_tolerance`, see above) and
+// `length_scales`. Throws invalid_argument when the reach needs more than
 // `max_cells` cells.
 JumpStencil discretise_jumps(const ModelParams& m, double h, double tail_tolerance,
                              std::size_t max_cells);

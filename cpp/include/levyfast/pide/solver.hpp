@@ -1,4 +1,4 @@
-// PIDE pricing of European, American and knock-out barrier options under the six models:
+// PIDE pricing of European, American and knock-out barrier options under the built-in models:
 // the rollback of operator.hpp with a scheme of schemes.hpp and the conditions of
 // conditions.hpp, on the grid of grid.hpp.
 //

@@ -1,0 +1,290 @@
+// CGMY (Carr, Geman, Madan & Yor 2002) with an optional Brownian part:
+//   k(x) = C e^(-G|x|) / |x|^(1+Y) (x < 0),  C e^(-M x) / x^(1+Y) (x > 0),
+//   psi_raw(u) = C Gamma(-Y) B(Y) - sigma^2 u^2 / 2,
+//   B(Y) = (M - iu)^Y - M^Y + (G + iu)^Y - G^Y,
+// with the removable singularities of Gamma(-Y) B(Y) at Y = 0 and Y = 1 taken as limits.
+#pragma once
+
+#include <cmath>
+
+#include "levyfast/complex_math.hpp"
+#include "levyfast/models/base.hpp"
+#include "levyfast/special_functions.hpp"
+
+namespace levyfast::models {
+
+struct CGMY : ModelTraits<CGMY> {
+  static constexpr ModelId kId = ModelId::CGMY;
+  static constexpr const char* kName = "CGMY";
+  static constexpr int kNumParams = 5;  // C, G, M, Y, sigma
+
+  // Distance from Y = 0 or Y = 1 below which Gamma(-Y) B(Y) uses its Taylor limit.
+  static constexpr double kLimitEps = 1e-6;
+  // Half-width of the bands about Y = 0 and Y = 1 where d/dY uses its power series: the
+  // closed form loses ~eps / dist^2 to cancellation, the 8-term series ~dist^8 ln^9|z| / 9!.
+  static constexpr double kSeriesBand = 1e-2;
+
+  static void validate(const Params& p) {
+    require_in(is_positive(p[0]), kName, "C", "(0, inf)", p[0]);
+    require_in(is_positive(p[1]), kName, "G", "(0, inf)", p[1]);
+    require_in(std::isfinite(p[2]) && p[2] > 1.0, kName, "M", "(1.0, inf)", p[2]);
+    require_in(std::isfinite(p[3]) && p[3] >= 0.0 && p[3] < 2.0, kName, "Y", "[0.0, 2.0)", p[3]);
+    require_in(is_nonnegative(p[4]), kName, "sigma", "[0.0, inf)", p[4]);
+  }
+
+  // B(Y) as M^Y expm1(Y l_M) + G^Y expm1(Y l_G), l_M = ln((M - iu)/M), l_G = ln((G + iu)/G):
+  // no cancellation as Y -> 0 nor for z ~ z0 (large G or M: z^Y and z0^Y agree to many
+  // digits, e.g. G = 1e300). mY = M^Y, gY = G^Y.
+  struct PowerDiff {
+    cplx lrm, lrg;  // l_M, l_G
+    cplx em, eg;    // (z_M / M)^Y - 1, (z_G / G)^Y - 1
+    cplx B;
+  };
+  static PowerDiff power_diff(double G, double M, double Y, double mY, double gY, cplx u) {
+    const cplx i(0.0, 1.0);
+    PowerDiff d;
+    d.lrm = std::log((M - i * u) / M);
+    d.lrg = std::log((G + i * u) / G);
+    d.em = cexpm1(Y * d.lrm);
+    d.eg = cexpm1(Y * d.lrg);
+    d.B = mY * d.em + gY * d.eg;
+    return d;
+  }
+
+  // Outside the Taylor bands about Y = 0 and 1, and outside |Y - 1| < 1/4 (below): the closed
+  // form C Gamma(-Y) B(Y).
+  static bool closed_form(double Y) {
+    return std::abs(Y) >= kLimitEps && std::abs(Y - 1.0) >= 0.25;
+  }
+
+  // C Gamma(-Y) B(Y) (jump part of psi_raw).
+  static cplx jumps(double C, double G, double M, double Y, cplx u) {
+    const cplx i(0.0, 1.0);
+    const cplx zm = M - i * u, zg = G + i * u;
+    if (std::abs(Y) < kLimitEps) {
+      // Gamma(-Y) = -1/Y - gamma_E + O(Y); B(Y) = Y b1 + Y^2 b2 / 2 + O(Y^3).
+      const cplx lzm = std::log(zm), lzg = std::log(zg);
+      const double lm = std::log(M), lg = std::log(G);
+      const cplx b1 = (lzm - lm) + (lzg - lg);
+      const cplx b2 = lzm * lzm - lm * lm + lzg * lzg - lg * lg;
+      return C * (-b1 - Y * (0.5 * b2 + kEulerGamma * b1));
+    }
+    if (std::abs(Y - 1.0) < kLimitEps) {
+      // Gamma(-Y) = 1/(Y-1) + gamma_E - 1 + O(Y-1); B(Y) = d b1 + d^2 b2 / 2 + O(d^3).
+      const double d = Y - 1.0;
+      const cplx lzm = std::log(zm), lzg = std::log(zg);
+      const double lm = std::log(M), lg = std::log(G);
+      const cplx b1 = zm * lzm - M * lm + zg * lzg - G * lg;
+      const cplx b2 = zm * lzm * lzm - M * lm * lm + zg * lzg * lzg - G * lg * lg;
+      return C * (b1 + d * (0.5 * b2 + (kEulerGamma - 1.0) * b1));
+    }
+    if (std::abs(Y - 1.0) < 0.25) {
+      // B(Y) = zm^Y - M^Y + zg^Y - G^Y with d = Y - 1: since zm + zg = M + G,
+      //   B = zm expm1(d ln zm) - M expm1(d ln M) + zg expm1(d ln zg) - G expm1(d ln G),
+      // which is O(d) without cancelling O(M) terms; Gamma(-Y) = Gamma(2 - Y)/(Y d).
+      const double d = Y - 1.0;
+      const cplx b = zm * cexpm1(d * std::log(zm)) - M * std::expm1(d * std::log(M)) +
+                     zg * cexpm1(d * std::log(zg)) - G * std::expm1(d * std::log(G));
+      return C * std::tgamma(2.0 - Y) / (Y * d) * b;
+    }
+    return C * std::tgamma(-Y) * power_diff(G, M, Y, std::pow(M, Y), std::pow(G, Y), u).B;
+  }
+
+  static cplx raw_exponent(const Params& p, cplx u) {
+    return jumps(p[0], p[1], p[2], p[3], u) - 0.5 * p[4] * p[4] * u * u;
+  }
+
+  // The closed form with Gamma(-Y), M^Y and G^Y computed once for all points.
+  static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
+                            cplx* out) {
+    const double C = p[0], G = p[1], M = p[2], Y = p[3];
+    if (!closed_form(Y)) {
+      ModelTraits::char_exponent(p, omega, u, n, out);
+      return;
+    }
+    const cplx i(0.0, 1.0);
+    const double cg = C * std::tgamma(-Y), mY = std::pow(M, Y), gY = std::pow(G, Y);
+    const double half_s2 = 0.5 * p[4] * p[4];
+    for (std::size_t k = 0; k < n; ++k)
+      out[k] = cg * power_diff(G, M, Y, mY, gY, u[k]).B - half_s2 * u[k] * u[k] +
+               i * u[k] * omega;
+  }
+
+  // d/dG of C Gamma(-Y) ((G + iu)^Y - G^Y): -C Gamma(1-Y) [z^(Y-1) - z0^(Y-1)] with z = G + iu,
+  // z0 = G (z = M - iu, z0 = M for d/dM), as z0^(Y-1) expm1((Y-1) lr), lr = ln(z / z0), with
+  // `factor` = -C Gamma(1-Y) z0^(Y-1). Near Y = 1 the pole of Gamma(1-Y) cancels: with
+  // d = Y - 1, C [L1 + d (L2/2 + gamma_E L1)] + O(d^2), L_k = ln^k z - ln^k z0.
+  static double rate_factor(double C, double Y, double z0) {
+    return -C * std::tgamma(1.0 - Y) * std::pow(z0, Y - 1.0);
+  }
+  static cplx rate_grad(double C, double Y, double z0, double factor, cplx lr) {
+    const double d = Y - 1.0;
+    if (std::abs(d) < kLimitEps) {
+      const double l0 = std::log(z0);
+      const cplx L2 = lr * (lr + 2.0 * l0);  // ln^2 z - ln^2 z0
+      return C * (lr + d * (0.5 * L2 + kEulerGamma * lr));
+    }
+    return factor * cexpm1(d * lr);
+  }
+
+  // d/dY of C Gamma(-Y) B(Y) near Y = 0 and 1, by power series:
+  //   Y -> 0:  J/C = -Gamma(1-Y) sum_n b_{n+1} Y^n/(n+1)!,  b_k = sum ln^k z - ln^k z0,
+  //   Y = 1+d: J/C = Gamma(1-d)/(1+d) sum_n B_{n+1} d^n/(n+1)!,  B_k = sum z ln^k z - z0 ln^k z0,
+  // (from Gamma(-Y) = -Gamma(1-Y)/Y = Gamma(1-d)/(d (1+d))), differentiated term by term, with
+  // Gamma(1 - x) = exp(gamma_E x + sum_{k>=2} zeta(k) x^k / k) to kSeries terms.
+  static constexpr int kSeries = 9;
+  static cplx y_grad_series(double C, double G, double M, double Y, cplx u) {
+    constexpr double kZeta[kSeries] = {0.0, 0.0, 1.6449340668482264, 1.2020569031595943,
+                                       1.0823232337111382, 1.0369277551433699,
+                                       1.0173430619844491, 1.0083492773819228,
+                                       1.0040773561979443};
+    double c[kSeries] = {0.0, kEulerGamma};
+    for (int k = 2; k < kSeries; ++k) c[k] = kZeta[k] / k;
+    double g[kSeries];  // coefficients of exp(C(x)): g_n = (1/n) sum_{k=1}^n k c_k g_{n-k}
+    g[0] = 1.0;
+    for (int n = 1; n < kSeries; ++n) {
+      double acc = 0.0;
+      for (int k = 1; k <= n; ++k) acc += k * c[k] * g[n - k];
+      g[n] = acc / n;
+    }
+    const cplx i(0.0, 1.0);
+    const cplx zm = M - i * u, zg = G + i * u;
+    const cplx lzm = std::log(zm), lzg = std::log(zg);
+    const double lm = std::log(M), lg = std::log(G);
+    const bool near0 = std::abs(Y) < kSeriesBand;
+    cplx pzm = near0 ? 1.0 : zm, pzg = near0 ? 1.0 : zg;
+    double pm = near0 ? 1.0 : M, pg = near0 ? 1.0 : G, fact = 1.0;
+    cplx a[kSeries];  // a_n = (b or B)_{n+1} / (n+1)!
+    for (int n = 0; n < kSeries; ++n) {
+      pzm *= lzm;
+      pzg *= lzg;
+      pm *= lm;
+      pg *= lg;
+      fact *= (n + 1);
+      a[n] = (pzm - pm + pzg - pg) / fact;
+    }
+    double pre[kSeries];  // -Gamma(1-Y) or Gamma(1-d)/(1+d)
+    for (int n = 0; n < kSeries; ++n) {
+      if (near0) {
+        pre[n] = -g[n];
+      } else {
+        double acc = 0.0;
+        for (int k = 0; k <= n; ++k) acc += g[k] * ((n - k) % 2 ? -1.0 : 1.0);
+        pre[n] = acc;
+      }
+    }
+    const double x = near0 ? Y : Y - 1.0;
+    cplx deriv = 0.0;
+    double xp = 1.0;  // x^(n-1)
+    for (int n = 1; n < kSeries; ++n) {
+      cplx coef = 0.0;
+      for (int k = 0; k <= n; ++k) coef += pre[k] * a[n - k];
+      deriv += static_cast<double>(n) * coef * xp;
+      xp *= x;
+    }
+    return C * deriv;
+  }
+
+  static bool in_series_band(double Y) {
+    return std::abs(Y) < kSeriesBand || std::abs(Y - 1.0) < kSeriesBand;
+  }
+
+  static void raw_exponent_grad(const Params& p, cplx u, cplx* out) {
+    const double C = p[0], G = p[1], M = p[2], Y = p[3];
+    if (!in_series_band(Y)) {
+      const int all[kNumParams] = {0, 1, 2, 3, 4};
+      const double no_omega[kNumParams] = {0.0, 0.0, 0.0, 0.0, 0.0};
+      char_exponent_and_grad(p, 0.0, no_omega, &u, 1, all, kNumParams, nullptr, out);
+      return;
+    }
+    const cplx i(0.0, 1.0);
+    out[0] = jumps(1.0, G, M, Y, u);
+    out[1] = rate_grad(C, Y, G, rate_factor(C, Y, G), std::log((G + i * u) / G));
+    out[2] = rate_grad(C, Y, M, rate_factor(C, Y, M), std::log((M - i * u) / M));
+    out[3] = y_grad_series(C, G, M, Y, u);
+    out[4] = -p[4] * (u * u);
+  }
+
+  // Away from Y = 0 and 1 every derivative is built from l = ln(z / z0) and z^Y of z = M - iu
+  // and G + iu (power_diff: two complex logs and exponentials per point):
+  //   d/dC = Gamma(-Y) B,  d/dG = -C Gamma(1-Y) (z_G^(Y-1) - G^(Y-1))  (M alike),
+  //   d/dY = C Gamma(-Y) [B' - digamma(-Y) B],  B' = sum z^Y ln z - z0^Y ln z0
+  //        = sum z0^Y [ln z0 (e - 1) + e l],  e = z^Y / z0^Y,
+  // and psi itself is linear in C: psi = C d psi_raw/dC - sigma^2 u^2/2 + i u omega.
+  static void char_exponent_and_grad(const Params& p, double omega, const double* domega,
+                                     const cplx* u, std::size_t n, const int* dirs,
+                                     std::size_t n_dirs, cplx* psi, cplx* out) {
+    const double C = p[0], G = p[1], M = p[2], Y = p[3], sigma = p[4];
+    if (in_series_band(Y)) {
+      ModelTraits::char_exponent_and_grad(p, omega, domega, u, n, dirs, n_dirs, psi, out);
+      return;
+    }
+    const cplx i(0.0, 1.0);
+    const double gm = std::tgamma(-Y);
+    const double lm = std::log(M), lg = std::log(G), mY = std::pow(M, Y), gY = std::pow(G, Y);
+    const double fg = rate_factor(C, Y, G), fm = rate_factor(C, Y, M);
+    // digamma(-Y) by the recurrence psi(x) = psi(x + 1) - 1/x, twice.
+    const double dg = digamma(2.0 - Y) - 1.0 / (1.0 - Y) + 1.0 / Y;
+    for (std::size_t k = 0; k < n; ++k) {
+      const PowerDiff b = power_diff(G, M, Y, mY, gY, u[k]);
+      const cplx drift = i * u[k];
+      if (psi) psi[k] = C * gm * b.B - 0.5 * sigma * sigma * u[k] * u[k] + drift * omega;
+      for (std::size_t d = 0; d < n_dirs; ++d) {
+        cplx g;
+        switch (dirs[d]) {
+          case 0: g = gm * b.B; break;
+          case 1: g = rate_grad(C, Y, G, fg, b.lrg); break;
+          case 2: g = rate_grad(C, Y, M, fm, b.lrm); break;
+          case 3:
+            g = C * gm *
+                (mY * (lm * b.em + (1.0 + b.em) * b.lrm) + gY * (lg * b.eg + (1.0 + b.eg) * b.lrg) -
+                 dg * b.B);
+            break;
+          default: g = -sigma * u[k] * u[k]; break;
+        }
+        out[d * n + k] = g + drift * domega[dirs[d]];
+      }
+    }
+  }
+
+  static Cumulants raw_cumulants(const Params& p) {
+    const double C = p[0], G = p[1], M = p[2], Y = p[3];
+    const double c1 = std::abs(Y - 1.0) < kLimitEps
+                          ? C * std::log(G / M)
+                          : C * std::tgamma(1.0 - Y) * (std::pow(M, Y - 1.0) - std::pow(G, Y - 1.0));
+    return {c1, C * std::tgamma(2.0 - Y) * (std::pow(M, Y - 2.0) + std::pow(G, Y - 2.0)) + p[4] * p[4],
+            C * std::tgamma(4.0 - Y) * (std::pow(M, Y - 4.0) + std::pow(G, Y - 4.0))};
+  }
+
+  static MomentStrip moment_strip(const Params& p) { return {p[1], p[2]}; }
+
+  static double levy_density(const Params& p, double x) {
+    const double ax = std::abs(x);
+    if (ax == 0.0) return 0.0;
+    return p[0] * std::exp(-(x > 0.0 ? p[2] : p[1]) * ax) / std::pow(ax, 1.0 + p[3]);
+  }
+
+  static double diffusion_variance(const Params& p) { return p[4] * p[4]; }
+  static double activity_index(const Params& p) { return p[3]; }
+
+  static LeftRight jump_reach(const Params& p, double tol) {
+    return {tempered_reach(p[0], p[3], p[1], tol), tempered_reach(p[0], p[3], p[2] - 1.0, tol)};
+  }
+  static LeftRight length_scales(const Params& p) { return {1.0 / p[1], 1.0 / p[2]}; }
+
+  // CGMY(C, G, M, Y = 0, sigma = 0) is VG(sigma^2 = 2C/(MG), nu = 1/C, theta = C(1/M - 1/G)).
+  static std::optional<Subordinator> subordinator(const Params& p) {
+    if (p[3] != 0.0 || p[4] != 0.0) return std::nullopt;
+    return Subordinator{Subordinator::Clock::Gamma, 1.0 / p[0], 0.0, 0.0,
+                        p[0] * (1.0 / p[2] - 1.0 / p[1]), 2.0 * p[0] / (p[2] * p[1])};
+  }
+
+  // Angle of the Lewis contour's rays (lewis_contour.cpp): pi/4, or pi/8 with a diffusion
+  // part, divided by max(1, Y).
+  static constexpr bool kLewisContour = true;
+  static double lewis_ray_angle(const Params& p) {
+    return (p[4] > 0.0 ? 0.125 : 0.25) * kPi / std::max(1.0, p[3]);
+  }
+};
+
+}  // namespace levyfast::models
