@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
+from ._lazy import lazy_attributes
 from .implied_vol import black_implied_vol, black_price, implied_vol
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Meixner, Merton, VarianceGamma
@@ -49,21 +50,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    """The names of :data:`_LAZY` and the ``levyfast.data`` package, imported on first use."""
-    import importlib
-
-    if name == "data":
-        return importlib.import_module(".data", __name__)
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'levyfast' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | {"data"})
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY, ("data",))
 
 
 try:

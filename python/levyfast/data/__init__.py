@@ -11,6 +11,7 @@
 
 from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
 from .defaults import (
     DEFAULT_DIVIDEND_RANGE,
     DEFAULT_MATURITIES,
@@ -48,20 +49,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    import importlib
-
-    if name == "noise":
-        return importlib.import_module(".noise", __name__)
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'levyfast.data' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY) | {"noise"})
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY, ("noise",))
 
 
 __all__ = [
