@@ -169,13 +169,13 @@ class BayesianCalibrator:
             max_tree_depth=_positive_int("max_tree_depth", self.max_tree_depth),
             n_leapfrog=_positive_int("n_leapfrog", self.n_leapfrog))
 
-    def _quotes(self, quotes: ArrayLike | lf.OptionChain | None,
+    def _quotes(self, prices: ArrayLike | lf.OptionChain | None,
                 market: Market | TermStructure | None, strikes: ArrayLike | None,
                 maturities: ArrayLike | None, bid: ArrayLike | None,
                 ask: ArrayLike | None) -> tuple[QuoteSet, dict[str, Any]]:
         """QuoteSet and the arguments of the least-squares start."""
         owner = f"{_OWNER}.fit"
-        if isinstance(quotes, lf.OptionChain):
+        if isinstance(prices, lf.OptionChain):
             for name, value in (("market", market), ("strikes", strikes),
                                 ("maturities", maturities), ("bid", bid), ("ask", ask)):
                 if value is not None:
@@ -184,21 +184,19 @@ class BayesianCalibrator:
             if self.quote_type != "price":
                 raise ValueError(f"`quote_type` of {owner} must be 'price' with an OptionChain "
                                  f"(its quotes are prices); got {self.quote_type!r}")
-            qs = QuoteSet.from_chain(owner, quotes, "uniform", "price", float(self.min_price))
-            return qs, {"prices": quotes, "target": "iv"}
-        if quotes is None:
-            if bid is None:
-                raise ValueError(f"`quotes` of {owner} is required (a [n_T, n_K] surface or an "
-                                 "OptionChain) unless `bid` and `ask` are given")
+            qs = QuoteSet.from_chain(owner, prices, "uniform", "price", float(self.min_price))
+            return qs, {"prices": prices, "target": "iv"}
+        if prices is None and bid is None:
+            raise ValueError(f"`prices` of {owner} is required (a [n_T, n_K] surface or an "
+                             "OptionChain) unless `bid` and `ask` are given")
         if market is None or strikes is None or maturities is None:
             raise ValueError(f"{owner} needs `market`, `strikes` and `maturities` with a "
                              "surface of quotes (or an OptionChain alone)")
         if not isinstance(market, (Market, TermStructure)):
             raise TypeError(f"`market` of {owner} must be a levyfast.Market or TermStructure; "
                             f"got {type(market).__name__}")
-        prices = quotes
-        if self.quote_type == "iv" and quotes is not None:
-            prices = _iv_to_prices(owner, quotes, market, strikes, maturities, self.kind)
+        if self.quote_type == "iv" and prices is not None:
+            prices = _iv_to_prices(owner, prices, market, strikes, maturities, self.kind)
         qs = QuoteSet.from_surface(owner, prices, market, strikes, maturities, None, bid, ask,
                                    self.kind, self.on_arbitrage == "drop")
         return qs, {"prices": prices, "market": market, "strikes": strikes,
@@ -207,7 +205,7 @@ class BayesianCalibrator:
     # -- fit -------------------------------------------------------------------------------------
     def fit(
         self,
-        quotes: ArrayLike | lf.OptionChain | None,
+        prices: ArrayLike | lf.OptionChain | None,
         market: Market | TermStructure | None = None,
         strikes: ArrayLike | None = None,
         maturities: ArrayLike | None = None,
@@ -215,15 +213,16 @@ class BayesianCalibrator:
         bid: ArrayLike | None = None,
         ask: ArrayLike | None = None,
     ) -> BayesianCalibrator:
-        """Sample the posterior given quotes ``[n_T, n_K]`` (NaN = missing; prices, or implied
-        vols with ``quote_type="iv"``) with ``market``, ``strikes`` and ``maturities``, or an
-        :class:`~levyfast.OptionChain` alone; returns ``self``."""
+        """Sample the posterior given quotes ``prices [n_T, n_K]`` (NaN = missing; implied
+        vols with ``quote_type="iv"``; may be None with ``bid`` and ``ask``: mid quotes) with
+        ``market``, ``strikes`` and ``maturities``, or an :class:`~levyfast.OptionChain`
+        alone; returns ``self``."""
         config = self._check()
         t0 = time.perf_counter()
-        qs, start_args = self._quotes(quotes, market, strikes, maturities, bid, ask)
+        qs, start_args = self._quotes(prices, market, strikes, maturities, bid, ask)
         param = Parameterisation(self.model_cls, self.fixed)
         if qs.size < param.n_free + 1:
-            raise ValueError(f"`quotes` of {_OWNER}.fit must hold at least {param.n_free + 1} "
+            raise ValueError(f"`prices` of {_OWNER}.fit must hold at least {param.n_free + 1} "
                              f"usable quotes for {param.n_free} parameters and the noise scale; "
                              f"got {qs.size}")
         noise = noise_model(self.noise, qs)
@@ -321,10 +320,10 @@ def _iv_to_prices(owner: str, ivs: ArrayLike, market: Market | TermStructure,
     k = np.asarray(strikes, dtype=np.float64)
     t = np.asarray(maturities, dtype=np.float64)
     if vols.shape != (t.size, k.size):
-        raise ValueError(f"`quotes` of {owner} must have shape [n_T, n_K] = {[t.size, k.size]}; "
+        raise ValueError(f"`prices` of {owner} must have shape [n_T, n_K] = {[t.size, k.size]}; "
                          f"got {list(vols.shape)}")
     if np.any(vols[np.isfinite(vols)] <= 0.0):
-        raise ValueError(f"`quotes` of {owner} (implied vols) must be > 0 or NaN (missing)")
+        raise ValueError(f"`prices` of {owner} (implied vols) must be > 0 or NaN (missing)")
     out = np.full(vols.shape, math.nan)
     for i, ti in enumerate(t):
         m = market if isinstance(market, Market) else market.market_at(float(ti))

@@ -7,7 +7,9 @@ triangular and its log-Jacobian is the sum of the per-parameter terms):
 
 * ``(lo, hi)``: ``x = lo + (hi - lo) sigmoid(u)``;
 * ``(lo, inf)``: ``x = lo + exp(u)``;
-* ``(-inf, hi)``: ``x = hi - softplus(hi - u)`` (close to the identity well below ``hi``);
+* ``(-inf, hi)``: ``x = hi - exp(u)`` (a soft-plus map ``hi - softplus(hi - u)`` would be
+  closer to the identity but pins ``x`` to ``hi`` in floating point when ``hi`` is far below
+  ``u``, e.g. VG with large ``sigma``);
 * ``(-inf, inf)``: ``x = u``.
 
 Cross constraints (see the model classes): VG ``theta < 1/nu - sigma^2/2`` (i.e.
@@ -53,8 +55,9 @@ class Link:
         return callable(self.high) or math.isfinite(self.high)
 
 
-def _at(bound: Bound, known: Mapping[str, tf.Tensor]) -> tf.Tensor | float:
-    return bound(known) if callable(bound) else bound
+def _at(bound: Bound, known: Mapping[str, tf.Tensor]) -> tf.Tensor:
+    value = bound(known) if callable(bound) else bound
+    return tf.convert_to_tensor(value, tf.float64)
 
 
 def _nig_alpha_low(known: Mapping[str, tf.Tensor]) -> tf.Tensor | float:
@@ -83,11 +86,6 @@ LINKS: dict[type[LevyModel], tuple[Link, ...]] = {
     Kou: (Link("sigma", 0.0), Link("lam", 0.0), Link("p", 0.0, 1.0), Link("eta1", 1.0),
           Link("eta2", 0.0)),
 }
-
-
-def _softplus_inverse(y: tf.Tensor) -> tf.Tensor:
-    """log(expm1(y)) for y > 0, stable for large y."""
-    return y + tf.math.log(-tf.math.expm1(-y))
 
 
 class Parameterisation:
@@ -137,8 +135,8 @@ class Parameterisation:
                 x = lo + tf.exp(uk)
                 logdet += uk
             elif link.has_high:
-                x = hi - tf.math.softplus(hi - uk)
-                logdet += tf.math.log_sigmoid(hi - uk)
+                x = hi - tf.exp(uk)
+                logdet += uk
             else:
                 x = uk
             known[link.name] = x
@@ -160,7 +158,7 @@ class Parameterisation:
             elif link.has_low:
                 uk = tf.math.log(xk - lo)
             elif link.has_high:
-                uk = hi - _softplus_inverse(hi - xk)
+                uk = tf.math.log(hi - xk)
             else:
                 uk = xk
             known[link.name] = xk

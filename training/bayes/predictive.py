@@ -81,15 +81,23 @@ def _figure(width: float, height: float) -> Figure:
 def plot(cal: BayesianCalibrator, kind: str = "trace") -> Figure:
     """A figure of ``kind`` (one of :data:`PLOTS`): ArviZ trace, rank or pair plot of the
     posterior, or the predictive implied-vol smile per maturity (``"smile"``)."""
-    import arviz as az
-
     cal._require_fit()
     if kind not in PLOTS:
         raise ValueError(f"`kind` must be one of {PLOTS}; got {kind!r}")
     names = list(cal.posterior_.posterior.data_vars)
-    n = len(names)
     if kind == "smile":
         return _smile(cal)
+    with warnings.catch_warnings():  # ArviZ 0.23 uses an API matplotlib 3.11 deprecates
+        warnings.simplefilter("ignore", DeprecationWarning)
+        fig = _arviz_figure(cal, kind, names)
+    fig.tight_layout()
+    return fig
+
+
+def _arviz_figure(cal: BayesianCalibrator, kind: str, names: list[str]) -> Figure:
+    import arviz as az
+
+    n = len(names)
     if kind == "trace":
         fig = _figure(10.0, 2.0 * n)
         axes = fig.subplots(n, 2, squeeze=False)
@@ -101,9 +109,8 @@ def plot(cal: BayesianCalibrator, kind: str = "trace") -> Figure:
     else:
         fig = _figure(2.6 * (n - 1), 2.6 * (n - 1))
         axes = fig.subplots(n - 1, n - 1, squeeze=False)
-        az.plot_pair(cal.posterior_, var_names=names, ax=axes, kind="kde",
-                     divergences=True, marginals=False)
-    fig.tight_layout()
+        az.plot_pair(cal.posterior_, var_names=names, ax=axes, kind="scatter",
+                     divergences=True, marginals=False, scatter_kwargs={"alpha": 0.2})
     return fig
 
 
