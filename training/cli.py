@@ -1,5 +1,6 @@
-"""``levyfast train | evaluate | pipeline | posterior | posterior-study``: thin wrappers over :mod:`training` (parsing and
-printing only). Reached through the ``levyfast`` CLI, which imports this module lazily."""
+"""``levyfast train | evaluate | pipeline | posterior | posterior-study``: thin wrappers over
+:mod:`training` (parsing and printing only). Reached through the ``levyfast`` CLI, which imports
+this module lazily."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 import warnings
@@ -109,9 +110,15 @@ def _posterior(args: argparse.Namespace) -> int:
                              seed=args.seed, on_arbitrage="drop", min_price=args.min_price,
                              progress=_progress)
     start = time.perf_counter()
-    with warnings.catch_warnings():  # the verdict is printed below
-        warnings.simplefilter("ignore", UserWarning)
-        cal.fit(*fit_args)
+    library_log = logging.getLogger("levyfast")
+    level = library_log.level
+    library_log.setLevel(logging.ERROR)  # the least-squares start's verdict is not the result
+    try:
+        with warnings.catch_warnings():  # the verdict is printed below
+            warnings.simplefilter("ignore", UserWarning)
+            cal.fit(*fit_args)
+    finally:
+        library_log.setLevel(level)
     seconds = time.perf_counter() - start
     d = cal.diagnostics_
     table = cal.summary_[["mean", "sd", "q5", "q50", "q95", "ess_bulk", "ess_tail", "r_hat"]]
@@ -139,15 +146,19 @@ def _posterior(args: argparse.Namespace) -> int:
 def _study(args: argparse.Namespace) -> int:
     from levyfast.models import MODEL_REGISTRY
 
-    from .study import coverage_study, write_report
+    from .study import StudyResult, coverage_study, write_report
 
-    def progress(i: int, result: object) -> None:
-        _say(f"\r  surfaces: {i}/{args.n}", end="\n" if i == args.n else "")
+    out = Path(args.out)
+
+    def progress(i: int, result: StudyResult) -> None:
+        _say(f"  surfaces: {i}/{args.n}, median {np.median(result.seconds):.1f} s each")
+        if i % 10 == 0:  # a partial report survives an interrupted study
+            write_report(result, out)
 
     result = coverage_study(MODEL_REGISTRY[args.model], args.n, fixed=_fixed(args.fix),
                             n_draws=args.draws, n_warmup=args.warmup, seed=args.seed,
                             progress=progress)
-    report = write_report(result, Path(args.out))
+    report = write_report(result, out)
     _say(report.read_text().split("\n\nCoverage")[0])
     _say(f"wrote {report}")
     return 0

@@ -123,7 +123,7 @@ def coverage_study(model_cls: type[LevyModel], n: int, *, noise: str = "relative
         for level in LEVELS:
             a = 0.5 * (1.0 - level)
             row = []
-            for j, name in enumerate(names):
+            for name in names:
                 lo, hi = np.quantile(post[name].values, [a, 1.0 - a])
                 row.append(bool(lo <= truth[model_cls.PARAM_NAMES.index(name)] <= hi))
             flags.append(row)
