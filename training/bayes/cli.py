@@ -131,6 +131,7 @@ def _posterior(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cal.summary_.to_csv(out / "summary.csv")
+    cal.posterior_.to_netcdf(str(out / "posterior.nc"))
     predictive_iv_bands(cal).to_csv(out / "predictive_iv.csv", index=False)
     (out / "diagnostics.json").write_text(json.dumps(
         {**d.as_dict(), "seconds": seconds, "timing": cal.timing_, "noise": noise,
@@ -138,7 +139,7 @@ def _posterior(args: argparse.Namespace) -> int:
     if not args.no_plots:
         for kind in PLOTS:
             plot(cal, kind).savefig(out / f"{kind}.png", dpi=90)
-    _say(f"wrote {out}/ (summary.csv, diagnostics.json, predictive_iv.csv"
+    _say(f"wrote {out}/ (summary.csv, posterior.nc, diagnostics.json, predictive_iv.csv"
          + ("" if args.no_plots else ", " + ", ".join(f"{k}.png" for k in PLOTS)) + ")")
     return 0
 

@@ -115,7 +115,11 @@ def _arviz_figure(cal: BayesianCalibrator, kind: str, names: list[str]) -> Figur
 
 
 def _smile(cal: BayesianCalibrator) -> Figure:
-    bands = predictive_iv_bands(cal)
+    """Per maturity: the 90 % band of the model's implied vols over the posterior (parameter
+    uncertainty), the wider posterior predictive band (with the fitted noise; a noisy price
+    below intrinsic counts as implied vol 0) and the quotes."""
+    bands = predictive_iv_bands(cal, include_noise=False)
+    noisy = predictive_iv_bands(cal, include_noise=True)
     mats = np.unique(bands["T"])
     cols = min(3, mats.size)
     rows = -(-mats.size // cols)
@@ -123,8 +127,12 @@ def _smile(cal: BayesianCalibrator) -> Figure:
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, t in zip(axes, mats, strict=False):
         b = bands[bands["T"] == t].sort_values("strike")
-        ax.fill_between(b["strike"], b["iv_low"], b["iv_high"], alpha=0.3, label="90% predictive")
-        ax.plot(b["strike"], b["iv_median"], lw=1, label="median")
+        nb = noisy[noisy["T"] == t].sort_values("strike")
+        ax.fill_between(nb["strike"], nb["iv_low"], nb["iv_high"], alpha=0.15, color="C0",
+                        lw=0, label="90% predictive (with noise)")
+        ax.fill_between(b["strike"], b["iv_low"], b["iv_high"], alpha=0.5, color="C1", lw=0,
+                        label="90% posterior (model)")
+        ax.plot(b["strike"], b["iv_median"], lw=1, color="C1", label="posterior median")
         ax.plot(b["strike"], b["quote_iv"], ".", ms=3, color="k", label="quotes")
         ax.set_title(f"T = {t:.3f}")
         ax.set_xlabel("strike")
