@@ -241,3 +241,17 @@ def test_cli_posterior_synthetic_and_error(tmp_path, capsys) -> None:
                "--out", str(out)])
     err = capsys.readouterr().err.strip()
     assert rc == 2 and err.startswith("levyfast posterior: error:") and "\n" not in err
+
+
+def test_coverage_study_writes_report(tmp_path) -> None:
+    from training.bayes.study import coverage_study, write_report
+
+    result = coverage_study(lf.VarianceGamma, 2, n_draws=40, n_warmup=40, n_ranks=19, seed=5)
+    assert len(result.covered) + result.failed == 2 and result.covered
+    ranks = np.array(result.ranks)
+    assert ranks.shape[1] == 3 and ranks.min() >= 0 and ranks.max() <= 19
+    c = np.array(result.covered)  # [surface, level, parameter]: a wider interval covers more
+    assert (c[:, 0] <= c[:, 2]).all() and (c[:, 1] <= c[:, 2]).all()
+    report = write_report(result, tmp_path)
+    assert "90% interval" in report.read_text()
+    assert (tmp_path / "coverage.png").exists() and (tmp_path / "ranks.png").exists()
