@@ -136,13 +136,15 @@ def run_sampler(log_prob: Callable[[tf.Tensor], tf.Tensor], init: NDArray[np.flo
     dim = init.shape[1]
     adapt_segment = _make_segment(log_prob, config, adapt=True)
     fixed_segment = _make_segment(log_prob, config, adapt=False)
-    seeds = iter(tfp.random.split_seed(seed, n=1024))
+    windows = warmup_windows(config.n_warmup)
+    n_calls = len(windows) + -(-config.n_draws // config.chunk)
+    seeds = iter(tfp.random.split_seed(seed, n=n_calls))
     # Langmore et al. 2019 (arXiv:1905.09813): eps ~ d^(-1/4) for well-scaled targets
     step = tf.constant(0.5 * dim ** -0.25, tf.float64)
     inverse_mass = tf.ones_like(state)
     start = time.perf_counter()
     done = 0
-    for length, estimate in warmup_windows(config.n_warmup):
+    for length, estimate in windows:
         states, trace = adapt_segment(state, step, inverse_mass, tf.constant(length),
                                       next(seeds))
         state = states[-1]
