@@ -196,11 +196,14 @@ def test_diagnostics_agree_with_reference_rhat_and_ess() -> None:
 
 def test_short_run_is_flagged_not_converged() -> None:
     prices = np.asarray(lf.price(VG_TRUTH, MARKET, STRIKES, MATURITIES))
-    cal = BayesianCalibrator(lf.VarianceGamma, n_chains=2, n_draws=10, n_warmup=10)
+    # the static-path HMC kernel (NUTS runs short in the CLI test)
+    cal = BayesianCalibrator(lf.VarianceGamma, n_chains=2, n_draws=10, n_warmup=10,
+                             kernel="hmc", n_leapfrog=4)
     with pytest.warns(UserWarning, match="has not converged"):
         cal.fit(prices * 1.001, MARKET, STRIKES, MATURITIES)
     assert cal.converged_ is False
     assert any("ESS" in r for r in cal.diagnostics_.reasons)
+    assert cal.posterior_.posterior["sigma"].shape == (2, 10)
 
 
 # -- errors ----------------------------------------------------------------------------------

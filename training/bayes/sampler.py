@@ -47,9 +47,9 @@ class SamplerConfig:
 @dataclass
 class SamplerRun:
     """Draws ``[n_chains, n_draws, dim]`` (unconstrained) and per-draw statistics
-    ``[n_chains, n_draws]``: ``diverging``, ``n_steps`` (leapfrogs), ``tree_depth``,
-    ``energy`` (Hamiltonian), ``lp`` (log density), ``acceptance_rate``; the adapted step size
-    and inverse mass matrix diagonal ``[n_chains, dim]``."""
+    ``[n_chains, n_draws]``: ``diverging``, ``lp`` (log density), ``acceptance_rate`` and,
+    for NUTS, ``n_steps`` (leapfrogs), ``tree_depth`` and ``energy`` (Hamiltonian); the
+    adapted step size and inverse mass matrix diagonal ``[n_chains, dim]``."""
 
     draws: NDArray[np.float64]
     stats: dict[str, NDArray[np.float64]]
@@ -107,17 +107,16 @@ def _make_segment(log_prob: Callable[[tf.Tensor], tf.Tensor], config: SamplerCon
 
         def trace(_: tf.Tensor, pkr: object) -> dict[str, tf.Tensor]:
             inner = pkr.inner_results if adapt else pkr
-            out = {"lp": inner.target_log_prob,
-                   "acceptance_rate": tf.exp(tf.minimum(inner.log_accept_ratio, 0.0))}
+            out = {"acceptance_rate": tf.exp(tf.minimum(inner.log_accept_ratio, 0.0))}
             if config.kernel == "nuts":
-                out.update(diverging=inner.has_divergence, n_steps=inner.leapfrogs_taken,
-                           energy=inner.energy)
-            else:
-                out.update(diverging=inner.log_accept_ratio < -_HMC_DIVERGENCE,
-                           energy=-inner.proposed_results.target_log_prob)
+                out.update(lp=inner.target_log_prob, diverging=inner.has_divergence,
+                           n_steps=inner.leapfrogs_taken, energy=inner.energy)
+            else:  # Metropolis-Hastings results: no Hamiltonian traced, so no E-BFMI
+                out.update(lp=inner.accepted_results.target_log_prob,
+                           diverging=inner.log_accept_ratio < -_HMC_DIVERGENCE)
             if adapt:
                 out["log_averaging_step"] = tf.broadcast_to(pkr.log_averaging_step,
-                                                            tf.shape(inner.target_log_prob))
+                                                            tf.shape(out["lp"]))
             return out
 
         return tfp.mcmc.sample_chain(n, state, kernel=kernel, trace_fn=trace, seed=seed)
