@@ -258,3 +258,16 @@ def test_coverage_study_writes_report(tmp_path) -> None:
     report = write_report(result, tmp_path)
     assert "90% interval" in report.read_text()
     assert (tmp_path / "coverage.png").exists() and (tmp_path / "ranks.png").exists()
+
+
+def test_implied_vol_quotes_become_the_same_prices() -> None:
+    prices = np.asarray(lf.price(VG_TRUTH, MARKET, STRIKES, MATURITIES))
+    ivs = np.array([lf.implied_vol(prices[i], MARKET, STRIKES, t) for i, t in
+                    enumerate(MATURITIES)])
+    ivs[0, 0] = math.nan
+    from_prices, _ = BayesianCalibrator(lf.VarianceGamma)._quotes(
+        prices, MARKET, STRIKES, MATURITIES, None, None)
+    from_ivs, _ = BayesianCalibrator(lf.VarianceGamma, quote_type="iv")._quotes(
+        ivs, MARKET, STRIKES, MATURITIES, None, None)
+    assert from_ivs.size == from_prices.size - 1  # the NaN vol is a missing quote
+    np.testing.assert_allclose(from_ivs.quotes, from_prices.quotes[1:], rtol=1e-9)
