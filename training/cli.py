@@ -1,5 +1,6 @@
-"""``levyfast train | evaluate | pipeline``: thin wrappers over :mod:`training` (parsing and
-printing only). Reached through the ``levyfast`` CLI, which imports this module lazily."""
+"""``levyfast train | evaluate | pipeline | posterior | posterior-study``: thin wrappers over
+:mod:`training` (parsing and printing only). Reached through the ``levyfast`` CLI, which imports
+this module lazily."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .bayes.cli import COMMANDS as BAYES_COMMANDS
+from .bayes.cli import add_parsers as bayes_parsers
 from .families import FAMILIES
 
 __all__ = ["main"]
@@ -166,6 +169,7 @@ def _parser() -> argparse.ArgumentParser:
     pl.add_argument("--n-test", type=int, default=1000)
     pl.add_argument("--epochs", type=int, default=30)
     pl.add_argument("--max-minutes", type=float, default=3.0)
+    bayes_parsers(sub)
     return p
 
 
@@ -177,4 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "evaluate":
         _evaluate(args)
         return 0
+    if args.command in BAYES_COMMANDS:
+        from .bayes.cli import run
+
+        return run(args)
     return _pipeline(args)

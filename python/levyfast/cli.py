@@ -98,6 +98,10 @@ TRAINING_COMMANDS = {
     "evaluate": "evaluation report of a neural calibrator on fresh surfaces (levyfast[train])",
     "pipeline": "end-to-end demo: data, training, ONNX, evaluation, calibration "
                 "(levyfast[train])",
+    "posterior": "posterior of a model's parameters by NUTS, with diagnostics and plots "
+                 "(levyfast[train])",
+    "posterior-study": "coverage and simulation-based calibration study of the posterior "
+                       "(levyfast[train])",
 }
 
 
