@@ -97,7 +97,7 @@ class BayesianCalibrator:
         model_cls: type[LevyModel],
         *,
         noise: str = "relative",
-        priors: Mapping[str, tfd.Distribution] | None = None,
+        priors: Mapping[str, tfp.distributions.Distribution] | None = None,
         fixed: Mapping[str, float] | None = None,
         n_chains: int = 4,
         n_draws: int = 1000,

@@ -31,7 +31,7 @@ def _fixed(items: list[str]) -> dict[str, float]:
     return out
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parsers(sub: argparse._SubParsersAction) -> None:
     from levyfast.models import MODEL_REGISTRY
 
     from .likelihood import NOISE_MODELS
@@ -78,7 +78,6 @@ def _progress(phase: str, done: int, total: int) -> None:
 
 def _posterior(args: argparse.Namespace) -> int:
     import levyfast as lf
-    from levyfast.cli import DEFAULT_PARAMS
     from levyfast.models import MODEL_REGISTRY
 
     from .calibrator import BayesianCalibrator
@@ -93,8 +92,8 @@ def _posterior(args: argparse.Namespace) -> int:
         fit_args: tuple = (chain,)
         source = args.chain
     else:
-        values = DEFAULT_PARAMS[args.model]
-        truth = model_cls.from_array(values + [0.0] * (len(model_cls.PARAM_NAMES) - len(values)))
+        assert model_cls.EXAMPLE is not None  # every built-in model has an example
+        truth = model_cls.from_array(model_cls.EXAMPLE)
         market = lf.Market(100.0, 0.02, 0.0)
         k, t = np.linspace(80.0, 120.0, 8), np.array([0.1, 0.25, 0.5, 1.0, 2.0])
         prices = np.asarray(lf.price(truth, market, k, t))

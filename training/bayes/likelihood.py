@@ -79,12 +79,16 @@ class QuotePricer:
                     g.reshape(n, self.n_params, -1)[:, :, q.grid_index])
         prices = np.empty((n, m))
         grads = np.empty((n, self.n_params, m))
-        for i, put, idx in q.groups:
+        for i, idx in q.groups:  # puts, and calls by parity (as the core prices them)
             p, g = lf.price_and_grad_batch(self.model_cls, params, q.markets[i], q.strikes[idx],
-                                           q.maturities[i:i + 1], "put" if put else "call",
-                                           self.tolerance, self.n_threads)
+                                           q.maturities[i:i + 1], "put", self.tolerance,
+                                           self.n_threads)
             prices[:, idx] = p[:, 0, :]
             grads[:, :, idx] = g[:, :, 0, :]
+        call = ~q.is_put
+        if call.any():
+            carry = q.discounts[call] * (q.forwards[call] - q.strikes[call])
+            prices[:, call] = np.maximum(prices[:, call] + carry, np.maximum(carry, 0.0))
         return prices, grads
 
     def __call__(self, params: NDArray[np.float64]

@@ -37,19 +37,19 @@ def _f(value: float) -> tf.Tensor:
     return tf.constant(value, tf.float64)
 
 
-def _ln(median: float, sd: float) -> tfd.Distribution:
+def _ln(median: float, sd: float) -> tfp.distributions.Distribution:
     return tfd.LogNormal(_f(math.log(median)), _f(sd))
 
 
-def _one_plus_ln(median: float, sd: float) -> tfd.Distribution:
+def _one_plus_ln(median: float, sd: float) -> tfp.distributions.Distribution:
     return tfd.TransformedDistribution(_ln(median, sd), tfb.Shift(_f(1.0)))
 
 
-def _normal(mean: float, sd: float) -> tfd.Distribution:
+def _normal(mean: float, sd: float) -> tfp.distributions.Distribution:
     return tfd.Normal(_f(mean), _f(sd))
 
 
-_DEFAULTS: dict[type[LevyModel], Callable[[], dict[str, tfd.Distribution]]] = {
+_DEFAULTS: dict[type[LevyModel], Callable[[], dict[str, tfp.distributions.Distribution]]] = {
     BlackScholes: lambda: {"sigma": _ln(0.2, 0.5)},
     VarianceGamma: lambda: {"sigma": _ln(0.2, 0.5), "nu": _ln(0.2, 0.75),
                             "theta": _normal(-0.1, 0.2)},
@@ -65,7 +65,7 @@ _DEFAULTS: dict[type[LevyModel], Callable[[], dict[str, tfd.Distribution]]] = {
 }
 
 
-def default_priors(model_cls: type[LevyModel]) -> dict[str, tfd.Distribution]:
+def default_priors(model_cls: type[LevyModel]) -> dict[str, tfp.distributions.Distribution]:
     """The documented default prior of every parameter of ``model_cls`` (float64)."""
     if model_cls not in _DEFAULTS:
         raise TypeError(f"`model_cls` must be a built-in levyfast model class; got "
@@ -74,7 +74,8 @@ def default_priors(model_cls: type[LevyModel]) -> dict[str, tfd.Distribution]:
 
 
 def resolve_priors(model_cls: type[LevyModel], free_names: tuple[str, ...],
-                   priors: Mapping[str, tfd.Distribution] | None) -> dict[str, tfd.Distribution]:
+                   priors: Mapping[str, tfp.distributions.Distribution] | None
+                   ) -> dict[str, tfp.distributions.Distribution]:
     """Defaults overridden by ``priors`` for the free parameters; unknown names raise."""
     chosen = default_priors(model_cls)
     user = dict(priors or {})

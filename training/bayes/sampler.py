@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -81,14 +82,14 @@ def warmup_windows(n_warmup: int) -> list[tuple[int, bool]]:
     return [(init, False), *[(s, True) for s in slow], (term, False)]
 
 
-def _momentum(inverse_mass: tf.Tensor) -> tfd.Distribution:
+def _momentum(inverse_mass: tf.Tensor) -> tfp.distributions.Distribution:
     # p ~ N(0, M) with M = diag(1 / inverse_mass): velocity M^-1 p scales with the posterior sd
     return tfd.Independent(tfd.Normal(tf.zeros_like(inverse_mass), tf.math.rsqrt(inverse_mass)),
                            reinterpreted_batch_ndims=1)
 
 
 def _make_segment(log_prob: Callable[[tf.Tensor], tf.Tensor], config: SamplerConfig,
-                  adapt: bool) -> Callable[..., object]:
+                  adapt: bool) -> Callable[..., Any]:
     @tf.function(autograph=False)
     def segment(state: tf.Tensor, step_size: tf.Tensor, inverse_mass: tf.Tensor,
                 n: tf.Tensor, seed: tf.Tensor) -> object:
@@ -105,7 +106,7 @@ def _make_segment(log_prob: Callable[[tf.Tensor], tf.Tensor], config: SamplerCon
                 kernel, num_adaptation_steps=n, target_accept_prob=tf.constant(
                     config.target_accept, tf.float64))
 
-        def trace(_: tf.Tensor, pkr: object) -> dict[str, tf.Tensor]:
+        def trace(_: tf.Tensor, pkr: Any) -> dict[str, tf.Tensor]:
             inner = pkr.inner_results if adapt else pkr
             out = {"acceptance_rate": tf.exp(tf.minimum(inner.log_accept_ratio, 0.0))}
             if config.kernel == "nuts":

@@ -31,8 +31,9 @@ TAU_PRIOR_SD = 1.0
 class PosteriorTarget:
     """Log posterior of ``u [n, n_free + 1]`` (see the module docstring)."""
 
-    def __init__(self, param: Parameterisation, priors: Mapping[str, tfd.Distribution],
-                 pricer: QuotePricer, noise: NoiseModel) -> None:
+    def __init__(self, param: Parameterisation,
+                 priors: Mapping[str, tfp.distributions.Distribution], pricer: QuotePricer,
+                 noise: NoiseModel) -> None:
         self.param = param
         self.priors = dict(priors)
         self.pricer = pricer
