@@ -74,7 +74,7 @@ def _per_var(dataset: object) -> dict[str, float]:
 def diagnose(idata: az.InferenceData, max_tree_depth: int | None = None) -> Diagnostics:
     """Diagnostics of ``idata`` (posterior and, where present, sample_stats ``diverging``,
     ``energy``, ``tree_depth``) against :data:`THRESHOLDS`."""
-    post = idata.posterior
+    post = idata["posterior"]
     n_chains, n_draws = int(post.sizes["chain"]), int(post.sizes["draw"])
     with warnings.catch_warnings():  # too few draws: ArviZ warns; we report it ourselves
         warnings.simplefilter("ignore", UserWarning)

@@ -118,7 +118,7 @@ def coverage_study(model_cls: type[LevyModel], n: int, *, noise: str = "relative
         except ValueError:
             result.failed += 1
             continue
-        post = cal.posterior_.posterior
+        post = cal.posterior_["posterior"]
         flags = []
         for level in LEVELS:
             a = 0.5 * (1.0 - level)
