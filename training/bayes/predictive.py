@@ -84,7 +84,7 @@ def plot(cal: BayesianCalibrator, kind: str = "trace") -> Figure:
     cal._require_fit()
     if kind not in PLOTS:
         raise ValueError(f"`kind` must be one of {PLOTS}; got {kind!r}")
-    names = list(cal.posterior_["posterior"].data_vars)
+    names = [str(v) for v in cal.posterior_["posterior"].data_vars]
     if kind == "smile":
         return _smile(cal)
     with warnings.catch_warnings():  # ArviZ 0.23 uses an API matplotlib 3.11 deprecates
