@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 import levyfast as lf
-from training.bayes.calibrator import BayesianCalibrator
+from levyfast_train.bayes.calibrator import BayesianCalibrator
 
 MARKET = lf.Market(100.0, 0.02, 0.0)
 STRIKES = np.linspace(80.0, 120.0, 8)

@@ -95,8 +95,8 @@ def _keras_twin(cal):
     """The shipped network's architecture in Keras (weights untrained: timing only)."""
     import json
 
-    from training.architectures import build
-    from training.families import FAMILIES
+    from levyfast_train.architectures import build
+    from levyfast_train.families import FAMILIES
 
     config = json.loads(cal.metadata["training_config"])
     return build(config["arch"], FAMILIES["vg"], cal.strikes, cal.maturities,

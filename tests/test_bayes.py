@@ -1,4 +1,4 @@
-"""Bayesian calibration (training.bayes): the core as a TF op, bijections, NUTS recovery,
+"""Bayesian calibration (levyfast_train.bayes): the core as a TF op, bijections, NUTS recovery,
 diagnostics against a reference implementation, non-convergence, errors and the CLI."""
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import tensorflow as tf  # noqa: E402
 from scipy.stats import norm, rankdata  # noqa: E402
 
 from levyfast.calibration.quotes import QuoteSet  # noqa: E402
-from training.bayes.calibrator import BayesianCalibrator  # noqa: E402
-from training.bayes.diagnostics import diagnose, inference_data  # noqa: E402
-from training.bayes.likelihood import QuotePricer, price_op  # noqa: E402
-from training.bayes.parameterisation import LINKS, Parameterisation  # noqa: E402
-from training.bayes.predictive import plot, predictive_iv_bands  # noqa: E402
+from levyfast_train.bayes.calibrator import BayesianCalibrator  # noqa: E402
+from levyfast_train.bayes.diagnostics import diagnose, inference_data  # noqa: E402
+from levyfast_train.bayes.likelihood import QuotePricer, price_op  # noqa: E402
+from levyfast_train.bayes.parameterisation import LINKS, Parameterisation  # noqa: E402
+from levyfast_train.bayes.predictive import plot, predictive_iv_bands  # noqa: E402
 
 MARKET = lf.Market(100.0, 0.02, 0.01)
 STRIKES = np.array([85.0, 95.0, 100.0, 105.0, 115.0])
@@ -247,7 +247,7 @@ def test_cli_posterior_synthetic_and_error(tmp_path, capsys) -> None:
 
 
 def test_coverage_study_writes_report(tmp_path) -> None:
-    from training.bayes.study import coverage_study, write_report
+    from levyfast_train.bayes.study import coverage_study, write_report
 
     result = coverage_study(lf.VarianceGamma, 2, n_draws=40, n_warmup=40, n_ranks=19, seed=5)
     assert len(result.covered) + result.failed == 2 and result.covered

@@ -3,6 +3,7 @@ bad argument is one line on stderr naming it, with exit status 2 and no tracebac
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import subprocess
@@ -81,6 +82,53 @@ def test_every_subcommand_rejects_a_bad_argument_in_one_line(tmp_path, line, nee
     err = res.stderr.strip()
     assert "Traceback" not in err and len(err.splitlines()) == 1, err
     assert err.startswith("levyfast") and needle in err, err
+
+
+#: The same for the subcommands of the ``[train]`` extra (``levyfast.commands`` entry points):
+#: rejected before TensorFlow is imported, so before any training.
+BAD_TRAINING_ARGUMENTS = [
+    ("train --out /proc/no/such/x.onnx", "argument --out: cannot write in '/proc/no/such'"),
+    ("train --out OUT --n-train -1", "argument --n-train"),
+    ("train --out OUT --missing 2", "argument --missing"),
+    ("evaluate heston", "argument calibrator"),
+    ("evaluate vg --n -1", "argument --n"),
+    ("pipeline --epochs 0", "argument --epochs"),
+    ("posterior --synthetic --out OUT --chains 0", "argument --chains"),
+    ("posterior-study --out OUT --n 0", "argument --n"),
+]
+
+
+@pytest.mark.parametrize(("line", "needle"), BAD_TRAINING_ARGUMENTS,
+                         ids=[b[0] for b in BAD_TRAINING_ARGUMENTS])
+def test_training_subcommands_reject_a_bad_argument_before_importing_tensorflow(
+        tmp_path, line, needle) -> None:
+    pytest.importorskip("tensorflow")
+    args = line.replace("OUT", str(tmp_path / "out")).split()
+    code = ("import sys; from levyfast.cli import main; status = main(sys.argv[1:]); "
+            "assert 'tensorflow' not in sys.modules, 'imported TensorFlow'; sys.exit(status)")
+    res = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
+    err = res.stderr.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert err.startswith("levyfast") and needle in err, err
+
+
+def test_training_subcommands_are_entry_points_that_name_a_missing_extra(monkeypatch,
+                                                                         capsys) -> None:
+    """``levyfast --help`` lists the ``levyfast.commands`` entry points; without TensorFlow a
+    training command is one line naming the extra."""
+    from levyfast import cli
+
+    plugins = cli._plugin_commands()
+    assert {"train", "evaluate", "pipeline", "posterior", "posterior-study"} <= set(plugins)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "tensorflow" else real_find_spec(name, *a))
+    assert main(["train", "--out", "x.onnx"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'levyfast[train]'" in err and "tensorflow" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_debug_shows_the_traceback() -> None:

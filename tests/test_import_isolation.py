@@ -15,7 +15,7 @@ cal = lf.Calibrator.load("vg")
 m = lf.Market(100.0, 0.02)
 cal.fit(lf.price(lf.VarianceGamma(0.2, 0.3, -0.1), m, cal.strikes * 100, cal.maturities), m)
 heavy = sorted(k for k in sys.modules if k.split(".")[0] in ("tensorflow", "tf_keras", "keras",
-                                                            "tf2onnx", "training"))
+                                                            "tf2onnx", "levyfast_train"))
 print(",".join(heavy))
 """
 

@@ -162,7 +162,7 @@ def test_malformed_protobuf_is_a_value_error(tmp_path: Path) -> None:
 
 
 def test_export_module_does_not_import_tensorflow() -> None:
-    code = ("import sys, training.export; print(sorted(m for m in sys.modules if "
+    code = ("import sys, levyfast_train.export; print(sorted(m for m in sys.modules if "
             "m.split('.')[0] in ('tensorflow', 'tf_keras', 'tf2onnx', 'onnx')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -170,9 +170,9 @@ def test_export_module_does_not_import_tensorflow() -> None:
 
 
 def test_export_maintenance_functions_without_tensorflow(tmp_path: Path) -> None:
-    """training.export imports TensorFlow only where it converts a network: its stamping and
+    """levyfast_train.export imports TensorFlow only where it converts a network: its stamping and
     metadata functions work with the light install."""
-    from training import export
+    from levyfast_train import export
     blob = _stamped("vg")
     path = tmp_path / "vg.onnx"
     path.write_bytes(_without_digest(blob))
@@ -193,8 +193,8 @@ def test_export_maintenance_functions_without_tensorflow(tmp_path: Path) -> None
 
 
 def test_price_range_of_a_family() -> None:
-    from training import export
-    from training.families import FAMILIES
+    from levyfast_train import export
+    from levyfast_train.families import FAMILIES
 
     fam = FAMILIES["vg"]
     rng = export.price_range(fam, fam.strikes, fam.maturities, n=64)

@@ -4,6 +4,7 @@ deterministic for a seed; the augmentation does what it says. Needs the ``[train
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,13 +13,13 @@ tf = pytest.importorskip("tensorflow")
 pytest.importorskip("tf2onnx")
 
 import levyfast as lf  # noqa: E402
-from training.architectures import ARCHITECTURES, build, build_ensemble  # noqa: E402
-from training.compact import compact_mlp  # noqa: E402
-from training.dataset import generate, load, price_jacobian, stream  # noqa: E402
-from training.export import export  # noqa: E402
-from training.families import FAMILIES  # noqa: E402
-from training.pipeline import as_arrays, augment, make_dataset, stream_dataset  # noqa: E402
-from training.train import TrainConfig, _loss, predict, train, with_jacobian  # noqa: E402
+from levyfast_train.architectures import ARCHITECTURES, build, build_ensemble  # noqa: E402
+from levyfast_train.compact import compact_mlp  # noqa: E402
+from levyfast_train.dataset import generate, load, price_jacobian, stream  # noqa: E402
+from levyfast_train.export import export  # noqa: E402
+from levyfast_train.families import FAMILIES  # noqa: E402
+from levyfast_train.pipeline import as_arrays, augment, make_dataset, stream_dataset  # noqa: E402
+from levyfast_train.train import TrainConfig, _loss, predict, train, with_jacobian  # noqa: E402
 
 TINY = dict(n_train=512, n_val=128, epochs=1, width=16, depth=2, batch=128, max_minutes=1.0)
 
@@ -239,15 +240,18 @@ def test_streamed_training_reads_the_split_shard_by_shard(tmp_path) -> None:
 
 
 def test_train_and_evaluate_cli_on_a_written_dataset(tmp_path, capsys) -> None:
-    """`levyfast train --data DIR` (streamed) writes a calibrator on the dataset's grid with its
-    training report; `levyfast evaluate` scores it on fresh surfaces and writes its report."""
-    from training.cli import main
+    """`levyfast train --data DIR` (streamed) writes a calibrator on the dataset's grid and box
+    (here `levyfast generate`'s default box, wider than the NIG family's) with its training
+    report and lists the files; `levyfast evaluate` scores it on fresh surfaces, writes its
+    report and lists it, or prints it as JSON."""
+    from levyfast_train.cli import main
 
     fam = FAMILIES["nig"]
-    box = {n: (fam.low[n], fam.high[n]) for n in fam.free_names}
+    box = dict(lf.NIG.SAMPLING_BOX)
+    assert any(box[n] != (fam.low[n], fam.high[n]) for n in box)
     data = str(tmp_path / "nig")
     strikes = np.round(np.linspace(0.85, 1.15, 7), 10)
-    lf.data.write_surfaces(lf.NIG, 400, data, seed=1, param_box=box,
+    lf.data.write_surfaces(lf.NIG, 400, data, seed=1,
                            rate_range=(0.0, 0.06), dividend_range=(0.0, 0.03),
                            strikes=strikes, maturities=fam.maturities[:4], store=("price",),
                            shard_size=128)
@@ -257,9 +261,20 @@ def test_train_and_evaluate_cli_on_a_written_dataset(tmp_path, capsys) -> None:
     cal = lf.Calibrator.load(out, model=lf.NIG)
     np.testing.assert_array_equal(cal.strikes, strikes)
     np.testing.assert_array_equal(cal.maturities, fam.maturities[:4])
+    assert {n: tuple(b) for n, b in cal.bounds.items()} == box
     report = json.loads((tmp_path / "nig.training.json").read_text())
     assert set(report["validation"]) == {"alpha", "beta", "delta"}
+    printed = capsys.readouterr().out
+    assert "streaming the train split" in printed
+    listed = printed.split("wrote:\n")[1].split()
+    assert listed == [str(out), *(str(tmp_path / f"nig.{e}")
+                                  for e in ("weights.h5", "curves.png", "training.json"))]
+    assert all(Path(f).is_file() for f in listed)
     assert main(["evaluate", str(out), "--n", "40", "--out-dir", str(tmp_path / "ev")]) == 0
     evaluation = json.loads((tmp_path / "ev" / "report.json").read_text())
     assert evaluation["n_test"] == 40 and set(evaluation["clean"]["params"]) == set(box)
-    assert "streaming the train split" in capsys.readouterr().out
+    listed = capsys.readouterr().out.split("wrote:\n")[1].split()
+    assert listed == [str(tmp_path / "ev" / f)
+                      for f in ("report.json", "report.md", "predicted_vs_true.png")]
+    assert main(["evaluate", str(out), "--n", "20", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n_test"] == 20

@@ -4,7 +4,7 @@ The ONNX graph maps call prices / spot on a fixed K/S0 x T grid (NaN = missing q
 market's (rate, dividend) to model parameters; input scaling and the parameter box are inside
 the graph. Everything the calibrator checks (family, parameter names, grid, input kind,
 missing-quote policy, market range, training price range) is read from the file's
-``metadata_props``, written by ``training.export``, and the file's contents are checked
+``metadata_props``, written by ``levyfast_train.export``, and the file's contents are checked
 against the digest stored there (:func:`stamp_digest`). ``Calibrator.assess`` says whether an
 answer can be trusted (:class:`DomainReport`). Networks and method: in the spirit of
 Hernandez (2016, "Model calibration with neural networks", Risk) and Horvath, Muguruza &
@@ -133,7 +133,7 @@ def _check_digest(path: Path, blob: bytes) -> None:
     if not stored:
         log.warning("%r has no %r entry in its metadata (written before levyfast stamped "
                     "calibrators): it cannot be checked for corruption; stamp it with "
-                    "training.export.stamp(path)", str(path), DIGEST_KEY)
+                    "levyfast_train.export.stamp(path)", str(path), DIGEST_KEY)
         return
     if len(stored) > 1 or stored[0] != actual:
         raise ValueError(f"{str(path)!r} is corrupt or was modified after export: its "

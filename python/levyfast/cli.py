@@ -10,56 +10,23 @@ the command shows the traceback instead)."""
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
 from . import __version__
+from .cli_args import COUNT, FINITE, POSITIVE, POSITIVE_INT, OneLineErrorParser
 from .market import Market
 from .models import BUILTIN, MODEL_REGISTRY
 from .pricers import DEFAULT_TOLERANCE, METHODS, price
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: ``levyfast <command>: error: <what> (see --help)``."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _number(kind: type, low: float | None = None, strict: bool = True
-            ) -> Callable[[str], Any]:
-    """An argparse type: a finite ``kind`` (int or float) above ``low`` (or at it when not
-    ``strict``); the message says which."""
-    bound = "" if low is None else f" {'>' if strict else '>='} {low:g}"
-    what = f"a finite {'integer' if kind is int else 'number'}{bound}"
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}") from None
-        if not math.isfinite(value) or (low is not None and (
-                value <= low if strict else value < low)):
-            raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}")
-        return value
-
-    return parse
-
-
-POSITIVE_INT = _number(int, 0)
-COUNT = _number(int, 0, strict=False)
-POSITIVE = _number(float, 0.0)
-FINITE = _number(float)
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="levyfast", description=__doc__,
+    p = OneLineErrorParser(prog="levyfast", description=__doc__,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"levyfast {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks of errors")
@@ -88,38 +55,27 @@ def _parser() -> argparse.ArgumentParser:
     _add_verify_parser(sub)
     _add_serve_parser(sub)
     _add_report_parser(sub)
-    _add_training_commands(sub)
+    _add_plugin_commands(sub)
     return p
 
 
-#: Subcommands served by the optional ``training`` package (the ``[train]`` extra).
-TRAINING_COMMANDS = {
-    "train": "train a neural calibrator and export it to ONNX (needs levyfast[train])",
-    "evaluate": "evaluation report of a neural calibrator on fresh surfaces (levyfast[train])",
-    "pipeline": "end-to-end demo: data, training, ONNX, evaluation, calibration "
-                "(levyfast[train])",
-    "posterior": "posterior of a model's parameters by NUTS, with diagnostics and plots "
-                 "(levyfast[train])",
-    "posterior-study": "coverage and simulation-based calibration study of the posterior "
-                       "(levyfast[train])",
-}
+#: Entry-point group of subcommands added by other packages (``levyfast_train`` adds train,
+#: evaluate, pipeline, posterior and posterior-study): each entry point names an object with
+#: ``help: str`` and ``run(argv) -> int`` that imports its heavy dependencies only when run.
+COMMAND_GROUP = "levyfast.commands"
 
 
-def _add_training_commands(sub: argparse._SubParsersAction) -> None:
+def _plugin_commands() -> dict[str, Any]:
+    """The subcommands registered in :data:`COMMAND_GROUP`, by name (loaded: cheap by contract)."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep.load() for ep in entry_points(group=COMMAND_GROUP)}
+
+
+def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
     """Listed for --help only: ``main`` forwards these commands' arguments untouched."""
-    for name, text in TRAINING_COMMANDS.items():
-        sub.add_parser(name, help=text, add_help=False)
-
-
-def _training_command(command: str, rest: list[str]) -> int:
-    """Forward to ``training.cli`` imported only now, so the core never loads TensorFlow."""
-    try:
-        from training.cli import main as training_main
-    except ImportError as exc:
-        print(f"levyfast {command} needs the training extra: pip install 'levyfast[train]' "
-              f"({exc})")
-        return 2
-    return training_main([command, *rest])
+    for name, command in sorted(_plugin_commands().items()):
+        sub.add_parser(name, help=command.help, add_help=False)
 
 
 def _price_command(args: argparse.Namespace) -> int:
@@ -368,7 +324,7 @@ def _add_serve_parser(sub: argparse._SubParsersAction) -> None:
                        "/health, GET /metrics (Prometheus) and the OpenAPI docs (/docs) with "
                        "uvicorn; JSON logs on stderr; SIGINT/SIGTERM stop it gracefully.")
     s.add_argument("--host", default="127.0.0.1", help="interface to bind (default loopback)")
-    s.add_argument("--port", type=_number(int, 0, strict=False), default=8000)
+    s.add_argument("--port", type=COUNT, default=8000)
     s.add_argument("--models", help="comma-separated pretrained calibrators to load and warm "
                                     "(default: all shipped ones)")
     s.add_argument("--api-key", help="require this key in the X-API-Key header (default: "
@@ -445,20 +401,24 @@ def _inspect_command(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The subcommands of this module, by name.
+CORE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "price": _price_command, "calibrate": _calibrate_command, "generate": _generate_command,
+    "inspect": _inspect_command, "verify": _verify_command, "serve": _serve_command,
+    "report": _report_command}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv[:1]
     if debug:
         argv = argv[1:]
-    if argv and argv[0] in TRAINING_COMMANDS:
-        return _run(f"levyfast {argv[0]}", debug,
-                    lambda: _training_command(argv[0], argv[1:]))
+    if argv and argv[0] not in CORE_COMMANDS and not argv[0].startswith("-"):
+        plugins = _plugin_commands()
+        if argv[0] in plugins:
+            return _run(f"levyfast {argv[0]}", debug, lambda: plugins[argv[0]].run(argv[1:]))
     args = _parser().parse_args(argv)
-    commands = {"price": _price_command, "calibrate": _calibrate_command,
-                "generate": _generate_command, "inspect": _inspect_command,
-                "verify": _verify_command, "serve": _serve_command,
-                "report": _report_command}
-    return _run(f"levyfast {args.command}", debug, lambda: commands[args.command](args))
+    return _run(f"levyfast {args.command}", debug, lambda: CORE_COMMANDS[args.command](args))
 
 
 def _run(name: str, debug: bool, command: Callable[[], int]) -> int:

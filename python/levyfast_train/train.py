@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -51,6 +52,7 @@ class TrainConfig:
     patience: int = 20
     strikes: list[float] = field(default_factory=list)  # empty: the family's grid
     maturities: list[float] = field(default_factory=list)
+    box: dict[str, list[float]] = field(default_factory=dict)  # {name: [low, high]} overrides
 
     def __post_init__(self) -> None:
         if not self.strikes:
@@ -62,7 +64,14 @@ class TrainConfig:
     def spec(self) -> Family:
         if self.family not in FAMILIES:
             raise ValueError(f"`family` must be one of {tuple(FAMILIES)}; got {self.family!r}")
-        return FAMILIES[self.family]
+        family = FAMILIES[self.family]
+        unknown = set(self.box) - set(family.free_names)
+        if unknown:
+            raise ValueError(f"`box` names {sorted(unknown)}, not free parameters of "
+                             f"{self.family} {family.free_names}")
+        return dataclasses.replace(
+            family, low={**family.low, **{k: float(v[0]) for k, v in self.box.items()}},
+            high={**family.high, **{k: float(v[1]) for k, v in self.box.items()}})
 
 
 @dataclass
@@ -106,8 +115,12 @@ class _Budget(keras.callbacks.Callback):
         elapsed = time.perf_counter() - self.start
         opt = self.model.optimizer
         lr = float(opt.lr(opt.iterations) if callable(opt.lr) else opt.lr)
-        self.progress(f"epoch {epoch + 1:4d}  loss {logs.get('loss', 0):.3e}  "
-                      f"val_loss {logs.get('val_loss', 0):.3e}  lr {lr:.1e}  {elapsed:6.0f} s")
+        epochs = self.params.get("epochs") or epoch + 1
+        # at most the rest of the epochs at the mean pace so far, at most the budget left
+        eta = min(elapsed / (epoch + 1) * (epochs - epoch - 1), max(self.seconds - elapsed, 0))
+        self.progress(f"epoch {epoch + 1:4d}/{epochs}  loss {logs.get('loss', 0):.3e}  "
+                      f"val_loss {logs.get('val_loss', 0):.3e}  lr {lr:.1e}  {elapsed:6.0f} s  "
+                      f"ETA {eta:4.0f} s")
         if elapsed > self.seconds:
             self.progress("time budget reached; stopping")
             self.model.stop_training = True

@@ -4,14 +4,10 @@ Depends on TensorFlow and on the public ``levyfast`` API; ``levyfast`` never imp
 Modules: ``families`` (per-family parameter boxes and the default grid), ``dataset``
 (synthetic surfaces), ``architectures`` (MLP, CNN, ResNet, Transformer, ensembles),
 ``pipeline`` (tf.data, noise and missing-quote augmentation), ``train``, ``export`` (ONNX with
-metadata, verified against TensorFlow), ``evaluate`` and ``cli``.
+metadata, verified against TensorFlow), ``evaluate``, ``cli``, and ``commands`` (the
+``levyfast`` subcommands, registered through the ``levyfast.commands`` entry-point group).
 """
 
 from __future__ import annotations
-
-import os
-
-# TensorFlow's C++ info/warning lines drown the CLI's progress; errors still show.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __all__: list[str] = []

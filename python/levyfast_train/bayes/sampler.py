@@ -129,7 +129,8 @@ def run_sampler(log_prob: Callable[[tf.Tensor], tf.Tensor], init: NDArray[np.flo
                 config: SamplerConfig, seed: int,
                 progress: Callable[[str, int, int], None] | None = None) -> SamplerRun:
     """Warm up and sample from ``log_prob`` (``[n_chains, dim] -> [n_chains]``) starting at
-    ``init [n_chains, dim]``; ``progress(phase, done, total)`` after each compiled call."""
+    ``init [n_chains, dim]`` (``seed`` in [0, 2**31)); ``progress(phase, done, total)``
+    after each compiled call."""
     import time
 
     state = tf.constant(init, tf.float64)
@@ -138,7 +139,9 @@ def run_sampler(log_prob: Callable[[tf.Tensor], tf.Tensor], init: NDArray[np.flo
     fixed_segment = _make_segment(log_prob, config, adapt=False)
     windows = warmup_windows(config.n_warmup)
     n_calls = len(windows) + -(-config.n_draws // config.chunk)
-    seeds = iter(tfp.random.split_seed(seed, n=n_calls))
+    # a stateless [2] seed: an int seed would go through TF's global (stateful) seed,
+    # so the same call could sample differently after anything else set it
+    seeds = iter(tfp.random.split_seed(tf.constant([0, seed], tf.int32), n=n_calls))
     # Langmore et al. 2019 (arXiv:1905.09813): eps ~ d^(-1/4) for well-scaled targets
     step = tf.constant(0.5 * dim ** -0.25, tf.float64)
     inverse_mass = tf.ones_like(state)

@@ -1,7 +1,7 @@
 """ONNX export of a trained network with self-describing metadata, verified against TF.
 
 A single ``mlp`` network is written as the compact hand-built graph of
-:mod:`training.compact` (~25 nodes, standardisation folded into the first layer: the fast
+:mod:`levyfast_train.compact` (~25 nodes, standardisation folded into the first layer: the fast
 path of ``Calibrator.predict``); other architectures and ensembles go through tf2onnx. The
 graph has inputs ``prices`` (float64 ``[n, n_T, n_K]``, call price / spot, NaN = missing)
 and ``market`` (float64 ``[n, 2]``: rate, dividend) and output ``params`` (float32 ``[n, k]``,

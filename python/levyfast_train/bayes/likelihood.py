@@ -34,13 +34,10 @@ from levyfast import LevyModel
 from levyfast.calibration.quotes import QuoteSet
 from levyfast.implied_vol import black_vega
 
-__all__ = ["QuotePricer", "price_op", "NOISE_MODELS", "NoiseModel", "noise_model"]
+from .noise_models import NOISE_MODELS, RELATIVE_FLOOR
 
-#: Noise models and the median of their default log-normal prior on the scale ``tau``.
-NOISE_MODELS: dict[str, float] = {"relative": 0.01, "absolute": 1e-3, "iv": 0.01, "spread": 0.5}
-#: floor of the relative noise, as a fraction of spot (keeps far-wing quotes informative but
-#: not infinitely so)
-RELATIVE_FLOOR = 1e-4
+__all__ = ["QuotePricer", "price_op", "NoiseModel", "noise_model"]
+
 
 
 class QuotePricer:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from levyfast.cli_args import COUNT, FINITE, NON_NEGATIVE, POSITIVE, POSITIVE_INT
+
 __all__ = ["add_parsers", "run"]
 
 COMMANDS = ("posterior", "posterior-study")
@@ -34,7 +36,7 @@ def _fixed(items: list[str]) -> dict[str, float]:
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     from levyfast.models import MODEL_REGISTRY
 
-    from .likelihood import NOISE_MODELS
+    from .noise_models import NOISE_MODELS
 
     p = sub.add_parser("posterior", help="posterior of a model's parameters by NUTS (TFP)")
     src = p.add_mutually_exclusive_group(required=True)
@@ -43,33 +45,33 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                      help="a synthetic 5 x 8 surface of the model's default parameters")
     p.add_argument("--model", choices=sorted(MODEL_REGISTRY), default="vg")
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--spot", type=float, help="spot of the chain (default: from the chain)")
-    p.add_argument("--rate", type=float, help="known flat rate of the chain")
+    p.add_argument("--spot", type=POSITIVE, help="spot of the chain (default: from the chain)")
+    p.add_argument("--rate", type=FINITE, help="known flat rate of the chain")
     p.add_argument("--quote-date", help="quote date, if the CSV has none")
-    p.add_argument("--min-price", type=float, default=0.0,
+    p.add_argument("--min-price", type=NON_NEGATIVE, default=0.0,
                    help="drop chain quotes priced below this fraction of the forward")
     p.add_argument("--noise", choices=sorted(NOISE_MODELS), default=None,
                    help="noise model (default: relative for a surface, spread for a chain "
                         "with bid/ask)")
-    p.add_argument("--noise-level", type=float, default=0.01,
+    p.add_argument("--noise-level", type=POSITIVE, default=0.01,
                    help="relative price noise of the synthetic surface")
     p.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
                    help="hold a parameter fixed (repeatable), e.g. --fix sigma=0")
-    p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--draws", type=int, default=1000)
-    p.add_argument("--warmup", type=int, default=500)
+    p.add_argument("--chains", type=POSITIVE_INT, default=4)
+    p.add_argument("--draws", type=POSITIVE_INT, default=1000)
+    p.add_argument("--warmup", type=COUNT, default=500)
     p.add_argument("--kernel", choices=["nuts", "hmc"], default="nuts")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=COUNT, default=0)
     p.add_argument("--no-plots", action="store_true")
     s = sub.add_parser("posterior-study",
                        help="coverage and SBC study of the posterior on synthetic surfaces")
     s.add_argument("--model", choices=sorted(MODEL_REGISTRY), default="vg")
-    s.add_argument("--n", type=int, default=200, help="synthetic surfaces")
+    s.add_argument("--n", type=POSITIVE_INT, default=200, help="synthetic surfaces")
     s.add_argument("--out", type=Path, required=True)
-    s.add_argument("--draws", type=int, default=300)
-    s.add_argument("--warmup", type=int, default=300)
+    s.add_argument("--draws", type=POSITIVE_INT, default=300)
+    s.add_argument("--warmup", type=COUNT, default=300)
     s.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=COUNT, default=0)
 
 
 def _progress(phase: str, done: int, total: int) -> None:

@@ -17,7 +17,7 @@ arithmetic. This module writes the same function with ~25 nodes:
   ``Gemm`` on ``sigmoid(z)``.
 
 Only a single ``mlp`` network (the reference architecture) is handled here; the other
-architectures and ensembles are exported by tf2onnx (:func:`training.export.to_onnx`).
+architectures and ensembles are exported by tf2onnx (:func:`levyfast_train.export.to_onnx`).
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ def _dense_layers(model: keras.Model) -> list[keras.layers.Dense]:
 
 def compact_mlp(model: keras.Model, opset: int) -> onnx.ModelProto:
     """The ONNX graph ``(prices, market) -> params`` of an ``mlp`` network from
-    :func:`training.architectures.build` (inputs float64, output float32)."""
+    :func:`levyfast_train.architectures.build` (inputs float64, output float32)."""
     feats = model.get_layer("features")
     if not isinstance(feats, SurfaceFeatures):
-        raise TypeError("compact_mlp needs a network from training.architectures.build")
+        raise TypeError("compact_mlp needs a network from levyfast_train.architectures.build")
     box = model.get_layer("params")
     dense = _dense_layers(model)
     t, k = feats.maturities, feats.strikes

@@ -1,5 +1,5 @@
 """Posterior predictive implied-vol bands and diagnostic plots of a fitted
-:class:`~training.bayes.calibrator.BayesianCalibrator`.
+:class:`~levyfast_train.bayes.calibrator.BayesianCalibrator`.
 
 Bands: for ``n_samples`` posterior draws the quotes are re-priced (one batched core call) and,
 with ``include_noise``, perturbed by the fitted noise model (``P + sd(tau, P) eps``); their

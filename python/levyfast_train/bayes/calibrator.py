@@ -7,7 +7,8 @@ forwards and discounts); a least-squares fit (:class:`levyfast.LeastSquaresCalib
 the residual noise scale give a start ``u_hat``; the Laplace covariance ``S = L L^T`` at it
 whitens the target (the sampler moves ``z`` with ``u = u_hat + L z``, a fixed dense metric on
 which the warm-up adapts a diagonal one); chains start at ``z ~ N(0, jitter^2 I)``; NUTS or HMC
-(:mod:`~training.bayes.sampler`) samples; ArviZ diagnoses (:mod:`~training.bayes.diagnostics`).
+(:mod:`~levyfast_train.bayes.sampler`) samples; ArviZ diagnoses
+(:mod:`~levyfast_train.bayes.diagnostics`).
 A run that fails a diagnostic warns (``UserWarning``) and sets ``converged_ = False``.
 """
 
@@ -31,7 +32,8 @@ from levyfast import LevyModel, Market, TermStructure
 from levyfast.calibration.quotes import QuoteSet
 
 from .diagnostics import Diagnostics, diagnose, inference_data, summarize
-from .likelihood import NOISE_MODELS, QuotePricer, noise_model
+from .likelihood import QuotePricer, noise_model
+from .noise_models import NOISE_MODELS
 from .parameterisation import LINKS, Parameterisation
 from .priors import resolve_priors
 from .sampler import KERNELS, SamplerConfig, SamplerRun, run_sampler
@@ -62,9 +64,9 @@ class BayesianCalibrator:
         A built-in model class (``lf.VarianceGamma``, ``lf.NIG``, ``lf.CGMY``, ...).
     noise
         ``"relative"`` (default), ``"absolute"``, ``"iv"`` or ``"spread"`` (see
-        :mod:`training.bayes.likelihood`); its scale is sampled.
+        :mod:`levyfast_train.bayes.likelihood`); its scale is sampled.
     priors
-        Per-parameter replacements of :mod:`training.bayes.priors`' defaults.
+        Per-parameter replacements of :mod:`levyfast_train.bayes.priors`' defaults.
     fixed
         Parameters held at given values (e.g. ``{"sigma": 0.0}`` for pure-jump CGMY).
     quote_type
@@ -246,7 +248,8 @@ class BayesianCalibrator:
         n_chains = int(self.n_chains)
         z0 = float(self.init_jitter) * rng.standard_normal((n_chains, u_hat.size))
         t_start = time.perf_counter() - t0
-        run = run_sampler(log_prob, z0, config, seed=int(self.seed), progress=self.progress)
+        run = run_sampler(log_prob, z0, config, seed=int(rng.integers(2**31)),
+                          progress=self.progress)
         u = u_hat + run.draws @ chol.T
         x, tau = target.constrained(u)
         self._set_results(param, run, x, tau, qs, start, config, pricer, noise)

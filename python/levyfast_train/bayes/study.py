@@ -28,7 +28,7 @@ import levyfast as lf
 from levyfast import LevyModel
 
 from .calibrator import BayesianCalibrator
-from .likelihood import NOISE_MODELS, RELATIVE_FLOOR
+from .noise_models import NOISE_MODELS, RELATIVE_FLOOR
 from .priors import resolve_priors
 from .target import TAU_PRIOR_SD
 

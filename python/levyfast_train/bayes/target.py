@@ -2,9 +2,9 @@
 
 With ``u = (u_params, log tau)``: ``log p(u | Q) = sum_i log N(Q_i; P_i(x), sd_i(tau, x))
 + sum_k log pi_k(x_k) + log pi_tau(tau) + log |dx/du| + log tau`` with ``x = x(u_params)``
-from :class:`~training.bayes.parameterisation.Parameterisation` and the scale prior
+from :class:`~levyfast_train.bayes.parameterisation.Parameterisation` and the scale prior
 ``tau ~ LogNormal(log median, 1)`` (median per noise model, see
-:data:`~training.bayes.likelihood.NOISE_MODELS`). Rows the core cannot price, or outside the
+:data:`~levyfast_train.bayes.likelihood.NOISE_MODELS`). Rows the core cannot price, or outside the
 model's domain, have log density ``-inf`` (NUTS rejects them).
 """
 

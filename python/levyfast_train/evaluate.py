@@ -106,16 +106,14 @@ def _latency(cal: lf.Calibrator, prices: np.ndarray) -> dict[str, float]:
 
 def _plots(family: Family, true: np.ndarray, pred: np.ndarray, path: Path) -> Path | None:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError:
         log.warning("matplotlib not installed: no plots")
         return None
     names = family.free_names
     cols = [family.model_cls.PARAM_NAMES.index(n) for n in names]
-    fig, axes = plt.subplots(2, len(names), figsize=(4 * len(names), 7), squeeze=False)
+    fig = Figure(figsize=(4 * len(names), 7))
+    axes = fig.subplots(2, len(names), squeeze=False)
     for j, (name, c) in enumerate(zip(names, cols, strict=True)):
         axes[0, j].scatter(true[:, c], pred[:, c], s=2, alpha=0.4)
         axes[0, j].plot([family.low[name], family.high[name]],
@@ -129,7 +127,6 @@ def _plots(family: Family, true: np.ndarray, pred: np.ndarray, path: Path) -> Pa
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
     return save_atomic(buf.getvalue(), path)
 
 

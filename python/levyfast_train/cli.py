@@ -1,11 +1,14 @@
 """``levyfast train | evaluate | pipeline | posterior | posterior-study``: thin wrappers over
-:mod:`training` (parsing and printing only). Reached through the ``levyfast`` CLI, which imports
-this module lazily."""
+:mod:`levyfast_train` (parsing and printing only), reached through the ``levyfast`` CLI by
+:mod:`levyfast_train.commands`. Arguments are checked before TensorFlow is imported."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -13,11 +16,24 @@ from pathlib import Path
 
 import numpy as np
 
+from levyfast.cli_args import (
+    COUNT,
+    FRACTION,
+    NON_NEGATIVE,
+    POSITIVE,
+    POSITIVE_INT,
+    OneLineErrorParser,
+)
+
 from .bayes.cli import COMMANDS as BAYES_COMMANDS
 from .bayes.cli import add_parsers as bayes_parsers
 from .families import FAMILIES
 
 __all__ = ["main"]
+
+
+#: The files :func:`levyfast_train.evaluate.evaluate` writes in its ``out_dir``.
+EVALUATION_FILES = ("report.json", "report.md", "predicted_vs_true.png")
 
 
 def _say(msg: str) -> None:
@@ -33,26 +49,52 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
                         "train split for training, first --n-val rows of its val split for "
                         "validation (default: generate --n-train + --n-val surfaces with "
                         "--seed)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--n-train", type=int, default=65536, help="training surfaces (generated)")
-    p.add_argument("--n-val", type=int, default=4096)
-    p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--max-minutes", type=float, default=9.0, help="wall-time budget")
-    p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--width", type=int, default=128)
-    p.add_argument("--depth", type=int, default=3)
-    p.add_argument("--noise", type=float, default=0.02,
+    p.add_argument("--seed", type=COUNT, default=0)
+    p.add_argument("--n-train", type=POSITIVE_INT, default=65536,
+                   help="training surfaces (generated)")
+    p.add_argument("--n-val", type=POSITIVE_INT, default=4096)
+    p.add_argument("--epochs", type=POSITIVE_INT, default=100)
+    p.add_argument("--max-minutes", type=POSITIVE, default=9.0, help="wall-time budget")
+    p.add_argument("--batch", type=POSITIVE_INT, default=256)
+    p.add_argument("--lr", type=POSITIVE, default=2e-3)
+    p.add_argument("--width", type=POSITIVE_INT, default=128)
+    p.add_argument("--depth", type=POSITIVE_INT, default=3)
+    p.add_argument("--noise", type=NON_NEGATIVE, default=0.02,
                    help="max relative price noise of the training augmentation")
-    p.add_argument("--missing", type=float, default=0.2,
+    p.add_argument("--missing", type=FRACTION, default=0.2,
                    help="max fraction of quotes masked as missing during training")
-    p.add_argument("--ensemble", type=int, default=1, help="members averaged in one graph")
-    p.add_argument("--price-weight", type=float, default=0.0,
+    p.add_argument("--ensemble", type=POSITIVE_INT, default=1, help="members averaged in one graph")
+    p.add_argument("--price-weight", type=NON_NEGATIVE, default=0.0,
                    help="weight of the linearised re-pricing error in the loss (0: off)")
-    p.add_argument("--patience", type=int, default=20)
+    p.add_argument("--patience", type=POSITIVE_INT, default=20)
 
 
-def _train(args: argparse.Namespace) -> Path:
+def _writable(path: Path, option: str) -> Path:
+    """``path`` (a folder, created if missing) after checking a file can be written in it:
+    a bad output path fails before any work, not after training."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ValueError(f"argument {option}: cannot write in {str(path)!r} "
+                         f"({exc.strerror or exc})") from None
+    return path
+
+
+def _check_calibrator(source: str) -> None:
+    """``evaluate``'s calibrator: an existing file or a pretrained name."""
+    from levyfast.calibrator import pretrained_names
+
+    if source not in pretrained_names() and not Path(source).is_file():
+        raise ValueError(f"argument calibrator: must be an ONNX file or one of the pretrained "
+                         f"names {', '.join(pretrained_names())}; got {source!r}")
+
+
+def _train(args: argparse.Namespace) -> list[Path]:
+    """Train, export and write the files of ``train --out``; their paths."""
+    import levyfast as lf
+
     from .dataset import generate, stream
     from .export import export, save_atomic
     from .pipeline import as_arrays
@@ -65,9 +107,15 @@ def _train(args: argparse.Namespace) -> Path:
                          ensemble=args.ensemble, price_weight=args.price_weight,
                          max_minutes=args.max_minutes,
                          patience=args.patience)
-    if args.data is not None:  # streamed from its shards; the network's grid is the dataset's
-        head = next(stream(args.data, config.spec, chunk_size=1))
+    if args.data is not None:
+        # streamed from its shards; the network's grid and box are the dataset's
+        head = next(lf.data.iter_chunks(args.data, 1))
         config.strikes, config.maturities = head.strikes.tolist(), head.maturities.tolist()
+        box = head.metadata["param_box"]
+        config.box = {n: list(box[n]) for n in config.spec.free_names if n in box}
+        _say("training box from the dataset: " + ", ".join(
+            f"{n} [{lo:g}, {hi:g}]" for n, (lo, hi) in config.box.items()))
+        next(stream(args.data, config.spec, chunk_size=1))  # model, grid kind, fixed values
     result = train(config, args.data, progress=_say)
     stem = Path(args.out).with_suffix("")
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -78,20 +126,19 @@ def _train(args: argparse.Namespace) -> Path:
                      maturities=np.array(config.maturities), sobol=False)
     prices, market, _ = as_arrays(check)
     path, err = export(result.model, config, result.metrics, args.out, prices, market)
-    _say(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB); ONNX Runtime vs TensorFlow "
-         f"max relative difference {err:.1e} on 512 surfaces")
+    _say(f"exported {path} ({path.stat().st_size / 1024:.0f} KiB); ONNX Runtime vs "
+         f"TensorFlow max relative difference {err:.1e} on 512 surfaces")
     report = {"config": asdict(config), "validation": result.metrics,
               "seconds": result.seconds, "onnx_vs_tf": err, "history": result.history}
     save_atomic(json.dumps(report, indent=1).encode(), f"{stem}.training.json")
-    return path
+    written = [path, Path(f"{stem}.weights.h5"), Path(f"{stem}.curves.png"),
+               Path(f"{stem}.training.json")]
+    return [p for p in written if p.exists()]
 
 
 def _curves(history: dict[str, list[float]], path: Path) -> None:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError:
         _say("matplotlib not installed: no training curves plot")
         return
@@ -99,7 +146,8 @@ def _curves(history: dict[str, list[float]], path: Path) -> None:
 
     from .export import save_atomic
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     for key, values in history.items():
         if "loss" in key:
             ax.semilogy(values, label=key)
@@ -107,17 +155,23 @@ def _curves(history: dict[str, list[float]], path: Path) -> None:
     ax.legend()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
     save_atomic(buf.getvalue(), path)
 
 
 def _evaluate(args: argparse.Namespace) -> dict:
     from .evaluate import evaluate, format_report
 
+    as_json = getattr(args, "json", False)
     report = evaluate(args.calibrator, n=args.n, seed=args.seed, out_dir=args.out_dir,
-                      progress=_say)
-    _say(format_report(report))
+                      progress=(lambda msg: None) if as_json else _say)
+    _say(json.dumps(report) if as_json else format_report(report))
+    if args.out_dir is not None and not as_json:
+        _say_written([Path(args.out_dir) / name for name in EVALUATION_FILES])
     return report
+
+
+def _say_written(paths: list[Path]) -> None:
+    _say("wrote:\n" + "\n".join(f"  {p}" for p in paths if p.exists()))
 
 
 def _pipeline(args: argparse.Namespace) -> int:
@@ -133,10 +187,11 @@ def _pipeline(args: argparse.Namespace) -> int:
         ["train", "--model", "vg", "--out", str(onnx_path), "--seed", "0",
          "--n-train", str(args.n_train), "--max-minutes", str(args.max_minutes),
          "--epochs", str(args.epochs)])
-    _train(train_args)
+    written = _train(train_args)
     _say("[2/4] evaluate on fresh surfaces")
     report = _evaluate(argparse.Namespace(calibrator=str(onnx_path), n=args.n_test,
                                           seed=20240601, out_dir=out))
+    written += [out / name for name in EVALUATION_FILES]
     _say("[3/4] calibrate an example surface")
     cal = lf.Calibrator.load(onnx_path)
     market = lf.Market(100.0, 0.03, 0.01)
@@ -150,33 +205,63 @@ def _pipeline(args: argparse.Namespace) -> int:
                                         for k, v in clean["params"].items())
          + f"; IV error median {clean['iv_bp_median']:.1f} bp; batch-1 latency "
          f"{report['latency']['batch1_p50_us']:.0f} us; total "
-         f"{time.perf_counter() - start:.0f} s; outputs in {out}/")
+         f"{time.perf_counter() - start:.0f} s")
+    _say_written(written)
     return 0
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="levyfast", description=__doc__)
+    p = OneLineErrorParser(prog="levyfast", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     _add_train_args(sub.add_parser("train", help="train a neural calibrator, export ONNX"))
     ev = sub.add_parser("evaluate", help="evaluation report on fresh test surfaces")
     ev.add_argument("calibrator", help="ONNX file or pretrained name (vg, nig, cgmy)")
-    ev.add_argument("--n", type=int, default=2000)
-    ev.add_argument("--seed", type=int, default=20240601)
-    ev.add_argument("--out-dir", type=Path, default=None)
+    ev.add_argument("--n", type=POSITIVE_INT, default=2000)
+    ev.add_argument("--seed", type=COUNT, default=20240601)
+    ev.add_argument("--out-dir", type=Path, default=None,
+                    help="write report.json, report.md and predicted_vs_true.png there")
+    ev.add_argument("--json", action="store_true", help="print the report as JSON")
     pl = sub.add_parser("pipeline", help="end-to-end demo: data, training, ONNX, evaluation")
     pl.add_argument("--out-dir", type=Path, default=Path("levyfast-demo"))
-    pl.add_argument("--n-train", type=int, default=32768)
-    pl.add_argument("--n-test", type=int, default=1000)
-    pl.add_argument("--epochs", type=int, default=30)
-    pl.add_argument("--max-minutes", type=float, default=3.0)
+    pl.add_argument("--n-train", type=POSITIVE_INT, default=32768)
+    pl.add_argument("--n-test", type=POSITIVE_INT, default=1000)
+    pl.add_argument("--epochs", type=POSITIVE_INT, default=30)
+    pl.add_argument("--max-minutes", type=POSITIVE, default=3.0)
     bayes_parsers(sub)
     return p
 
 
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with the process's stderr (file descriptor 2) sent to /dev/null: its
+    C++ start-up lines (absl's "All log messages before absl::InitializeLog()", oneDNN and
+    CUDA-driver notices) ignore ``TF_CPP_MIN_LOG_LEVEL``. A failed import still raises."""
+    # TensorFlow's C++ log lines (CUDA probing on a CPU machine, oneDNN notices) would drown
+    # the command's own output; the process is the CLI's, so it sets this.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # outputs and inputs are checked before TensorFlow is imported or any work is done
     if args.command == "train":
-        _train(args)
+        _writable(Path(args.out).parent, "--out")
+    elif args.command == "evaluate":
+        _check_calibrator(args.calibrator)
+    if getattr(args, "out_dir", None) is not None:
+        _writable(Path(args.out_dir), "--out-dir")
+    _import_tensorflow_quietly()
+    if args.command == "train":
+        _say_written(_train(args))
         return 0
     if args.command == "evaluate":
         _evaluate(args)
