@@ -3,6 +3,7 @@
 #include "levyfast/constants.hpp"
 #include "levyfast/fast_math.hpp"
 #include "levyfast/format.hpp"
+#include "levyfast/isa.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -34,8 +35,7 @@ constexpr double kMaxFastCosArgument = 5e5;
 // Put-coefficient parts of the density coefficients R_n = e^{T Re psi_n} cos(T Im psi_n - u_n a)
 // for n = 1 .. N-1 (see cos_put_slice): cr = -g, ci = g / u, g = R_n / (1 + u^2); returns
 // sum g. Vectorised (fast exp and cos) where every cosine argument is in range.
-LEVYFAST_MULTIVERSION
-double put_coefficients(const cplx* __restrict psi, int N, double T, double a, double width,
+LEVYFAST_INLINE double put_coefficients(const cplx* __restrict psi, int N, double T, double a, double width,
                         double* __restrict cr, double* __restrict ci) {
   double max_arg = 0.0;
   for (int n = 1; n < N; ++n)
@@ -67,8 +67,7 @@ double put_coefficients(const cplx* __restrict psi, int N, double T, double a, d
 
 // Horner's rule in w_j = e^{-i th_j} over n = N-1 .. 1 for m strikes at once:
 // acc_j <- acc_j w_j + c_n.
-LEVYFAST_MULTIVERSION
-void horner_strikes(const double* __restrict cr, const double* __restrict ci, int N,
+LEVYFAST_INLINE void horner_strikes(const double* __restrict cr, const double* __restrict ci, int N,
                     std::size_t m, const double* __restrict qr, const double* __restrict qi,
                     double* __restrict pr, double* __restrict pi) {
   for (int n = N - 1; n >= 1; --n) {
@@ -206,7 +205,7 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   //   int_a^k (kappa - e^z) cos(u (z-a)) dz = kappa [sin t/(u(1+u^2)) - cos t/(1+u^2)]
   //                                           + e^a/(1+u^2),  t = u (k - a).
   std::vector<double> cr(N), ci(N);
-  double strike_free = put_coefficients(psi, N, T, a, width, cr.data(), ci.data());
+  double strike_free = dispatch<put_coefficients>(psi, N, T, a, width, cr.data(), ci.data());
   const double ea = std::exp(a);
   strike_free *= ea;
 
@@ -230,7 +229,7 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   const std::size_t m = idx.size();
   ar.assign(m, 0.0);
   ai.assign(m, 0.0);
-  horner_strikes(cr.data(), ci.data(), N, m, wr.data(), wi.data(), ar.data(), ai.data());
+  dispatch<horner_strikes>(cr.data(), ci.data(), N, m, wr.data(), wi.data(), ar.data(), ai.data());
   const double* pr = ar.data();
   const double* pi = ai.data();
   const double* qr = wr.data();

@@ -7,15 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
-// Kernels marked LEVYFAST_MULTIVERSION are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA)
-// and the baseline, the loader picking the best the CPU has (GCC/Clang function multiversioning).
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define LEVYFAST_MULTIVERSION \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define LEVYFAST_MULTIVERSION
-#endif
-// The elementary kernels below are inlined into the vector loops of every clone.
+// The elementary kernels below are inlined into the vector loops of every instruction-set copy
+// of a dispatched kernel (isa.hpp), which are always-inline themselves.
 #if defined(__GNUC__)
 #define LEVYFAST_INLINE inline __attribute__((always_inline))
 #else
