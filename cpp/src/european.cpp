@@ -175,7 +175,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
       if (series_pricer(model) == SeriesPricer::Black)
         black_scholes_put_slice(model, sl, row);
       else
-        merton_put_slice(model, sl, cs.tolerance, row);
+        merton_put_slice(model, sl, row);
     } else if (plan.use_contour[i]) {
       lewis_put_slice(model, omega, sl, cs.tolerance, row);
     } else if (plan.use_adaptive[i]) {
