@@ -2,6 +2,7 @@
 // loops of the time-change quadrature. Both are accurate to a few ulp / 3e-14 relative.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -27,6 +28,14 @@ LEVYFAST_INLINE double from_bits(std::uint64_t b) {
   double x;
   std::memcpy(&x, &b, sizeof x);
   return x;
+}
+
+// x < 0 ? if_negative : otherwise, by the sign bit (-0 counts as negative, NaN by its sign),
+// with integer masks: both operands are computed unconditionally and no branch is left to
+// if-convert.
+LEVYFAST_INLINE double select_if_negative(double x, double if_negative, double otherwise) {
+  const std::uint64_t negative = 0u - (bits_of(x) >> 63);  // all ones where x < 0
+  return from_bits((bits_of(if_negative) & negative) | (bits_of(otherwise) & ~negative));
 }
 
 // 1/d! for d = 0 .. 12 (namespace-scope constants, so that vectorised loops load them).
@@ -84,12 +93,13 @@ LEVYFAST_INLINE double cos_bounded(double x) {
     s = s * r2 + kSinTaylor[i];
   }
   s *= r;
-  // Quadrant selection by arithmetic (no branch, so that loops vectorise): odd quadrants
-  // take sin r (c + (s - c) is s up to one rounding), quadrants 1 and 2 flip the sign.
+  // Quadrant selection on the bits (no branch and no integer-to-double conversion, which
+  // x86-64-v3 lacks for 64-bit lanes, so that loops vectorise on AVX2 too): odd quadrants take
+  // sin r, quadrants 1 and 2 flip the sign bit.
   const std::uint64_t quadrant = (bits_of(shifted) - bits_of(kShift)) & 3u;
-  const double odd = static_cast<double>(quadrant & 1u);
-  const double sign = 1.0 - static_cast<double>((quadrant + 1u) & 2u);
-  return sign * (c + odd * (s - c));
+  const std::uint64_t odd = 0u - (quadrant & 1u);  // all ones in odd quadrants
+  const std::uint64_t value = (bits_of(c) & ~odd) | (bits_of(s) & odd);
+  return from_bits(value ^ (((quadrant + 1u) & 2u) << 62));
 }
 
 // Coefficients of Weideman's (1994, SIAM J. Numer. Anal. 31) rational series for the scaled
@@ -139,15 +149,22 @@ LEVYFAST_INLINE double estrin(const std::array<double, N>& c, double z) {
 // stays inside its range).
 template <class Accuracy>
 LEVYFAST_INLINE double erfc_fast(double x, const ErfcxSeries<Accuracy::kTerms>& s) {
-  const double abs_x = std::fabs(x);
-  const double ax = abs_x < 26.0 ? abs_x : 26.0;
+  // The clamp on the bits (for x >= 0 their integer order is the order of the values; NaN
+  // clamps to 26 as before): an integer minimum, where a floating-point select of the constant
+  // let GCC specialise the clamped branch (e^{-676} folded) and left the x86-64-v3 loops scalar.
+  const std::int64_t abs_bits = static_cast<std::int64_t>(bits_of(std::fabs(x)));
+  const double ax = from_bits(static_cast<std::uint64_t>(
+      std::min(abs_bits, static_cast<std::int64_t>(bits_of(26.0)))));
   const double inv = 1.0 / (s.L + ax);
   const double Z = (s.L - ax) * inv;
   const double p = estrin(s.a, Z);
   const double erfcx = (0.5641895835477563 + 2.0 * p * inv) * inv;
   const double tail = exp_bounded<Accuracy::kExpDegree>(-ax * ax) * erfcx;
   const double mirrored = 2.0 - tail;
-  return x < 0.0 ? mirrored : tail;
+  // erfc(x) = 2 - erfc(-x) for x < 0, selected on the bits: a floating-point select let GCC
+  // sink the subtraction into a branch that it then may not if-convert without AVX-512's
+  // masks (the subtraction "could trap"), which left the x86-64-v3 loops scalar.
+  return select_if_negative(x, mirrored, tail);
 }
 
 }  // namespace levyfast::fast_math
