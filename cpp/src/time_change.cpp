@@ -112,16 +112,6 @@ double tilt_shift(const Mixing& mx) {
   return std::fabs(mx.kind == 0 ? std::log(ratio) : 0.5 * std::log(ratio));
 }
 
-// ln(1 + q) for q in [0, 1], branch-free: 2 atanh(s) with s = q / (2 + q) <= 1/3, by its odd
-// series 2 sum s^(2k+1)/(2k+1) to k = 16 (truncation < 1e-17).
-LEVYFAST_INLINE double log1p_unit(double q) {
-  const double s = q / (2.0 + q), s2 = s * s;
-  double p = 1.0 / 33.0;
-#pragma GCC unroll 16
-  for (int k = 15; k >= 0; --k) p = p * s2 + 1.0 / (2 * k + 1);
-  return 2.0 * s * p;
-}
-
 // Nodes j0 .. j0 + kBlock - 1 at t = direction * j * h: ln x, ln w and w (see
 // time_change_nodes), with the vectorised exp; kind 0 the gamma law, 1 the inverse Gaussian.
 template <int Kind>
@@ -141,7 +131,7 @@ LEVYFAST_INLINE void node_block(const Mixing& mx, double log_hc, double directio
                                       : ig_const - 0.5 * lx - 0.5 * shape * (x - 2.0 + 1.0 / x);
     // ln cosh t = |t| - ln 2 + ln(1 + q), q = e^{-2|t|} in (0, 1].
     const double q = std::min(e_pos * e_pos, e_neg * e_neg);
-    const double lw = log_hc + exponent + std::fabs(tb) - kLn2 + log1p_unit(q);
+    const double lw = log_hc + exponent + std::fabs(tb) - kLn2 + fast_math::log1p_unit(q);
     t[b] = tb;
     log_x[b] = lx;
     log_w[b] = lw;

@@ -64,6 +64,54 @@ LEVYFAST_INLINE double exp_bounded(double y) {
   return from_bits(bits_of(p) + (static_cast<std::uint64_t>(ki) << 52));
 }
 
+// ln(1 + q) for q in [0, 1], branch-free: 2 atanh(s) with s = q / (2 + q) <= 1/3, by its odd
+// series 2 sum s^(2k+1)/(2k+1) to k = 16 (truncation < 1e-17).
+LEVYFAST_INLINE double log1p_unit(double q) {
+  const double s = q / (2.0 + q), s2 = s * s;
+  double p = 1.0 / 33.0;
+#pragma GCC unroll 16
+  for (int k = 15; k >= 0; --k) p = p * s2 + 1.0 / (2 * k + 1);
+  return 2.0 * s * p;
+}
+
+// ln(1 + q) for finite q >= 0, branch-free: log1p_unit on [0, 1]; above, 1 + q = 2^e m with
+// m in [1, 2) read off the bits, e ln 2 + log1p_unit(m - 1) (ln 2 split as in exp_bounded).
+LEVYFAST_INLINE double log1p_nonneg(double q) {
+  constexpr double kLn2Hi = 0.6931471803691238, kLn2Lo = 1.9082149292705877e-10;
+  constexpr std::uint64_t kMantissa = 0x000fffffffffffffULL, kOne = 0x3ff0000000000000ULL;
+  const std::uint64_t b = bits_of(1.0 + q);
+  const double m = from_bits((b & kMantissa) | kOne);
+  // The biased exponent as a double without an integer conversion (none for 64-bit lanes on
+  // AVX2): 2^52 + e_biased read as the mantissa of 2^52, minus 2^52 + 1023.
+  const double e = from_bits(0x4330000000000000ULL | (b >> 52)) - (4503599627370496.0 + 1023.0);
+  const double large = e * kLn2Hi + (log1p_unit(m - 1.0) + e * kLn2Lo);
+  const double small = log1p_unit(q < 1.0 ? q : 1.0);
+  return q <= 1.0 ? small : large;
+}
+
+// Taylor coefficients (-1)^k / (2k + 1) of atan(t) / t in t^2, k = 22 .. 0.
+inline constexpr std::array<double, 23> kAtanTaylor = {
+    1.0 / 45, -1.0 / 43, 1.0 / 41, -1.0 / 39, 1.0 / 37, -1.0 / 35, 1.0 / 33, -1.0 / 31,
+    1.0 / 29, -1.0 / 27, 1.0 / 25, -1.0 / 23, 1.0 / 21, -1.0 / 19, 1.0 / 17, -1.0 / 15,
+    1.0 / 13, -1.0 / 11, 1.0 / 9,  -1.0 / 7,  1.0 / 5,  -1.0 / 3,  1.0};
+
+// atan(x) for finite x, branch-free: atan|x| = pi/2 - atan(1/|x|) above 1, and on [0, 1]
+// atan y = pi/4 + atan((y - 1)/(y + 1)) above tan(pi/8), so that the Taylor series runs on
+// |t| <= tan(pi/8) (to t^45: truncation 0.4142^47 / 47 < 1e-19); the sign of x restored.
+LEVYFAST_INLINE double atan_real(double x) {
+  constexpr double kPi2 = 1.5707963267948966, kPi4 = 0.7853981633974483;
+  constexpr double kTanPi8 = 0.41421356237309503;
+  const double ax = std::fabs(x);
+  const double y = ax > 1.0 ? 1.0 / ax : ax;
+  const double t = y > kTanPi8 ? (y - 1.0) / (y + 1.0) : y;
+  const double t2 = t * t;
+  double p = kAtanTaylor[0];
+#pragma GCC unroll 32
+  for (std::size_t k = 1; k < kAtanTaylor.size(); ++k) p = p * t2 + kAtanTaylor[k];
+  const double r = (y > kTanPi8 ? kPi4 : 0.0) + t * p;
+  return std::copysign(ax > 1.0 ? kPi2 - r : r, x);
+}
+
 // Taylor coefficients of cos r (in r^2, degrees 14 .. 0) and sin r / r (degrees 15 .. 1).
 inline constexpr std::array<double, 8> kCosTaylor = {
     -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0,
@@ -72,11 +120,14 @@ inline constexpr std::array<double, 8> kSinTaylor = {
     -1.0 / 1307674368000.0, 1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0,
     -1.0 / 5040.0,          1.0 / 120.0,        -1.0 / 6.0,        1.0};
 
-// cos(x) for |x| <= 2^19 (about 5e5), branch-free: x = k pi/2 + r with |r| <= pi/4 by a
-// Cody & Waite split of pi/2 into 33 bits (k pi/2 exact for such k) and a tail, then
+// cos(x) and sin(x) for |x| <= 2^19 (about 5e5), branch-free: x = k pi/2 + r with |r| <= pi/4
+// by a Cody & Waite split of pi/2 into 33 bits (k pi/2 exact for such k) and a tail, then
 // the Taylor polynomials of cos r (degree 16) and sin r (degree 17), truncation < 1e-17, and
-// the quadrant k mod 4 selects +-cos r or +-sin r.
-LEVYFAST_INLINE double cos_bounded(double x) {
+// the quadrant k mod 4 selects +-cos r or +-sin r (each accurate relative to its own value).
+struct SinCos {
+  double sin, cos;
+};
+LEVYFAST_INLINE SinCos sincos_bounded(double x) {
   constexpr double k2OverPi = 0.6366197723675814;
   constexpr double kPio2Hi = 1.5707963267341256;      // pi/2 to 33 bits
   constexpr double kPio2Lo = 6.077100506506192e-11;   // pi/2 - kPio2Hi
@@ -94,12 +145,28 @@ LEVYFAST_INLINE double cos_bounded(double x) {
   }
   s *= r;
   // Quadrant selection on the bits (no branch and no integer-to-double conversion, which
-  // x86-64-v3 lacks for 64-bit lanes, so that loops vectorise on AVX2 too): odd quadrants take
-  // sin r, quadrants 1 and 2 flip the sign bit.
+  // x86-64-v3 lacks for 64-bit lanes, so that loops vectorise on AVX2 too): odd quadrants swap
+  // sin r and cos r; cos flips its sign bit in quadrants 1 and 2, sin in 2 and 3.
   const std::uint64_t quadrant = (bits_of(shifted) - bits_of(kShift)) & 3u;
   const std::uint64_t odd = 0u - (quadrant & 1u);  // all ones in odd quadrants
-  const std::uint64_t value = (bits_of(c) & ~odd) | (bits_of(s) & odd);
-  return from_bits(value ^ (((quadrant + 1u) & 2u) << 62));
+  const std::uint64_t cos_bits = (bits_of(c) & ~odd) | (bits_of(s) & odd);
+  const std::uint64_t sin_bits = (bits_of(s) & ~odd) | (bits_of(c) & odd);
+  return {from_bits(sin_bits ^ ((quadrant & 2u) << 62)),
+          from_bits(cos_bits ^ (((quadrant + 1u) & 2u) << 62))};
+}
+
+LEVYFAST_INLINE double cos_bounded(double x) { return sincos_bounded(x).cos; }
+
+// e^y - 1 for y in [-700, 700], accurate relative to itself near 0: the Taylor series of
+// degree 13 for |y| <= ln2/2 (truncation (ln2/2)^14 / 14! < 1e-17 relative), exp_bounded - 1
+// beyond (no cancellation there).
+LEVYFAST_INLINE double expm1_bounded(double y) {
+  double p = kInvFact[12] / 13.0;  // 1/13!
+#pragma GCC unroll 16
+  for (int d = 12; d >= 1; --d) p = p * y + kInvFact[d];
+  const double near = p * y;
+  const double far = exp_bounded(y) - 1.0;
+  return std::fabs(y) <= 0.34657359027997264 ? near : far;
 }
 
 // Coefficients of Weideman's (1994, SIAM J. Numer. Anal. 31) rational series for the scaled
