@@ -81,6 +81,19 @@ LEVYFAST_INLINE void horner_strikes(const double* __restrict cr, const double* _
   }
 }
 
+// R_n (cos, sin)(T Im psi_n - u_n a) with R_n = e^{T Re psi_n} for n = 1 .. N-1, vectorised
+// (every argument within kMaxFastCosArgument).
+LEVYFAST_INLINE void density_terms_fast(const cplx* __restrict psi, int N, double T, double a,
+                                        double width, double* __restrict re,
+                                        double* __restrict im) {
+  for (int n = 1; n < N; ++n) {
+    const double decay = fast_math::exp_bounded(std::max(T * psi[n].real(), -700.0));
+    const fast_math::SinCos sc = fast_math::sincos_bounded(T * psi[n].imag() - n * kPi / width * a);
+    re[n] = decay * sc.cos;
+    im[n] = decay * sc.sin;
+  }
+}
+
 }  // namespace
 
 void validate_cos_settings(const COSSettings& s) {
@@ -195,6 +208,28 @@ bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
   return true;
 }
 
+void cos_density_terms(const cplx* psi, int N, double T, double a, double width, double* re,
+                       double* im) {
+  double max_arg = 0.0;
+  for (int n = 1; n < N; ++n)
+    max_arg = std::max(max_arg, std::fabs(T * psi[n].imag() - n * kPi / width * a));
+  if (max_arg <= kMaxFastCosArgument) {
+    dispatch<density_terms_fast>(psi, N, T, a, width, re, im);
+    return;
+  }
+  for (int n = 1; n < N; ++n) {
+    const double mag = std::exp(T * psi[n].real());
+    const double ph = T * psi[n].imag() - n * kPi / width * a;
+    re[n] = mag * std::cos(ph);
+    im[n] = mag * std::sin(ph);
+  }
+}
+
+void cos_horner(const double* cr, const double* ci, int N, std::size_t m, const double* qr,
+                const double* qi, double* pr, double* pi) {
+  dispatch<horner_strikes>(cr, ci, N, m, qr, qi, pr, pi);
+}
+
 void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl,
                    double* put_out) {
   const double T = sl.T, F = sl.forward, a = plan.a, width = plan.width, b = a + width;
@@ -229,7 +264,7 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   const std::size_t m = idx.size();
   ar.assign(m, 0.0);
   ai.assign(m, 0.0);
-  dispatch<horner_strikes>(cr.data(), ci.data(), N, m, wr.data(), wi.data(), ar.data(), ai.data());
+  cos_horner(cr.data(), ci.data(), N, m, wr.data(), wi.data(), ar.data(), ai.data());
   const double* pr = ar.data();
   const double* pi = ai.data();
   const double* qr = wr.data();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cmath>
+#include <vector>
 
 #include "levyfast/complex_math.hpp"
 #include "levyfast/fast_math.hpp"
@@ -100,28 +101,58 @@ struct CGMY : ModelTraits<CGMY> {
   // Y ln(1 + (u/G)^2) / 2 stay in range.
   static constexpr double kMaxVectorRatio = 1e100;
 
-  // (z / z0)^Y - 1 for z = z0 + i x, real x, as e^{Y a} (cos Yb + i sin Yb) - 1 with
-  // a = ln(1 + (x/z0)^2)/2, b = atan(x/z0); the real part as expm1(Y a) cos Yb - 2 sin^2(Yb/2),
-  // accurate relative to itself as x -> 0 (like cexpm1), by fast_math's branch-free functions.
-  LEVYFAST_INLINE static cplx rate_power_expm1(double x, double z0, double Y) {
+  // ln(z / z0) for z = z0 + i x, real x: (ln(1 + (x/z0)^2)/2, atan(x/z0)), by fast_math's
+  // branch-free log1p and atan.
+  LEVYFAST_INLINE static cplx log_ratio(double x, double z0) {
     const double q = x / z0;
-    const double ya = 0.5 * Y * fast_math::log1p_nonneg(q * q), yb = Y * fast_math::atan_real(q);
-    const fast_math::SinCos full = fast_math::sincos_bounded(yb);
-    const double half_sin = fast_math::sincos_bounded(0.5 * yb).sin;
-    const double em1 = fast_math::expm1_bounded(ya);
+    return {0.5 * fast_math::log1p_nonneg(q * q), fast_math::atan_real(q)};
+  }
+  // e^{s l} - 1 = e^{s a} (cos sb + i sin sb) - 1 for l = a + ib, the real part as
+  // expm1(sa) cos sb - 2 sin^2(sb/2): accurate relative to itself as l -> 0 (like cexpm1).
+  LEVYFAST_INLINE static cplx expm1_scaled(cplx l, double s) {
+    const double sa = s * l.real(), sb = s * l.imag();
+    const fast_math::SinCos full = fast_math::sincos_bounded(sb);
+    const double half_sin = fast_math::sincos_bounded(0.5 * sb).sin;
+    const double em1 = fast_math::expm1_bounded(sa);
     return {em1 * full.cos - 2.0 * half_sin * half_sin, (em1 + 1.0) * full.sin};
   }
 
-  // The closed form on a real grid, branch-free for the vectorised loop: (M - iu)/M and
-  // (G + iu)/G by rate_power_expm1 (with -u for the former).
+  // Whether u is a real grid within kMaxVectorRatio * min(G, M) (the vectorised kernels').
+  static bool real_grid(const cplx* u, std::size_t n, double G, double M) {
+    const double max_abs_u = kMaxVectorRatio * std::min(G, M);
+    for (std::size_t k = 0; k < n; ++k)
+      if (!(u[k].imag() == 0.0 && std::abs(u[k].real()) <= max_abs_u)) return false;
+    return true;
+  }
+
+  // The closed form on a real grid, branch-free for the vectorised loop: (M - iu)^Y / M^Y - 1
+  // and (G + iu)^Y / G^Y - 1 by expm1_scaled of log_ratio.
   LEVYFAST_INLINE static void real_grid_exponent(std::size_t n, const cplx* __restrict u,
                                                  double cg, double G, double M, double Y,
                                                  double mY, double gY, double half_s2,
                                                  double omega, cplx* __restrict out) {
     for (std::size_t k = 0; k < n; ++k) {
       const double x = u[k].real();
-      const cplx B = mY * rate_power_expm1(-x, M, Y) + gY * rate_power_expm1(x, G, Y);
+      const cplx B = mY * expm1_scaled(log_ratio(-x, M), Y) +
+                     gY * expm1_scaled(log_ratio(x, G), Y);
       out[k] = cplx(cg * B.real() - half_s2 * x * x, cg * B.imag() + x * omega);
+    }
+  }
+
+  // power_diff's logs and powers on a real grid, vectorised, and the (Y - 1)-th powers of
+  // rate_grad: per point k, l_M, l_G, e_M, e_G, e^{(Y-1) l_M} - 1, e^{(Y-1) l_G} - 1 at
+  // out[j * n + k], j = 0 .. 5.
+  LEVYFAST_INLINE static void real_grid_powers(std::size_t n, const cplx* __restrict u, double G,
+                                               double M, double Y, cplx* __restrict out) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const double x = u[k].real();
+      const cplx lm = log_ratio(-x, M), lg = log_ratio(x, G);
+      out[k] = lm;
+      out[n + k] = lg;
+      out[2 * n + k] = expm1_scaled(lm, Y);
+      out[3 * n + k] = expm1_scaled(lg, Y);
+      out[4 * n + k] = expm1_scaled(lm, Y - 1.0);
+      out[5 * n + k] = expm1_scaled(lg, Y - 1.0);
     }
   }
 
@@ -137,11 +168,7 @@ struct CGMY : ModelTraits<CGMY> {
     const cplx i(0.0, 1.0);
     const double cg = C * std::tgamma(-Y), mY = std::pow(M, Y), gY = std::pow(G, Y);
     const double half_s2 = 0.5 * p[4] * p[4];
-    bool real_grid = true;
-    const double max_abs_u = kMaxVectorRatio * std::min(G, M);
-    for (std::size_t k = 0; k < n && real_grid; ++k)
-      real_grid = u[k].imag() == 0.0 && std::abs(u[k].real()) <= max_abs_u;
-    if (real_grid) {
+    if (real_grid(u, n, G, M)) {
       dispatch<real_grid_exponent>(n, u, cg, G, M, Y, mY, gY, half_s2, omega, out);
       return;
     }
@@ -265,16 +292,33 @@ struct CGMY : ModelTraits<CGMY> {
     const double fg = rate_factor(C, Y, G), fm = rate_factor(C, Y, M);
     // digamma(-Y) by the recurrence psi(x) = psi(x + 1) - 1/x, twice.
     const double dg = digamma(2.0 - Y) - 1.0 / (1.0 - Y) + 1.0 / Y;
+    // On a real grid (the COS pricer's) the logs and powers come from the vectorised kernel.
+    std::vector<cplx> powers;
+    if (real_grid(u, n, G, M)) {
+      powers.resize(6 * n);
+      dispatch<real_grid_powers>(n, u, G, M, Y, powers.data());
+    }
+    const bool vectorised = !powers.empty();
     for (std::size_t k = 0; k < n; ++k) {
-      const PowerDiff b = power_diff(G, M, Y, mY, gY, u[k]);
+      PowerDiff b;
+      if (vectorised) {
+        b.lrm = powers[k];
+        b.lrg = powers[n + k];
+        b.em = powers[2 * n + k];
+        b.eg = powers[3 * n + k];
+        b.B = mY * b.em + gY * b.eg;
+      } else {
+        b = power_diff(G, M, Y, mY, gY, u[k]);
+      }
       const cplx drift = i * u[k];
       if (psi) psi[k] = C * gm * b.B - 0.5 * sigma * sigma * u[k] * u[k] + drift * omega;
       for (std::size_t d = 0; d < n_dirs; ++d) {
         cplx g;
         switch (dirs[d]) {
           case 0: g = gm * b.B; break;
-          case 1: g = rate_grad(C, Y, G, fg, b.lrg); break;
-          case 2: g = rate_grad(C, Y, M, fm, b.lrm); break;
+          // rate_grad away from Y = 1 (outside the series band): factor * cexpm1((Y-1) l).
+          case 1: g = vectorised ? fg * powers[5 * n + k] : rate_grad(C, Y, G, fg, b.lrg); break;
+          case 2: g = vectorised ? fm * powers[4 * n + k] : rate_grad(C, Y, M, fm, b.lrm); break;
           case 3:
             g = C * gm *
                 (mY * (lm * b.em + (1.0 + b.em) * b.lrm) + gY * (lg * b.eg + (1.0 + b.eg) * b.lrg) -
