@@ -168,7 +168,18 @@ int COSPlanner::terms(double T, double width, double strike_scale, double abs_to
     if (next >= budget) break;
     tail = next;
   }
-  const double u_star = j < 0 ? u_[0] : u_[std::min(j + 1, kDecayPoints - 1)];
+  // Inside the octave [u_j, 2 u_j] where the budget runs out, the part above u* adds at most
+  // |phi(u_j)| (1/u* - 1/(2 u_j)) (the envelope is non-increasing, int du/u^2 exact): the
+  // smallest u* keeping the tail within budget, instead of the octave's top (up to 2x the
+  // terms for slowly decaying |phi|, e.g. CGMY Y = 0.5 at T = 0.1).
+  double u_star = u_[0];
+  if (j >= 0 && j + 1 < kDecayPoints) {
+    const double phi_j = std::exp(T * re_psi_[j]);
+    const double inv = (budget - tail) / phi_j + 0.5 / u_[j];
+    u_star = std::min(u_[j + 1], std::max(u_[j], 1.0 / inv));
+  } else if (j >= 0) {
+    u_star = u_[kDecayPoints - 1];
+  }
   const double n = std::ceil(u_star * width / kPi) + 1.0;
   if (n > settings_.max_terms) return settings_.max_terms + 1;
   return std::max(kMinTerms, static_cast<int>(n));
