@@ -76,6 +76,7 @@ LEVYFAST_INLINE double log1p_unit(double q) {
 
 // ln(1 + q) for finite q >= 0, branch-free: log1p_unit on [0, 1]; above, 1 + q = 2^e m with
 // m in [1, 2) read off the bits, e ln 2 + log1p_unit(m - 1) (ln 2 split as in exp_bounded).
+// One series either way: on [0, 1] the argument is q itself and e = 0.
 LEVYFAST_INLINE double log1p_nonneg(double q) {
   constexpr double kLn2Hi = 0.6931471803691238, kLn2Lo = 1.9082149292705877e-10;
   constexpr std::uint64_t kMantissa = 0x000fffffffffffffULL, kOne = 0x3ff0000000000000ULL;
@@ -83,10 +84,11 @@ LEVYFAST_INLINE double log1p_nonneg(double q) {
   const double m = from_bits((b & kMantissa) | kOne);
   // The biased exponent as a double without an integer conversion (none for 64-bit lanes on
   // AVX2): 2^52 + e_biased read as the mantissa of 2^52, minus 2^52 + 1023.
-  const double e = from_bits(0x4330000000000000ULL | (b >> 52)) - (4503599627370496.0 + 1023.0);
-  const double large = e * kLn2Hi + (log1p_unit(m - 1.0) + e * kLn2Lo);
-  const double small = log1p_unit(q < 1.0 ? q : 1.0);
-  return q <= 1.0 ? small : large;
+  const double e_large =
+      from_bits(0x4330000000000000ULL | (b >> 52)) - (4503599627370496.0 + 1023.0);
+  const bool small = q <= 1.0;
+  const double e = small ? 0.0 : e_large;
+  return e * kLn2Hi + (log1p_unit(small ? q : m - 1.0) + e * kLn2Lo);
 }
 
 // Taylor coefficients (-1)^k / (2k + 1) of atan(t) / t in t^2, k = 22 .. 0.

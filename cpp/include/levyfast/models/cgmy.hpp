@@ -140,19 +140,25 @@ struct CGMY : ModelTraits<CGMY> {
   }
 
   // power_diff's logs and powers on a real grid, vectorised, and the (Y - 1)-th powers of
-  // rate_grad: per point k, l_M, l_G, e_M, e_G, e^{(Y-1) l_M} - 1, e^{(Y-1) l_G} - 1 at
-  // out[j * n + k], j = 0 .. 5.
+  // rate_grad: per point k, l_M, l_G, e_M, e_G, e^{(Y-1) l_M} - 1 and e^{(Y-1) l_G} - 1 into
+  // six arrays.
   LEVYFAST_INLINE static void real_grid_powers(std::size_t n, const cplx* __restrict u, double G,
-                                               double M, double Y, cplx* __restrict out) {
+                                               double M, double Y, cplx* __restrict lrm,
+                                               cplx* __restrict lrg, cplx* __restrict em,
+                                               cplx* __restrict eg, cplx* __restrict em1,
+                                               cplx* __restrict eg1) {
     for (std::size_t k = 0; k < n; ++k) {
       const double x = u[k].real();
       const cplx lm = log_ratio(-x, M), lg = log_ratio(x, G);
-      out[k] = lm;
-      out[n + k] = lg;
-      out[2 * n + k] = expm1_scaled(lm, Y);
-      out[3 * n + k] = expm1_scaled(lg, Y);
-      out[4 * n + k] = expm1_scaled(lm, Y - 1.0);
-      out[5 * n + k] = expm1_scaled(lg, Y - 1.0);
+      const cplx pm = expm1_scaled(lm, Y), pg = expm1_scaled(lg, Y);
+      const cplx pm1 = expm1_scaled(lm, Y - 1.0), pg1 = expm1_scaled(lg, Y - 1.0);
+      // Stored by parts (a whole-struct copy is not vectorised).
+      lrm[k] = cplx(lm.real(), lm.imag());
+      lrg[k] = cplx(lg.real(), lg.imag());
+      em[k] = cplx(pm.real(), pm.imag());
+      eg[k] = cplx(pg.real(), pg.imag());
+      em1[k] = cplx(pm1.real(), pm1.imag());
+      eg1[k] = cplx(pg1.real(), pg1.imag());
     }
   }
 
@@ -296,7 +302,9 @@ struct CGMY : ModelTraits<CGMY> {
     std::vector<cplx> powers;
     if (real_grid(u, n, G, M)) {
       powers.resize(6 * n);
-      dispatch<real_grid_powers>(n, u, G, M, Y, powers.data());
+      cplx* w = powers.data();
+      dispatch<real_grid_powers>(n, u, G, M, Y, w, w + n, w + 2 * n, w + 3 * n, w + 4 * n,
+                                 w + 5 * n);
     }
     const bool vectorised = !powers.empty();
     for (std::size_t k = 0; k < n; ++k) {
