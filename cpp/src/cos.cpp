@@ -170,12 +170,13 @@ int COSPlanner::terms(double T, double width, double strike_scale, double abs_to
   }
   // Inside the octave [u_j, 2 u_j] where the budget runs out, the part above u* adds at most
   // |phi(u_j)| (1/u* - 1/(2 u_j)) (the envelope is non-increasing, int du/u^2 exact): the
-  // smallest u* keeping the tail within budget, instead of the octave's top (up to 2x the
-  // terms for slowly decaying |phi|, e.g. CGMY Y = 0.5 at T = 0.1).
+  // smallest u* keeping it within half the budget left (the other half a margin for the
+  // estimate; the calibrators' parameter recovery feels the full budget), instead of the
+  // octave's top (up to 2x the terms for slowly decaying |phi|, e.g. CGMY Y = 0.5 at T = 0.1).
   double u_star = u_[0];
   if (j >= 0 && j + 1 < kDecayPoints) {
     const double phi_j = std::exp(T * re_psi_[j]);
-    const double inv = (budget - tail) / phi_j + 0.5 / u_[j];
+    const double inv = 0.5 * (budget - tail) / phi_j + 0.5 / u_[j];
     u_star = std::min(u_[j + 1], std::max(u_[j], 1.0 / inv));
   } else if (j >= 0) {
     u_star = u_[kDecayPoints - 1];

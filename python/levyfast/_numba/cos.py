@@ -216,9 +216,10 @@ def _terms(T, width, strike_scale, abs_tol, re_psi, max_terms):
         phi = math.exp(T * re_psi[j])
         if scale * (tail + phi / u * dlnu) >= abs_tol:
             # Inside [u, sqrt(2) u] the part above u* adds at most phi (1/u* - 1/(sqrt(2) u)):
-            # the smallest u* within the budget (as the C++ planner, COSPlanner::terms).
+            # the smallest u* within half the budget left (as the C++ planner,
+            # COSPlanner::terms).
             u_next = _U0 * 2.0 ** (0.5 * (j + 1))
-            inv = (abs_tol / scale - tail) / phi + 1.0 / u_next
+            inv = 0.5 * (abs_tol / scale - tail) / phi + 1.0 / u_next
             u_star = min(u_next, max(u, 1.0 / inv))
             break
         tail += phi / u * dlnu
