@@ -1,19 +1,27 @@
 """Benchmark grid, models and the session cache of oracle surfaces (DESIGN.md §7, §13).
 
 Every benchmark asserts its answer against the independent Lewis (2001) quadrature oracle of
-``tests/oracle`` (``lewis_price``), computed once per session per parameter set.
+``tests/oracle`` (``lewis_price``), computed once per session per parameter set. Every
+benchmark's ``extra_info``, the JSON's ``machine_info`` and the report header name the CPU
+model and the instruction-set level the kernels were dispatched at (``LEVYFAST_MAX_ISA`` caps
+it, see bench/README.md).
 """
 
 from __future__ import annotations
 
+import os
+import platform
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
 import levyfast as lf
+from levyfast import _core
 
 # The oracle lives with the tests (tests/oracle); `pytest bench` does not load tests/conftest.py,
 # so put tests/ on the path the way pytest's rootdir insertion does for the test suite.
@@ -42,6 +50,59 @@ SURFACE_MODELS: dict[str, lf.LevyModel] = {
     "cgmy_y15": lf.CGMY(1.0, 5.0, 5.0, 1.5),
     "nig": lf.NIG(15.0, -5.0, 0.5),
 }
+#: The diffusion models, levyfast's methods only (closed form / series where exact, COS, FFT).
+DIFFUSION_MODELS: dict[str, lf.LevyModel] = {
+    "merton": lf.Merton(0.15, 0.1, -0.9, 0.45),
+    "kou": lf.Kou(0.2, 1.0, 0.3, 10.0, 5.0),
+    "bs": lf.BlackScholes(0.2),
+}
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``; the platform's processor string elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def platform_info() -> dict[str, Any]:
+    """CPU model, dispatched and best instruction-set level, the cap and the core count."""
+    dispatched, best = _core.instruction_set()
+    return {
+        "cpu_model": cpu_model(),
+        "isa": dispatched,
+        "cpu_isa": best,
+        "levyfast_max_isa": os.environ.get("LEVYFAST_MAX_ISA", ""),
+        "cpu_count": os.cpu_count(),
+    }
+
+
+PLATFORM = platform_info()
+
+
+def pytest_report_header() -> str:
+    cap = PLATFORM["levyfast_max_isa"] or "unset"
+    return (
+        f"levyfast kernels: {PLATFORM['isa']} (CPU best {PLATFORM['cpu_isa']}, "
+        f"LEVYFAST_MAX_ISA={cap}) on {PLATFORM['cpu_model']}, {PLATFORM['cpu_count']} CPUs"
+    )
+
+
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    machine_info["levyfast"] = PLATFORM
+
+
+@pytest.fixture(autouse=True)
+def _platform_extra_info(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Stamps CPU model and dispatched instruction set on every benchmark's ``extra_info``."""
+    if "benchmark" in request.fixturenames:
+        request.getfixturevalue("benchmark").extra_info.update(PLATFORM)
+    yield
 
 
 class OracleCache:

@@ -13,6 +13,7 @@ import levyfast as lf
 
 from .conftest import (
     ACCURACY,
+    DIFFUSION_MODELS,
     DIVIDEND,
     MARKET,
     MATURITIES,
@@ -34,9 +35,10 @@ NUMPY_COS_TERMS = {"vg": 2048, "cgmy_y05": 512, "cgmy_y15": 64, "nig": 128}
 #: levyfast methods benchmarked per model. method="cos" is not applicable to this VG: its
 #: |phi(u)| decays like |u|^(-2T/nu) (T/nu = 1/3 at T = 0.1), so COS cannot reach the default
 #: tolerance within max_terms = 65536 and raises ValueError; "auto" uses the exact time change.
+LEVYFAST_MODELS = {**SURFACE_MODELS, **DIFFUSION_MODELS}
 LEVYFAST_CASES = [
     (name, method)
-    for name in SURFACE_MODELS
+    for name in LEVYFAST_MODELS
     for method in ("auto", "cos", "fft")
     if not (name == "vg" and method == "cos")
 ]
@@ -53,7 +55,7 @@ def _check(benchmark, prices, expected, tolerance: float) -> None:
     ("name", "method"), LEVYFAST_CASES, ids=[f"{n}-levyfast_{m}" for n, m in LEVYFAST_CASES]
 )
 def test_levyfast(benchmark, oracle, name: str, method: str) -> None:
-    model = SURFACE_MODELS[name]
+    model = LEVYFAST_MODELS[name]
     expected = oracle(model)
     benchmark.group = f"surface {name}"
     prices = benchmark(lf.price, model, MARKET, STRIKES, MATURITIES, "call", method)

@@ -3,6 +3,7 @@
 #include "levyfast/constants.hpp"
 #include "levyfast/fast_math.hpp"
 #include "levyfast/format.hpp"
+#include "levyfast/isa.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -34,8 +35,7 @@ constexpr double kMaxFastCosArgument = 5e5;
 // Put-coefficient parts of the density coefficients R_n = e^{T Re psi_n} cos(T Im psi_n - u_n a)
 // for n = 1 .. N-1 (see cos_put_slice): cr = -g, ci = g / u, g = R_n / (1 + u^2); returns
 // sum g. Vectorised (fast exp and cos) where every cosine argument is in range.
-LEVYFAST_MULTIVERSION
-double put_coefficients(const cplx* __restrict psi, int N, double T, double a, double width,
+LEVYFAST_INLINE double put_coefficients(const cplx* __restrict psi, int N, double T, double a, double width,
                         double* __restrict cr, double* __restrict ci) {
   double max_arg = 0.0;
   for (int n = 1; n < N; ++n)
@@ -67,8 +67,7 @@ double put_coefficients(const cplx* __restrict psi, int N, double T, double a, d
 
 // Horner's rule in w_j = e^{-i th_j} over n = N-1 .. 1 for m strikes at once:
 // acc_j <- acc_j w_j + c_n.
-LEVYFAST_MULTIVERSION
-void horner_strikes(const double* __restrict cr, const double* __restrict ci, int N,
+LEVYFAST_INLINE void horner_strikes(const double* __restrict cr, const double* __restrict ci, int N,
                     std::size_t m, const double* __restrict qr, const double* __restrict qi,
                     double* __restrict pr, double* __restrict pi) {
   for (int n = N - 1; n >= 1; --n) {
@@ -79,6 +78,19 @@ void horner_strikes(const double* __restrict cr, const double* __restrict ci, in
       pr[j] = xr;
       pi[j] = xi;
     }
+  }
+}
+
+// R_n (cos, sin)(T Im psi_n - u_n a) with R_n = e^{T Re psi_n} for n = 1 .. N-1, vectorised
+// (every argument within kMaxFastCosArgument).
+LEVYFAST_INLINE void density_terms_fast(const cplx* __restrict psi, int N, double T, double a,
+                                        double width, double* __restrict re,
+                                        double* __restrict im) {
+  for (int n = 1; n < N; ++n) {
+    const double decay = fast_math::exp_bounded(std::max(T * psi[n].real(), -700.0));
+    const fast_math::SinCos sc = fast_math::sincos_bounded(T * psi[n].imag() - n * kPi / width * a);
+    re[n] = decay * sc.cos;
+    im[n] = decay * sc.sin;
   }
 }
 
@@ -156,7 +168,19 @@ int COSPlanner::terms(double T, double width, double strike_scale, double abs_to
     if (next >= budget) break;
     tail = next;
   }
-  const double u_star = j < 0 ? u_[0] : u_[std::min(j + 1, kDecayPoints - 1)];
+  // Inside the octave [u_j, 2 u_j] where the budget runs out, the part above u* adds at most
+  // |phi(u_j)| (1/u* - 1/(2 u_j)) (the envelope is non-increasing, int du/u^2 exact): the
+  // smallest u* keeping it within half the budget left (the other half a margin for the
+  // estimate; the calibrators' parameter recovery feels the full budget), instead of the
+  // octave's top (up to 2x the terms for slowly decaying |phi|, e.g. CGMY Y = 0.5 at T = 0.1).
+  double u_star = u_[0];
+  if (j >= 0 && j + 1 < kDecayPoints) {
+    const double phi_j = std::exp(T * re_psi_[j]);
+    const double inv = 0.5 * (budget - tail) / phi_j + 0.5 / u_[j];
+    u_star = std::min(u_[j + 1], std::max(u_[j], 1.0 / inv));
+  } else if (j >= 0) {
+    u_star = u_[kDecayPoints - 1];
+  }
   const double n = std::ceil(u_star * width / kPi) + 1.0;
   if (n > settings_.max_terms) return settings_.max_terms + 1;
   return std::max(kMinTerms, static_cast<int>(n));
@@ -196,6 +220,28 @@ bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
   return true;
 }
 
+void cos_density_terms(const cplx* psi, int N, double T, double a, double width, double* re,
+                       double* im) {
+  double max_arg = 0.0;
+  for (int n = 1; n < N; ++n)
+    max_arg = std::max(max_arg, std::fabs(T * psi[n].imag() - n * kPi / width * a));
+  if (max_arg <= kMaxFastCosArgument) {
+    dispatch<density_terms_fast>(psi, N, T, a, width, re, im);
+    return;
+  }
+  for (int n = 1; n < N; ++n) {
+    const double mag = std::exp(T * psi[n].real());
+    const double ph = T * psi[n].imag() - n * kPi / width * a;
+    re[n] = mag * std::cos(ph);
+    im[n] = mag * std::sin(ph);
+  }
+}
+
+void cos_horner(const double* cr, const double* ci, int N, std::size_t m, const double* qr,
+                const double* qi, double* pr, double* pi) {
+  dispatch<horner_strikes>(cr, ci, N, m, qr, qi, pr, pi);
+}
+
 void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl,
                    double* put_out) {
   const double T = sl.T, F = sl.forward, a = plan.a, width = plan.width, b = a + width;
@@ -206,7 +252,7 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   //   int_a^k (kappa - e^z) cos(u (z-a)) dz = kappa [sin t/(u(1+u^2)) - cos t/(1+u^2)]
   //                                           + e^a/(1+u^2),  t = u (k - a).
   std::vector<double> cr(N), ci(N);
-  double strike_free = put_coefficients(psi, N, T, a, width, cr.data(), ci.data());
+  double strike_free = dispatch<put_coefficients>(psi, N, T, a, width, cr.data(), ci.data());
   const double ea = std::exp(a);
   strike_free *= ea;
 
@@ -230,7 +276,7 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   const std::size_t m = idx.size();
   ar.assign(m, 0.0);
   ai.assign(m, 0.0);
-  horner_strikes(cr.data(), ci.data(), N, m, wr.data(), wi.data(), ar.data(), ai.data());
+  cos_horner(cr.data(), ci.data(), N, m, wr.data(), wi.data(), ar.data(), ai.data());
   const double* pr = ar.data();
   const double* pi = ai.data();
   const double* qr = wr.data();

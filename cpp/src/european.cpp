@@ -121,6 +121,20 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   plan.share = settings.n_terms == 0;
   plan.shared_width = shared_width;
   plan.shared_terms = 0;
+  if (plan.share && options.exponent_cost > 0.0) {
+    // Estimated work of one shared grid (the exponent once on the longest scaled grid, every
+    // maturity's terms scaled by its widening) against a grid per maturity.
+    double own = 0.0, shared = 0.0, longest = 0.0;
+    for (std::size_t i = 0; i < nT; ++i) {
+      if (!plan.use_cos[i]) continue;
+      const double n_own = plan.cos[i].n_terms;
+      const double n_shared = std::ceil(n_own * shared_width / plan.cos[i].width);
+      own += n_own * (options.exponent_cost + options.term_cost);
+      shared += n_shared * options.term_cost;
+      longest = std::max(longest, n_shared);
+    }
+    plan.share = shared + longest * options.exponent_cost <= own;
+  }
   if (!plan.share) return;
   for (std::size_t i = 0; i < nT; ++i) {
     if (!plan.use_cos[i]) continue;
@@ -175,7 +189,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
       if (series_pricer(model) == SeriesPricer::Black)
         black_scholes_put_slice(model, sl, row);
       else
-        merton_put_slice(model, sl, cs.tolerance, row);
+        merton_put_slice(model, sl, row);
     } else if (plan.use_contour[i]) {
       lewis_put_slice(model, omega, sl, cs.tolerance, row);
     } else if (plan.use_adaptive[i]) {

@@ -1,8 +1,9 @@
 // Black implied volatility (P. Jäckel, "Let's Be Rational", Wilmott 2015): input checks,
 // threads, and the choice of the SIMD kernel (include/levyfast/implied_vol_simd.hpp) for the
-// instruction set of the CPU.
+// dispatched instruction-set level (isa.hpp: the CPU's, capped by LEVYFAST_MAX_ISA).
 
 #include "levyfast/implied_vol.hpp"
+#include "levyfast/isa.hpp"
 #include "levyfast/parallel.hpp"
 
 #include <algorithm>
@@ -30,18 +31,16 @@ void solve_quotes_avx512(std::size_t, const double*, const double*, const double
 
 namespace {
 
-// The kernel for `kernel`, or nullptr where it was not built or the CPU lacks its instructions.
+// The kernel for `kernel`, or nullptr where it was not built or is above the dispatched level.
 detail::QuoteSolver solver_for(IvKernel kernel) {
   switch (kernel) {
     case IvKernel::Baseline:
       return detail::solve_quotes_baseline;
 #if defined(LEVYFAST_IV_X86_KERNELS)
     case IvKernel::Avx2:
-      __builtin_cpu_init();
-      return __builtin_cpu_supports("x86-64-v3") ? detail::solve_quotes_avx2 : nullptr;
+      return dispatched_isa() >= Isa::V3 ? detail::solve_quotes_avx2 : nullptr;
     case IvKernel::Avx512:
-      __builtin_cpu_init();
-      return __builtin_cpu_supports("x86-64-v4") ? detail::solve_quotes_avx512 : nullptr;
+      return dispatched_isa() >= Isa::V4 ? detail::solve_quotes_avx512 : nullptr;
 #endif
     case IvKernel::Auto:
       for (IvKernel k : {IvKernel::Avx512, IvKernel::Avx2, IvKernel::Baseline})
@@ -51,8 +50,6 @@ detail::QuoteSolver solver_for(IvKernel kernel) {
       return nullptr;
   }
 }
-
-const detail::QuoteSolver solve_quotes = solver_for(IvKernel::Auto);
 
 bool all_finite(std::size_t n, const double* a) {
   bool ok = true;
@@ -130,6 +127,7 @@ IvStatus implied_vol_surfaces(std::size_t n_surfaces, std::size_t n_t, std::size
   // Quotes are laid out flat in chunks of up to kBlock, with their forward, strike, maturity
   // and discount gathered alongside.
   constexpr std::size_t kBlock = 256;
+  const detail::QuoteSolver solve_quotes = solver_for(IvKernel::Auto);
   run_chunks(n, kChunk, n_threads, [&](std::size_t start, std::size_t stop) {
     double f[kBlock], k[kBlock], t[kBlock], d[kBlock];
     for (std::size_t begin = start; begin < stop; begin += kBlock) {

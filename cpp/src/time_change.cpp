@@ -2,6 +2,7 @@
 
 #include "levyfast/constants.hpp"
 #include "levyfast/fast_math.hpp"
+#include "levyfast/isa.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -111,21 +112,10 @@ double tilt_shift(const Mixing& mx) {
   return std::fabs(mx.kind == 0 ? std::log(ratio) : 0.5 * std::log(ratio));
 }
 
-// ln(1 + q) for q in [0, 1], branch-free: 2 atanh(s) with s = q / (2 + q) <= 1/3, by its odd
-// series 2 sum s^(2k+1)/(2k+1) to k = 16 (truncation < 1e-17).
-LEVYFAST_INLINE double log1p_unit(double q) {
-  const double s = q / (2.0 + q), s2 = s * s;
-  double p = 1.0 / 33.0;
-#pragma GCC unroll 16
-  for (int k = 15; k >= 0; --k) p = p * s2 + 1.0 / (2 * k + 1);
-  return 2.0 * s * p;
-}
-
 // Nodes j0 .. j0 + kBlock - 1 at t = direction * j * h: ln x, ln w and w (see
 // time_change_nodes), with the vectorised exp; kind 0 the gamma law, 1 the inverse Gaussian.
 template <int Kind>
-LEVYFAST_MULTIVERSION
-void node_block(const Mixing& mx, double log_hc, double direction, int j0, double h,
+LEVYFAST_INLINE void node_block(const Mixing& mx, double log_hc, double direction, int j0, double h,
                 double* __restrict t, double* __restrict log_x, double* __restrict log_w,
                 double* __restrict weight) {
   const double shape = mx.shape, log_norm = mx.log_norm, log_center = mx.log_center;
@@ -141,7 +131,7 @@ void node_block(const Mixing& mx, double log_hc, double direction, int j0, doubl
                                       : ig_const - 0.5 * lx - 0.5 * shape * (x - 2.0 + 1.0 / x);
     // ln cosh t = |t| - ln 2 + ln(1 + q), q = e^{-2|t|} in (0, 1].
     const double q = std::min(e_pos * e_pos, e_neg * e_neg);
-    const double lw = log_hc + exponent + std::fabs(tb) - kLn2 + log1p_unit(q);
+    const double lw = log_hc + exponent + std::fabs(tb) - kLn2 + fast_math::log1p_unit(q);
     t[b] = tb;
     log_x[b] = lx;
     log_w[b] = lw;
@@ -201,9 +191,9 @@ bool time_change_nodes(const ModelParams& model, double omega, double T, double 
         return false;
       }
       if (mx.kind == 0)
-        node_block<0>(mx, log_hc, direction, j0, h, t, log_x, log_w, weight);
+        dispatch<node_block<0>>(mx, log_hc, direction, j0, h, t, log_x, log_w, weight);
       else
-        node_block<1>(mx, log_hc, direction, j0, h, t, log_x, log_w, weight);
+        dispatch<node_block<1>>(mx, log_hc, direction, j0, h, t, log_x, log_w, weight);
       for (int b = 0; b < kBlock; ++b) {
         const double v = mx.scale * std::exp(log_x[b]);
         MixtureNode nd{};
@@ -250,8 +240,7 @@ constexpr double kFastErfcTolerance = 1e-7;
 constexpr std::size_t kStrikeBlock = 4;
 
 template <class Accuracy>
-LEVYFAST_MULTIVERSION
-void mixture_otm_values(std::size_t n, const double* __restrict log_mean,
+LEVYFAST_INLINE void mixture_otm_values(std::size_t n, const double* __restrict log_mean,
                         const double* __restrict weighted_mean, const double* __restrict sd,
                         const double* __restrict inv_sd, const double* __restrict weight,
                         const double* __restrict k, const double* __restrict kappa,
@@ -311,10 +300,11 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
       sgn[b] = k[b] > 0.0 ? 1.0 : -1.0;
     }
     if (fast)
-      mixture_otm_values<fast_math::ErfcFast>(n, log_mean, weighted_mean, sd, inv_sd, weight, k,
+      dispatch<mixture_otm_values<fast_math::ErfcFast>>(n, log_mean, weighted_mean, sd, inv_sd, weight, k,
                                               kappa, sgn, scratch);
     else
-      mixture_otm_values<fast_math::ErfcAccurate>(n, log_mean, weighted_mean, sd, inv_sd,
+      dispatch<mixture_otm_values<fast_math::ErfcAccurate>>(
+          n, log_mean, weighted_mean, sd, inv_sd,
                                                   weight, k, kappa, sgn, scratch);
     for (std::size_t b = 0; b < kStrikeBlock && j0 + b < sl.nK; ++b) {
       double acc = 0.0;

@@ -16,7 +16,8 @@ namespace levyfast {
 double black_otm(double log_mean, double variance, double k, double kappa,
                  double log_weight = 0.0);
 
-// Discounted Black–Scholes put prices of one maturity (sigma = model.p[0]).
+// Discounted Black–Scholes put prices of one maturity (sigma = model.p[0]); the normal CDF by
+// the vectorised erfc of fast_math.hpp (3e-14 relative).
 void black_scholes_put_slice(const ModelParams& model, const MaturitySlice& slice,
                              double* put_out);
 
@@ -27,9 +28,9 @@ SeriesPricer series_pricer(const ModelParams& model);
 // Work estimate (units of cos_cost) of merton_put_slice at maturity T for nK strikes; +inf
 // where the series cannot be summed.
 double merton_series_cost(const ModelParams& model, double T, std::size_t nK);
-// Discounted put prices of one maturity by Merton's series, truncated where the Poisson
-// weights under Q and under the share measure left out are below `tolerance` (fraction of F).
-void merton_put_slice(const ModelParams& model, const MaturitySlice& slice,
-                      double tolerance, double* put_out);
+// Discounted put prices of one maturity by Merton's series, all strikes per term, truncated
+// where the Poisson weights under Q and under the share measure left out are below 1e-17 (a
+// certified geometric tail bound), so exact up to rounding at any tolerance.
+void merton_put_slice(const ModelParams& model, const MaturitySlice& slice, double* put_out);
 
 }  // namespace levyfast

@@ -67,6 +67,16 @@ bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
                     const COSSettings& settings, const MaturitySlice& slice, double spot,
                     COSPlan& plan);
 
+// e^{T Re psi_n} (cos, sin)(T Im psi_n - u_n a), u_n = n pi / width, into re[n], im[n] for
+// n = 1 .. N-1: phi_T(u_n) e^{-i u_n a} conjugated, the COS density terms (vectorised where
+// every phase is within the fast cosine's range).
+void cos_density_terms(const cplx* psi, int N, double T, double a, double width, double* re,
+                       double* im);
+// Horner's rule in w_j = qr_j + i qi_j over n = N-1 .. 1 for m strikes at once:
+// p_j <- p_j w_j + (cr_n + i ci_n) (vectorised, the instruction set dispatched).
+void cos_horner(const double* cr, const double* ci, int N, std::size_t m, const double* qr,
+                const double* qi, double* pr, double* pi);
+
 // Discounted put prices of one maturity into put_out[nK], given psi[n] = psi(n pi / width)
 // for n < plan.n_terms (the exponent grid may be shared by maturities of equal width).
 void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& slice,

@@ -48,6 +48,13 @@ struct SurfacePlanOptions {
   // Black–Scholes in closed form, Merton by its Poisson series where cheaper than COS or where
   // COS cannot price (prices only).
   bool may_series = false;
+  // Work per exponent grid point and per COS term of a maturity (units of cos_cost): when
+  // set (> 0), the maturities share one exponent grid only where that is estimated cheaper
+  // than a grid per maturity (sharing widens each range to the widest one and scales N with
+  // it; a short maturity with a slowly decaying |phi| may then sum several times its own N).
+  // 0: always share (automatic N).
+  double exponent_cost = 0.0;
+  double term_cost = 0.0;
   // Tried for a maturity whose COS plan from the main planner would exceed max_terms.
   const COSPlanner* fallback_planner = nullptr;
   const COSSettings* fallback_settings = nullptr;
@@ -55,8 +62,9 @@ struct SurfacePlanOptions {
 };
 
 // Per-maturity method and COS plan of one surface. With automatic N (settings.n_terms == 0)
-// the COS maturities share one exponent grid u_n = n pi / shared_width, n < shared_terms:
-// each range is widened about its centre to the widest one and N scaled to keep u_N.
+// the COS maturities share one exponent grid u_n = n pi / shared_width, n < shared_terms
+// (unless SurfacePlanOptions' costs say a grid per maturity is cheaper): each range is widened
+// about its centre to the widest one and N scaled to keep u_N.
 struct SurfacePlan {
   std::vector<MaturitySlice> slices;
   std::vector<COSPlan> cos;                      // valid where use_cos

@@ -2,20 +2,14 @@
 // loops of the time-change quadrature. Both are accurate to a few ulp / 3e-14 relative.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
-// Kernels marked LEVYFAST_MULTIVERSION are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA)
-// and the baseline, the loader picking the best the CPU has (GCC/Clang function multiversioning).
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define LEVYFAST_MULTIVERSION \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define LEVYFAST_MULTIVERSION
-#endif
-// The elementary kernels below are inlined into the vector loops of every clone.
+// The elementary kernels below are inlined into the vector loops of every instruction-set copy
+// of a dispatched kernel (isa.hpp), which are always-inline themselves.
 #if defined(__GNUC__)
 #define LEVYFAST_INLINE inline __attribute__((always_inline))
 #else
@@ -34,6 +28,14 @@ LEVYFAST_INLINE double from_bits(std::uint64_t b) {
   double x;
   std::memcpy(&x, &b, sizeof x);
   return x;
+}
+
+// x < 0 ? if_negative : otherwise, by the sign bit (-0 counts as negative, NaN by its sign),
+// with integer masks: both operands are computed unconditionally and no branch is left to
+// if-convert.
+LEVYFAST_INLINE double select_if_negative(double x, double if_negative, double otherwise) {
+  const std::uint64_t negative = 0u - (bits_of(x) >> 63);  // all ones where x < 0
+  return from_bits((bits_of(if_negative) & negative) | (bits_of(otherwise) & ~negative));
 }
 
 // 1/d! for d = 0 .. 12 (namespace-scope constants, so that vectorised loops load them).
@@ -62,6 +64,56 @@ LEVYFAST_INLINE double exp_bounded(double y) {
   return from_bits(bits_of(p) + (static_cast<std::uint64_t>(ki) << 52));
 }
 
+// ln(1 + q) for q in [0, 1], branch-free: 2 atanh(s) with s = q / (2 + q) <= 1/3, by its odd
+// series 2 sum s^(2k+1)/(2k+1) to k = 16 (truncation < 1e-17).
+LEVYFAST_INLINE double log1p_unit(double q) {
+  const double s = q / (2.0 + q), s2 = s * s;
+  double p = 1.0 / 33.0;
+#pragma GCC unroll 16
+  for (int k = 15; k >= 0; --k) p = p * s2 + 1.0 / (2 * k + 1);
+  return 2.0 * s * p;
+}
+
+// ln(1 + q) for finite q >= 0, branch-free: log1p_unit on [0, 1]; above, 1 + q = 2^e m with
+// m in [1, 2) read off the bits, e ln 2 + log1p_unit(m - 1) (ln 2 split as in exp_bounded).
+// One series either way: on [0, 1] the argument is q itself and e = 0.
+LEVYFAST_INLINE double log1p_nonneg(double q) {
+  constexpr double kLn2Hi = 0.6931471803691238, kLn2Lo = 1.9082149292705877e-10;
+  constexpr std::uint64_t kMantissa = 0x000fffffffffffffULL, kOne = 0x3ff0000000000000ULL;
+  const std::uint64_t b = bits_of(1.0 + q);
+  const double m = from_bits((b & kMantissa) | kOne);
+  // The biased exponent as a double without an integer conversion (none for 64-bit lanes on
+  // AVX2): 2^52 + e_biased read as the mantissa of 2^52, minus 2^52 + 1023.
+  const double e_large =
+      from_bits(0x4330000000000000ULL | (b >> 52)) - (4503599627370496.0 + 1023.0);
+  const bool small = q <= 1.0;
+  const double e = small ? 0.0 : e_large;
+  return e * kLn2Hi + (log1p_unit(small ? q : m - 1.0) + e * kLn2Lo);
+}
+
+// Taylor coefficients (-1)^k / (2k + 1) of atan(t) / t in t^2, k = 22 .. 0.
+inline constexpr std::array<double, 23> kAtanTaylor = {
+    1.0 / 45, -1.0 / 43, 1.0 / 41, -1.0 / 39, 1.0 / 37, -1.0 / 35, 1.0 / 33, -1.0 / 31,
+    1.0 / 29, -1.0 / 27, 1.0 / 25, -1.0 / 23, 1.0 / 21, -1.0 / 19, 1.0 / 17, -1.0 / 15,
+    1.0 / 13, -1.0 / 11, 1.0 / 9,  -1.0 / 7,  1.0 / 5,  -1.0 / 3,  1.0};
+
+// atan(x) for finite x, branch-free: atan|x| = pi/2 - atan(1/|x|) above 1, and on [0, 1]
+// atan y = pi/4 + atan((y - 1)/(y + 1)) above tan(pi/8), so that the Taylor series runs on
+// |t| <= tan(pi/8) (to t^45: truncation 0.4142^47 / 47 < 1e-19); the sign of x restored.
+LEVYFAST_INLINE double atan_real(double x) {
+  constexpr double kPi2 = 1.5707963267948966, kPi4 = 0.7853981633974483;
+  constexpr double kTanPi8 = 0.41421356237309503;
+  const double ax = std::fabs(x);
+  const double y = ax > 1.0 ? 1.0 / ax : ax;
+  const double t = y > kTanPi8 ? (y - 1.0) / (y + 1.0) : y;
+  const double t2 = t * t;
+  double p = kAtanTaylor[0];
+#pragma GCC unroll 32
+  for (std::size_t k = 1; k < kAtanTaylor.size(); ++k) p = p * t2 + kAtanTaylor[k];
+  const double r = (y > kTanPi8 ? kPi4 : 0.0) + t * p;
+  return std::copysign(ax > 1.0 ? kPi2 - r : r, x);
+}
+
 // Taylor coefficients of cos r (in r^2, degrees 14 .. 0) and sin r / r (degrees 15 .. 1).
 inline constexpr std::array<double, 8> kCosTaylor = {
     -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0,
@@ -70,11 +122,14 @@ inline constexpr std::array<double, 8> kSinTaylor = {
     -1.0 / 1307674368000.0, 1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0,
     -1.0 / 5040.0,          1.0 / 120.0,        -1.0 / 6.0,        1.0};
 
-// cos(x) for |x| <= 2^19 (about 5e5), branch-free: x = k pi/2 + r with |r| <= pi/4 by a
-// Cody & Waite split of pi/2 into 33 bits (k pi/2 exact for such k) and a tail, then
+// cos(x) and sin(x) for |x| <= 2^19 (about 5e5), branch-free: x = k pi/2 + r with |r| <= pi/4
+// by a Cody & Waite split of pi/2 into 33 bits (k pi/2 exact for such k) and a tail, then
 // the Taylor polynomials of cos r (degree 16) and sin r (degree 17), truncation < 1e-17, and
-// the quadrant k mod 4 selects +-cos r or +-sin r.
-LEVYFAST_INLINE double cos_bounded(double x) {
+// the quadrant k mod 4 selects +-cos r or +-sin r (each accurate relative to its own value).
+struct SinCos {
+  double sin, cos;
+};
+LEVYFAST_INLINE SinCos sincos_bounded(double x) {
   constexpr double k2OverPi = 0.6366197723675814;
   constexpr double kPio2Hi = 1.5707963267341256;      // pi/2 to 33 bits
   constexpr double kPio2Lo = 6.077100506506192e-11;   // pi/2 - kPio2Hi
@@ -91,12 +146,29 @@ LEVYFAST_INLINE double cos_bounded(double x) {
     s = s * r2 + kSinTaylor[i];
   }
   s *= r;
-  // Quadrant selection by arithmetic (no branch, so that loops vectorise): odd quadrants
-  // take sin r (c + (s - c) is s up to one rounding), quadrants 1 and 2 flip the sign.
+  // Quadrant selection on the bits (no branch and no integer-to-double conversion, which
+  // x86-64-v3 lacks for 64-bit lanes, so that loops vectorise on AVX2 too): odd quadrants swap
+  // sin r and cos r; cos flips its sign bit in quadrants 1 and 2, sin in 2 and 3.
   const std::uint64_t quadrant = (bits_of(shifted) - bits_of(kShift)) & 3u;
-  const double odd = static_cast<double>(quadrant & 1u);
-  const double sign = 1.0 - static_cast<double>((quadrant + 1u) & 2u);
-  return sign * (c + odd * (s - c));
+  const std::uint64_t odd = 0u - (quadrant & 1u);  // all ones in odd quadrants
+  const std::uint64_t cos_bits = (bits_of(c) & ~odd) | (bits_of(s) & odd);
+  const std::uint64_t sin_bits = (bits_of(s) & ~odd) | (bits_of(c) & odd);
+  return {from_bits(sin_bits ^ ((quadrant & 2u) << 62)),
+          from_bits(cos_bits ^ (((quadrant + 1u) & 2u) << 62))};
+}
+
+LEVYFAST_INLINE double cos_bounded(double x) { return sincos_bounded(x).cos; }
+
+// e^y - 1 for y in [-700, 700], accurate relative to itself near 0: the Taylor series of
+// degree 13 for |y| <= ln2/2 (truncation (ln2/2)^14 / 14! < 1e-17 relative), exp_bounded - 1
+// beyond (no cancellation there).
+LEVYFAST_INLINE double expm1_bounded(double y) {
+  double p = kInvFact[12] / 13.0;  // 1/13!
+#pragma GCC unroll 16
+  for (int d = 12; d >= 1; --d) p = p * y + kInvFact[d];
+  const double near = p * y;
+  const double far = exp_bounded(y) - 1.0;
+  return std::fabs(y) <= 0.34657359027997264 ? near : far;
 }
 
 // Coefficients of Weideman's (1994, SIAM J. Numer. Anal. 31) rational series for the scaled
@@ -146,15 +218,22 @@ LEVYFAST_INLINE double estrin(const std::array<double, N>& c, double z) {
 // stays inside its range).
 template <class Accuracy>
 LEVYFAST_INLINE double erfc_fast(double x, const ErfcxSeries<Accuracy::kTerms>& s) {
-  const double abs_x = std::fabs(x);
-  const double ax = abs_x < 26.0 ? abs_x : 26.0;
+  // The clamp on the bits (for x >= 0 their integer order is the order of the values; NaN
+  // clamps to 26 as before): an integer minimum, where a floating-point select of the constant
+  // let GCC specialise the clamped branch (e^{-676} folded) and left the x86-64-v3 loops scalar.
+  const std::int64_t abs_bits = static_cast<std::int64_t>(bits_of(std::fabs(x)));
+  const double ax = from_bits(static_cast<std::uint64_t>(
+      std::min(abs_bits, static_cast<std::int64_t>(bits_of(26.0)))));
   const double inv = 1.0 / (s.L + ax);
   const double Z = (s.L - ax) * inv;
   const double p = estrin(s.a, Z);
   const double erfcx = (0.5641895835477563 + 2.0 * p * inv) * inv;
   const double tail = exp_bounded<Accuracy::kExpDegree>(-ax * ax) * erfcx;
   const double mirrored = 2.0 - tail;
-  return x < 0.0 ? mirrored : tail;
+  // erfc(x) = 2 - erfc(-x) for x < 0, selected on the bits: a floating-point select let GCC
+  // sink the subtraction into a branch that it then may not if-convert without AVX-512's
+  // masks (the subtraction "could trap"), which left the x86-64-v3 loops scalar.
+  return select_if_negative(x, mirrored, tail);
 }
 
 }  // namespace levyfast::fast_math

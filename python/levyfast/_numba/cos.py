@@ -213,10 +213,16 @@ def _terms(T, width, strike_scale, abs_tol, re_psi, max_terms):
     u_star = _U0
     for j in range(top, -1, -1):
         u = _U0 * 2.0 ** (0.5 * j)
-        tail += math.exp(T * re_psi[j]) / u * dlnu
-        if scale * tail >= abs_tol:
-            u_star = _U0 * 2.0 ** (0.5 * (j + 1))
+        phi = math.exp(T * re_psi[j])
+        if scale * (tail + phi / u * dlnu) >= abs_tol:
+            # Inside [u, sqrt(2) u] the part above u* adds at most phi (1/u* - 1/(sqrt(2) u)):
+            # the smallest u* within half the budget left (as the C++ planner,
+            # COSPlanner::terms).
+            u_next = _U0 * 2.0 ** (0.5 * (j + 1))
+            inv = 0.5 * (abs_tol / scale - tail) / phi + 1.0 / u_next
+            u_star = min(u_next, max(u, 1.0 / inv))
             break
+        tail += phi / u * dlnu
     n = math.ceil(u_star * width / _PI) + 1.0
     if n > max_terms:
         return max_terms + 1

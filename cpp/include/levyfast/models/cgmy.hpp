@@ -6,8 +6,11 @@
 #pragma once
 
 #include <cmath>
+#include <vector>
 
 #include "levyfast/complex_math.hpp"
+#include "levyfast/fast_math.hpp"
+#include "levyfast/isa.hpp"
 #include "levyfast/models/base.hpp"
 #include "levyfast/special_functions.hpp"
 
@@ -94,7 +97,73 @@ struct CGMY : ModelTraits<CGMY> {
     return jumps(p[0], p[1], p[2], p[3], u) - 0.5 * p[4] * p[4] * u * u;
   }
 
-  // The closed form with Gamma(-Y), M^Y and G^Y computed once for all points.
+  // Largest |u| / min(G, M) for the vectorised exponent on a real grid: the squares and
+  // Y ln(1 + (u/G)^2) / 2 stay in range.
+  static constexpr double kMaxVectorRatio = 1e100;
+
+  // ln(z / z0) for z = z0 + i x, real x: (ln(1 + (x/z0)^2)/2, atan(x/z0)), by fast_math's
+  // branch-free log1p and atan.
+  LEVYFAST_INLINE static cplx log_ratio(double x, double z0) {
+    const double q = x / z0;
+    return {0.5 * fast_math::log1p_nonneg(q * q), fast_math::atan_real(q)};
+  }
+  // e^{s l} - 1 = e^{s a} (cos sb + i sin sb) - 1 for l = a + ib, the real part as
+  // expm1(sa) cos sb - 2 sin^2(sb/2): accurate relative to itself as l -> 0 (like cexpm1).
+  LEVYFAST_INLINE static cplx expm1_scaled(cplx l, double s) {
+    const double sa = s * l.real(), sb = s * l.imag();
+    const fast_math::SinCos full = fast_math::sincos_bounded(sb);
+    const double half_sin = fast_math::sincos_bounded(0.5 * sb).sin;
+    const double em1 = fast_math::expm1_bounded(sa);
+    return {em1 * full.cos - 2.0 * half_sin * half_sin, (em1 + 1.0) * full.sin};
+  }
+
+  // Whether u is a real grid within kMaxVectorRatio * min(G, M) (the vectorised kernels').
+  static bool real_grid(const cplx* u, std::size_t n, double G, double M) {
+    const double max_abs_u = kMaxVectorRatio * std::min(G, M);
+    for (std::size_t k = 0; k < n; ++k)
+      if (!(u[k].imag() == 0.0 && std::abs(u[k].real()) <= max_abs_u)) return false;
+    return true;
+  }
+
+  // The closed form on a real grid, branch-free for the vectorised loop: (M - iu)^Y / M^Y - 1
+  // and (G + iu)^Y / G^Y - 1 by expm1_scaled of log_ratio.
+  LEVYFAST_INLINE static void real_grid_exponent(std::size_t n, const cplx* __restrict u,
+                                                 double cg, double G, double M, double Y,
+                                                 double mY, double gY, double half_s2,
+                                                 double omega, cplx* __restrict out) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const double x = u[k].real();
+      const cplx B = mY * expm1_scaled(log_ratio(-x, M), Y) +
+                     gY * expm1_scaled(log_ratio(x, G), Y);
+      out[k] = cplx(cg * B.real() - half_s2 * x * x, cg * B.imag() + x * omega);
+    }
+  }
+
+  // power_diff's logs and powers on a real grid, vectorised, and the (Y - 1)-th powers of
+  // rate_grad: per point k, l_M, l_G, e_M, e_G, e^{(Y-1) l_M} - 1 and e^{(Y-1) l_G} - 1 into
+  // six arrays.
+  LEVYFAST_INLINE static void real_grid_powers(std::size_t n, const cplx* __restrict u, double G,
+                                               double M, double Y, cplx* __restrict lrm,
+                                               cplx* __restrict lrg, cplx* __restrict em,
+                                               cplx* __restrict eg, cplx* __restrict em1,
+                                               cplx* __restrict eg1) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const double x = u[k].real();
+      const cplx lm = log_ratio(-x, M), lg = log_ratio(x, G);
+      const cplx pm = expm1_scaled(lm, Y), pg = expm1_scaled(lg, Y);
+      const cplx pm1 = expm1_scaled(lm, Y - 1.0), pg1 = expm1_scaled(lg, Y - 1.0);
+      // Stored by parts (a whole-struct copy is not vectorised).
+      lrm[k] = cplx(lm.real(), lm.imag());
+      lrg[k] = cplx(lg.real(), lg.imag());
+      em[k] = cplx(pm.real(), pm.imag());
+      eg[k] = cplx(pg.real(), pg.imag());
+      em1[k] = cplx(pm1.real(), pm1.imag());
+      eg1[k] = cplx(pg1.real(), pg1.imag());
+    }
+  }
+
+  // The closed form with Gamma(-Y), M^Y and G^Y computed once for all points; vectorised on a
+  // real grid (the COS pricer's).
   static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
                             cplx* out) {
     const double C = p[0], G = p[1], M = p[2], Y = p[3];
@@ -105,6 +174,10 @@ struct CGMY : ModelTraits<CGMY> {
     const cplx i(0.0, 1.0);
     const double cg = C * std::tgamma(-Y), mY = std::pow(M, Y), gY = std::pow(G, Y);
     const double half_s2 = 0.5 * p[4] * p[4];
+    if (real_grid(u, n, G, M)) {
+      dispatch<real_grid_exponent>(n, u, cg, G, M, Y, mY, gY, half_s2, omega, out);
+      return;
+    }
     for (std::size_t k = 0; k < n; ++k)
       out[k] = cg * power_diff(G, M, Y, mY, gY, u[k]).B - half_s2 * u[k] * u[k] +
                i * u[k] * omega;
@@ -225,16 +298,35 @@ struct CGMY : ModelTraits<CGMY> {
     const double fg = rate_factor(C, Y, G), fm = rate_factor(C, Y, M);
     // digamma(-Y) by the recurrence psi(x) = psi(x + 1) - 1/x, twice.
     const double dg = digamma(2.0 - Y) - 1.0 / (1.0 - Y) + 1.0 / Y;
+    // On a real grid (the COS pricer's) the logs and powers come from the vectorised kernel.
+    std::vector<cplx> powers;
+    if (real_grid(u, n, G, M)) {
+      powers.resize(6 * n);
+      cplx* w = powers.data();
+      dispatch<real_grid_powers>(n, u, G, M, Y, w, w + n, w + 2 * n, w + 3 * n, w + 4 * n,
+                                 w + 5 * n);
+    }
+    const bool vectorised = !powers.empty();
     for (std::size_t k = 0; k < n; ++k) {
-      const PowerDiff b = power_diff(G, M, Y, mY, gY, u[k]);
+      PowerDiff b;
+      if (vectorised) {
+        b.lrm = powers[k];
+        b.lrg = powers[n + k];
+        b.em = powers[2 * n + k];
+        b.eg = powers[3 * n + k];
+        b.B = mY * b.em + gY * b.eg;
+      } else {
+        b = power_diff(G, M, Y, mY, gY, u[k]);
+      }
       const cplx drift = i * u[k];
       if (psi) psi[k] = C * gm * b.B - 0.5 * sigma * sigma * u[k] * u[k] + drift * omega;
       for (std::size_t d = 0; d < n_dirs; ++d) {
         cplx g;
         switch (dirs[d]) {
           case 0: g = gm * b.B; break;
-          case 1: g = rate_grad(C, Y, G, fg, b.lrg); break;
-          case 2: g = rate_grad(C, Y, M, fm, b.lrm); break;
+          // rate_grad away from Y = 1 (outside the series band): factor * cexpm1((Y-1) l).
+          case 1: g = vectorised ? fg * powers[5 * n + k] : rate_grad(C, Y, G, fg, b.lrg); break;
+          case 2: g = vectorised ? fm * powers[4 * n + k] : rate_grad(C, Y, M, fm, b.lrm); break;
           case 3:
             g = C * gm *
                 (mY * (lm * b.em + (1.0 + b.em) * b.lrm) + gY * (lg * b.eg + (1.0 + b.eg) * b.lrg) -
