@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from oracle_record import write_records_if_asked
 
 import levyfast as lf
 
@@ -97,3 +98,8 @@ def run_and_interrupt(script: str, after_s: float = 1.0, timeout_s: float = 60.0
             proc.kill()
             proc.wait()
     return proc.returncode, out, latency
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With LEVYFAST_RECORD_ORACLE set, rewrite the oracle records this run used."""
+    write_records_if_asked()

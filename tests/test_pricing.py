@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_record import OracleCall, OracleRecord
 
 import levyfast as lf
 
@@ -22,7 +23,7 @@ from conftest import (
     has_time_change,
     supported_pairs,
 )
-from oracle import bs_price, lewis_price, mixture_price
+from oracle import OracleAccuracyError, bs_price, lewis_price, mixture_price
 
 ACCURACY = 1e-6  # promised absolute accuracy, fraction of spot, at default settings
 REFERENCE = Path(__file__).parent / "reference"
@@ -35,14 +36,33 @@ def _report(got, expected, tol, **inputs) -> str:
             f"got={np.asarray(got)[i]!r} |err|={err[i]:.3e} tol={tol:.1e}")
 
 
+def _lewis_surface(call: OracleCall) -> tuple[np.ndarray, str]:
+    return lewis_price(call.model, call.market, np.asarray(call.strikes),
+                       np.asarray(call.maturities), call.kind), "Lewis"
+
+
+#: The oracle surfaces of MODEL_CASES, recorded (tests/oracle_record.py).
+RECORDED_SURFACES = OracleRecord("pricing_surfaces", _lewis_surface, OracleAccuracyError)
+
+
 @pytest.fixture(scope="module")
 def oracle_surfaces() -> dict[tuple[str, str], np.ndarray]:
     """Lewis-quadrature put and call surfaces of every model case, computed once."""
     out = {}
     for name, model in MODEL_CASES.items():
         for kind in ("call", "put"):
-            out[name, kind] = lewis_price(model, MARKET, STRIKES, MATURITIES, kind)
+            call = OracleCall.of(model, MARKET, STRIKES, MATURITIES, kind)
+            out[name, kind] = RECORDED_SURFACES(call)[0]
     return out
+
+
+@pytest.mark.slow
+def test_every_recorded_oracle_surface_is_reproduced() -> None:
+    RECORDED_SURFACES.check_reproduced(RECORDED_SURFACES.calls())
+
+
+def test_recorded_oracle_surfaces_are_reproduced_on_a_sample() -> None:
+    RECORDED_SURFACES.check_reproduced(RECORDED_SURFACES.sample(2))
 
 
 @pytest.mark.parametrize("kind", ["call", "put"])

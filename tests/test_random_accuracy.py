@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from oracle_record import OracleCall, OracleRecord
 
 import levyfast as lf
 
@@ -168,6 +169,23 @@ def oracle_calls(
             f"disagree: Lewis vs {name} differ by {diff:.3e} > {AGREE_TOL * market.spot:.3e}"
         )
     return lewis, name
+
+
+def _oracle_row(call: OracleCall) -> tuple[np.ndarray, str]:
+    row, name = oracle_calls(call.model, call.market, np.asarray(call.strikes), call.maturities[0])
+    return row[None, :], name
+
+
+#: oracle_calls of the default (CI) run, recorded (tests/oracle_record.py).
+RECORDED_ORACLE = OracleRecord("random_accuracy", _oracle_row, Uncertified)
+
+
+def recorded_oracle_calls(
+    model: lf.LevyModel, market: lf.Market, strikes: np.ndarray, t: float
+) -> tuple[np.ndarray, str]:
+    """:func:`oracle_calls` from the record where it holds these inputs."""
+    rows, name = RECORDED_ORACLE(OracleCall.of(model, market, strikes, t))
+    return rows[0], name
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,7 +313,7 @@ def check_draw(draw: Draw, tally: Tally, pricer: Pricer = lf.price) -> None:
     for t in t_all:
         tally.rows += 1
         try:
-            row, name = oracle_calls(model, market, draw.strikes, float(t))
+            row, name = recorded_oracle_calls(model, market, draw.strikes, float(t))
         except Uncertified as exc:
             tally.uncertified[str(exc).split(":")[0]] += 1
             expected_call.append(None)
@@ -500,6 +518,16 @@ def test_hard_corners_within_promise(domain: Domain, size: str) -> None:
     _run_domain(domain, size)
 
 
+@pytest.mark.slow
+def test_every_recorded_oracle_value_is_reproduced() -> None:
+    """The record the default run reads is what the oracle computes (minutes)."""
+    RECORDED_ORACLE.check_reproduced(RECORDED_ORACLE.calls())
+
+
+def test_recorded_oracle_values_are_reproduced_on_a_sample() -> None:
+    RECORDED_ORACLE.check_reproduced(RECORDED_ORACLE.sample(6))
+
+
 @pytest.mark.parametrize(
     "case", KNOWN_CASES, ids=[f"{type(c[0]).__name__}-{i}" for i, c in enumerate(KNOWN_CASES)]
 )
@@ -507,7 +535,7 @@ def test_known_reproductions(case: tuple[Any, ...]) -> None:
     """Reported failures: the oracle confirms the stated true value, lf.price must match it."""
     model, market, k, t, kind, tolerance, true_value, true_acc = case
     promise = DEFAULT_PROMISE if tolerance == lf.DEFAULT_TOLERANCE else HIGH_PROMISE
-    call, _ = oracle_calls(model, market, np.array([k]), t)
+    call, _ = recorded_oracle_calls(model, market, np.array([k]), t)
     expected = float(call[0])
     if kind == "put":
         expected -= math.exp(-market.rate * t) * (
