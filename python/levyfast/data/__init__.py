@@ -2,8 +2,8 @@
 
 * :func:`generate_surfaces` / :func:`write_surfaces` — sample parameters and markets
   (:mod:`.sampling`), price through the C++ batch path, compute implied vols, check, store;
-  the same as :func:`generate` run on a :class:`GenerationSpec` (:mod:`.spec`), the frozen,
-  validated description of a dataset;
+  the same as :func:`generate_dataset` run on a :class:`GenerationSpec` (:mod:`.spec`), the
+  frozen, validated description of a dataset;
 * :func:`load`, :func:`iter_chunks` — read a dataset back, each shard verified against its
   content digest; :func:`verify` — check a whole dataset (:mod:`.storage`);
 * :func:`check_surface` — static-arbitrage checks for any call surface (:mod:`.checks`);
@@ -27,7 +27,7 @@ from .defaults import (
 if TYPE_CHECKING:
     from . import noise
     from .checks import CHECKS, CheckResult, check_surface
-    from .generate import generate, generate_surfaces, write_surfaces
+    from .generate import generate_dataset, generate_surfaces, write_surfaces
     from .sampling import DEFAULT_BOXES
     from .spec import GenerationSpec
     from .stats import GenerationReport
@@ -45,9 +45,8 @@ if TYPE_CHECKING:
 #: SciPy's samplers, which the defaults above (the command line's) do not need.
 _LAZY = {
     "check_surface": ".checks", "CheckResult": ".checks", "CHECKS": ".checks",
-    "GenerationReport": ".stats", "GenerationSpec": ".spec", "generate": ".generate",
-    "generate_surfaces": ".generate",
-    "write_surfaces": ".generate", "DEFAULT_BOXES": ".sampling",
+    "GenerationReport": ".stats", "GenerationSpec": ".spec", "generate_dataset": ".generate",
+    "generate_surfaces": ".generate", "write_surfaces": ".generate", "DEFAULT_BOXES": ".sampling",
     "SPLITS": ".storage", "DatasetFormatError": ".storage", "SurfaceDataset": ".storage",
     "iter_chunks": ".storage", "load": ".storage", "split_of": ".storage",
     "verify": ".storage",
@@ -59,7 +58,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY, ("noise",))
 
 __all__ = [
     "GenerationSpec",
-    "generate",
+    "generate_dataset",
     "generate_surfaces",
     "write_surfaces",
     "load",

@@ -1,7 +1,7 @@
 """Dataset generation: sampled parameters and markets, surfaces priced by the C++ batch path.
 
-:func:`generate` runs a :class:`~levyfast.data.spec.GenerationSpec` (what the dataset is) in
-memory or into sharded Parquet, on local threads or a Dask cluster (how it is computed);
+:func:`generate_dataset` runs a :class:`~levyfast.data.spec.GenerationSpec` (what the dataset
+is) in memory or into sharded Parquet, on local threads or a Dask cluster (how it is computed);
 :func:`generate_surfaces` and :func:`write_surfaces` take the spec's settings as keywords.
 The pieces: :mod:`.spec` (the validated settings and the metadata), :mod:`.shards` (planning
 and computing one shard), :mod:`.stats` (the run's report), :mod:`.distributed` (Dask).
@@ -74,7 +74,7 @@ __all__ = [
     "BatchPricer",
     "GenerationSpec",
     "GenerationReport",
-    "generate",
+    "generate_dataset",
     "generate_surfaces",
     "write_surfaces",
     "forward_strike_grid",
@@ -88,22 +88,25 @@ _COMPRESSIONS = ("zstd", "snappy", "lz4", "gzip", "none")
 # -- public API ------------------------------------------------------------------------------
 
 @overload
-def generate(spec: GenerationSpec, out: None = None, *, workers: int | None = None,
-             client: Any = None, compression: str = "zstd",
-             progress: Callable[[int, int], None] | None = None) -> SurfaceDataset: ...
+def generate_dataset(spec: GenerationSpec, out: None = None, *, workers: int | None = None,
+                     client: Any = None, compression: str = "zstd",
+                     progress: Callable[[int, int], None] | None = None) -> SurfaceDataset:
+    ...
 
 
 @overload
-def generate(spec: GenerationSpec, out: str, *, workers: int | None = None,
-             client: Any = None, compression: str = "zstd",
-             progress: Callable[[int, int], None] | None = None) -> GenerationReport: ...
+def generate_dataset(spec: GenerationSpec, out: str, *, workers: int | None = None,
+                     client: Any = None, compression: str = "zstd",
+                     progress: Callable[[int, int], None] | None = None) -> GenerationReport:
+    ...
 
 
-def generate(spec: GenerationSpec, out: str | None = None, *, workers: int | None = None,
-             client: Any = None, compression: str = "zstd",
-             progress: Callable[[int, int], None] | None = None
-             ) -> SurfaceDataset | GenerationReport:
-    """Compute the dataset of ``spec``: in memory (``out=None``, returns the
+def generate_dataset(spec: GenerationSpec, out: str | None = None, *,
+                     workers: int | None = None, client: Any = None, compression: str = "zstd",
+                     progress: Callable[[int, int], None] | None = None
+                     ) -> SurfaceDataset | GenerationReport:
+    """Compute the dataset of ``spec`` (not named ``generate``: that is this module, an
+    attribute of :mod:`levyfast.data`): in memory (``out=None``, returns the
     :class:`~levyfast.data.SurfaceDataset`), or written to sharded Parquet at ``out`` in
     bounded memory (returns a :class:`GenerationReport`).
 
@@ -115,7 +118,7 @@ def generate(spec: GenerationSpec, out: str | None = None, *, workers: int | Non
     called after every shard.
     """
     if not isinstance(spec, GenerationSpec):
-        raise TypeError(f"`spec` of generate must be a GenerationSpec; got {spec!r}")
+        raise TypeError(f"`spec` of generate_dataset must be a GenerationSpec; got {spec!r}")
     if out is not None:
         return _write(spec, out, workers, client, compression, progress)
     # the dataset is returned in memory (and concatenated once): about twice its size
@@ -194,11 +197,11 @@ def generate_surfaces(
                           moneyness=moneyness, delta_vol=delta_vol, store=store, method=method,
                           tolerance=tolerance, noise=noise, shard_size=shard_size, pricer=pricer)
     if out is None:
-        return generate(spec, workers=workers, client=client, compression=compression,
+        return generate_dataset(spec, workers=workers, client=client, compression=compression,
                         progress=progress)
     # loaded back into memory once written: about twice its size
     _require_room(spec, 2.0, "memory", _physical_memory(), "this machine's memory")
-    generate(spec, out, workers=workers, client=client, compression=compression,
+    generate_dataset(spec, out, workers=workers, client=client, compression=compression,
              progress=progress)
     return storage.load(out, model_cls=model_cls)
 
@@ -240,7 +243,7 @@ def write_surfaces(
                           maturities=cast(NDArray[np.float64], maturities),
                           moneyness=moneyness, delta_vol=delta_vol, store=store, method=method,
                           tolerance=tolerance, noise=noise, shard_size=shard_size, pricer=pricer)
-    return generate(spec, out, workers=workers, client=client, compression=compression,
+    return generate_dataset(spec, out, workers=workers, client=client, compression=compression,
                     progress=progress)
 
 
