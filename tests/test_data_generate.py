@@ -291,3 +291,31 @@ def test_sizes_that_cannot_fit_are_refused_up_front(tmp_path) -> None:  # type: 
         write_surfaces(lf.VarianceGamma, 10**12, str(tmp_path / "huge"), seed=0)
     assert time.perf_counter() - start < 5.0
     assert not (tmp_path / "huge").exists()
+
+
+def test_generation_spec_is_the_keyword_api_frozen(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from levyfast.data import GenerationReport, GenerationSpec, generate_dataset
+
+    spec = GenerationSpec(lf.VarianceGamma, 40, seed=3, param_box={"sigma": (0.1, 0.2)},
+                          strikes=[0.9, 1.0, 1.1], maturities=[0.5, 1.0], store="iv",
+                          shard_size=16)
+    assert spec.store == ("price", "iv") and spec.strikes.dtype == np.float64
+    assert set(spec.param_box or {}) == set(lf.VarianceGamma.PARAM_NAMES)
+    assert spec.param_box is not None and spec.param_box["sigma"] == (0.1, 0.2)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.n = 10  # type: ignore[misc]
+    kwargs = dict(seed=3, param_box={"sigma": (0.1, 0.2)}, strikes=[0.9, 1.0, 1.1],
+                  maturities=[0.5, 1.0], store="iv", shard_size=16)
+    in_memory = generate_dataset(spec)
+    np.testing.assert_array_equal(in_memory.prices,
+                                  generate_surfaces(lf.VarianceGamma, 40, **kwargs).prices)
+    report = generate_dataset(spec, str(tmp_path / "ds"))
+    assert isinstance(report, GenerationReport) and report.n == 40 and report.n_shards == 3
+    np.testing.assert_array_equal(lf.data.load(str(tmp_path / "ds")).prices, in_memory.prices)
+    assert generate_dataset(dataclasses.replace(spec, shard_size=7)).metadata["n_shards"] == 6
+    with pytest.raises(ValueError, match="`n` of generate_surfaces must be a positive integer"):
+        dataclasses.replace(spec, n=0)
+    with pytest.raises(TypeError, match="`spec` of generate_dataset must be a GenerationSpec"):
+        generate_dataset(kwargs)  # type: ignore[call-overload]

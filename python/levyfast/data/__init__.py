@@ -2,6 +2,8 @@
 
 * :func:`generate_surfaces` / :func:`write_surfaces` — sample parameters and markets
   (:mod:`.sampling`), price through the C++ batch path, compute implied vols, check, store;
+  the same as :func:`generate_dataset` run on a :class:`GenerationSpec` (:mod:`.spec`), the
+  frozen, validated description of a dataset;
 * :func:`load`, :func:`iter_chunks` — read a dataset back, each shard verified against its
   content digest; :func:`verify` — check a whole dataset (:mod:`.storage`);
 * :func:`check_surface` — static-arbitrage checks for any call surface (:mod:`.checks`);
@@ -25,8 +27,10 @@ from .defaults import (
 if TYPE_CHECKING:
     from . import noise
     from .checks import CHECKS, CheckResult, check_surface
-    from .generate import GenerationReport, generate_surfaces, write_surfaces
+    from .generate import generate_dataset, generate_surfaces, write_surfaces
     from .sampling import DEFAULT_BOXES
+    from .spec import GenerationSpec
+    from .stats import GenerationReport
     from .storage import (
         SPLITS,
         DatasetFormatError,
@@ -41,8 +45,8 @@ if TYPE_CHECKING:
 #: SciPy's samplers, which the defaults above (the command line's) do not need.
 _LAZY = {
     "check_surface": ".checks", "CheckResult": ".checks", "CHECKS": ".checks",
-    "GenerationReport": ".generate", "generate_surfaces": ".generate",
-    "write_surfaces": ".generate", "DEFAULT_BOXES": ".sampling",
+    "GenerationReport": ".stats", "GenerationSpec": ".spec", "generate_dataset": ".generate",
+    "generate_surfaces": ".generate", "write_surfaces": ".generate", "DEFAULT_BOXES": ".sampling",
     "SPLITS": ".storage", "DatasetFormatError": ".storage", "SurfaceDataset": ".storage",
     "iter_chunks": ".storage", "load": ".storage", "split_of": ".storage",
     "verify": ".storage",
@@ -53,6 +57,8 @@ __getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY, ("noise",))
 
 
 __all__ = [
+    "GenerationSpec",
+    "generate_dataset",
     "generate_surfaces",
     "write_surfaces",
     "load",

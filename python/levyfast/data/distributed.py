@@ -13,6 +13,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from .shards import Shard, run_shard
+from .spec import GenerationSpec
+
 __all__ = ["run_on_client", "connect"]
 
 
@@ -26,13 +29,11 @@ def connect(address: str) -> Any:
     return Client(address)
 
 
-def run_on_client(client: Any, spec: Any, plan: list[Any], target: tuple[Any, str] | None,
-                  compression: str) -> Iterator[pa.Table]:
+def run_on_client(client: Any, spec: GenerationSpec, plan: list[Shard],
+                  target: tuple[Any, str] | None, compression: str) -> Iterator[pa.Table]:
     """Submit one task per shard (one pricing thread each) and yield their tables as they
     finish. The filesystem travels as its URI-free pyarrow object (picklable)."""
     from dask.distributed import as_completed
-
-    from .generate import run_shard
 
     if not plan:
         return

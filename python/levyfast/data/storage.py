@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from ..models import LevyModel
+from .grids import forward_strike_grid
 from .sampling import is_builtin
 
 __all__ = [
@@ -114,8 +115,6 @@ class SurfaceDataset:
 
     def forward_strikes(self) -> NDArray[np.float64]:
         """K / F_T per maturity, ``[n_T, n_K]`` (``moneyness`` log_forward or delta only)."""
-        from .generate import forward_strike_grid
-
         return forward_strike_grid(self.moneyness, self.strikes, self.maturities,
                                    float(self.metadata["grid"]["delta_vol"]))
 

@@ -8,21 +8,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .. import _core
-from .._validation import Interval, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
 from ._common import Grid, check_market, check_model, kind_code, prepare_grid
+from .cos_config import DEFAULT_TOLERANCE, HIGH_ACCURACY, COSConfig
 
 __all__ = ["COSPricer", "DEFAULT_TOLERANCE", "HIGH_ACCURACY"]
 
-#: Default target absolute error as a fraction of spot (10x inside the 1e-6 * S0 promise).
-DEFAULT_TOLERANCE = 1e-7
-#: The documented high-accuracy setting (1e-10 * S0 promised).
-HIGH_ACCURACY = 1e-11
-
 
 @dataclass(frozen=True, slots=True)
-class COSPricer:
+class COSPricer(COSConfig):
     """European prices by the COS method of Fang & Oosterlee (2008, SIAM J. Sci. Comput. 31).
 
     Put prices come from the cosine expansion of the density of ``X_T`` (bounded payoff);
@@ -45,29 +40,6 @@ class COSPricer:
         the exact time-change representation where COS would converge slowly).
     """
 
-    tolerance: float = DEFAULT_TOLERANCE
-    n_terms: int | None = None
-    truncation_width: float | None = None
-    max_terms: int = 1 << 16
-
-    def __post_init__(self) -> None:
-        check_scalar("COSPricer", "tolerance", self.tolerance,
-                     Interval(1e-14, 1.0, closed_low=True))
-        if self.n_terms is not None:
-            _check_int("n_terms", self.n_terms, 2, 1 << 24)
-        if self.truncation_width is not None:
-            check_scalar("COSPricer", "truncation_width", self.truncation_width, Interval(0.0))
-        _check_int("max_terms", self.max_terms, 16, 1 << 24)
-
-    def _settings(self, method: int) -> _core.EuropeanSettings:
-        s = _core.EuropeanSettings()
-        s.method = method
-        s.cos.tolerance = float(self.tolerance)
-        s.cos.n_terms = int(self.n_terms or 0)
-        s.cos.truncation_width = float(self.truncation_width or 0.0)
-        s.cos.max_terms = int(self.max_terms)
-        return s
-
     def price(
         self,
         model: LevyModel,
@@ -79,13 +51,6 @@ class COSPricer:
         """Prices ``[n_T, n_K]`` (a float for scalar strike and maturity)."""
         return _price_with(self._settings(1), "COSPricer.price", model, market, strikes,
                            maturities, kind)
-
-
-def _check_int(name: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"`{name}` of COSPricer must be an integer; got {value!r}")
-    if not low <= int(value) <= high:
-        raise ValueError(f"`{name}` of COSPricer must be in [{low}, {high}]; got {value!r}")
 
 
 def _price_with(
@@ -100,8 +65,8 @@ def _price_with(
     """Validate once at the boundary, then one call into the core for the whole surface."""
     model = check_model(owner, model)
     if model.MODEL_ID is None:
-        # User-defined models (levyfast.user_model) are priced by the Numba COS kernel; the
-        # import is here because numba_cos builds on this module.
+        # User-defined models (levyfast.user_model) are priced by the Numba COS kernel,
+        # imported on first use: ``import levyfast`` does not load Numba.
         from .numba_cos import price_user_model
 
         return price_user_model(settings, owner, model, market, strikes, maturities, kind)

@@ -9,7 +9,9 @@ The kernels (``levyfast._numba.cos``) take the model's exponent, cumulants and m
 is the other), e.g. for cross-checks.
 
 Numerical settings are a :class:`levyfast.COSPricer` value (``tolerance``, ``n_terms``,
-``truncation_width``, ``max_terms``), with the same meaning as in the C++ core.
+``truncation_width``, ``max_terms``), with the same meaning as in the C++ core; this module
+takes them as their base class :class:`~levyfast.pricers.cos_config.COSConfig`, so that it
+does not import :mod:`.cos` (which routes user models here).
 """
 
 from __future__ import annotations
@@ -37,11 +39,11 @@ from ._common import (
     thread_count,
 )
 from .backend import METHODS, check_method
-from .cos import COSPricer
+from .cos_config import COSConfig
 
 __all__ = ["price_numba", "price_batch_numba", "price_and_grad_numba", "kernel_functions"]
 
-_DEFAULT = COSPricer()
+_DEFAULT = COSConfig()  # the settings of COSPricer() (a COSConfig: accepted everywhere)
 #: Relative step of the central differences of psi_raw in the parameters (see
 #: :func:`gradient_steps`).
 GRAD_STEP = 1e-3
@@ -56,11 +58,11 @@ def kernel_functions(model_cls: type[LevyModel]) -> tuple[Any, Any, Any]:
 
 
 def _pricer_from_settings(owner: str, model_cls: type[LevyModel],
-                          settings: _core.EuropeanSettings) -> COSPricer:
+                          settings: _core.EuropeanSettings) -> COSConfig:
     """The COS settings of the C++ entry points, for a user model (only "auto"/"cos" apply)."""
     check_method(owner, model_cls, METHODS[settings.method])
     c = settings.cos
-    return COSPricer(tolerance=c.tolerance, n_terms=c.n_terms or None,
+    return COSConfig(tolerance=c.tolerance, n_terms=c.n_terms or None,
                      truncation_width=c.truncation_width or None, max_terms=c.max_terms)
 
 
@@ -83,19 +85,19 @@ def price_batch_user_model(settings: _core.EuropeanSettings, model_cls: type[Lev
                              n_threads, rates=rates, dividends=dividends)
 
 
-def _check_pricer(owner: str, pricer: object) -> COSPricer:
-    if not isinstance(pricer, COSPricer):
+def _check_pricer(owner: str, pricer: object) -> COSConfig:
+    if not isinstance(pricer, COSConfig):
         raise TypeError(f"`pricer` of {owner} must be a levyfast.COSPricer; got {pricer!r}")
     return pricer
 
 
-def _settings(pricer: COSPricer) -> tuple[float, int, float, int]:
+def _settings(pricer: COSConfig) -> tuple[float, int, float, int]:
     return (float(pricer.tolerance), int(pricer.n_terms or 0),
             float(pricer.truncation_width or 0.0), int(pricer.max_terms))
 
 
 def _raise_status(prefix: str, model_cls: type[LevyModel], code: int, maturity: float,
-                  pricer: COSPricer) -> None:
+                  pricer: COSConfig) -> None:
     name = model_cls.__name__
     if code == kernels.TOO_MANY_TERMS:
         raise ValueError(
@@ -121,7 +123,7 @@ def price_numba(
     strikes: ArrayLike,
     maturities: ArrayLike,
     kind: str = "call",
-    pricer: COSPricer = _DEFAULT,
+    pricer: COSConfig = _DEFAULT,
 ) -> NDArray[np.float64] | float:
     """European prices ``[n_T, n_K]`` by the Numba COS kernel (any model).
 
@@ -133,7 +135,7 @@ def price_numba(
 
 
 def _price_surface(owner: str, model: LevyModel, market: object, strikes: ArrayLike,
-                   maturities: ArrayLike, kind: str, pricer: COSPricer
+                   maturities: ArrayLike, kind: str, pricer: COSConfig
                    ) -> NDArray[np.float64] | float:
     mkt = check_market(owner, market)
     grid = prepare_grid(owner, strikes, maturities)
@@ -195,7 +197,7 @@ def price_batch_numba(
     strikes: ArrayLike,
     maturities: ArrayLike,
     kind: str = "call",
-    pricer: COSPricer = _DEFAULT,
+    pricer: COSConfig = _DEFAULT,
     n_threads: int | None = None,
     *,
     rates: ArrayLike | None = None,
@@ -219,6 +221,7 @@ def price_batch_numba(
     dividend_rows = _per_row(owner, "dividends", dividends, mkt.dividend, n)
     out = np.empty((n, grid.maturities.size, grid.strikes.size))
     status = np.zeros((n, 2), dtype=np.int64)
+    # thread-local in Numba (a per-thread mask; checked on 0.68.1): no process-wide change
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
@@ -255,7 +258,7 @@ def price_and_grad_numba(
     strikes: ArrayLike,
     maturities: ArrayLike,
     kind: str = "call",
-    pricer: COSPricer = _DEFAULT,
+    pricer: COSConfig = _DEFAULT,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Prices ``[n_T, n_K]`` and their gradients ``[n_params, n_T, n_K]`` (``PARAM_NAMES``
     order) by the Numba COS kernel, for any model (built-in or user-defined).
