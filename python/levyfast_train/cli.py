@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -243,11 +244,13 @@ def _import_tensorflow_quietly() -> None:
     try:
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), 2)
-            import tensorflow  # noqa: F401
+            import tensorflow
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-
+    # its Python logger's hints (tf.function retracing, one per posterior fit of a study)
+    # are for developers of the code, not for the command's user
+    tensorflow.get_logger().setLevel(logging.ERROR)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
