@@ -6,6 +6,7 @@
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "levyfast compiled core (private; use the levyfast package)";
+  levyfast::bindings::register_enums(m);
   levyfast::bindings::register_models(m);
   levyfast::bindings::register_pricers(m);
   levyfast::bindings::register_surface(m);

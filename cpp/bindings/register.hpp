@@ -13,6 +13,7 @@ namespace levyfast::bindings {
 namespace py = pybind11;
 using darray = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
+void register_enums(py::module_& m);
 void register_models(py::module_& m);
 void register_pricers(py::module_& m);
 void register_surface(py::module_& m);

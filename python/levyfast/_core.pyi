@@ -1,6 +1,37 @@
 # Stub of the private compiled module levyfast._core (kept in sync by tests/test_core_stub.py).
+import enum
+
 import numpy as np
 from numpy.typing import NDArray
+
+class Method(enum.IntEnum):
+    AUTO = 0
+    COS = 1
+    FFT = 2
+    TIME_CHANGE = 3
+
+class OptionKind(enum.IntEnum):
+    CALL = 0
+    PUT = 1
+
+class Exercise(enum.IntEnum):
+    EUROPEAN = 0
+    AMERICAN = 1
+
+class BarrierKind(enum.IntEnum):
+    NONE = 0
+    DOWN_AND_OUT = 1
+    UP_AND_OUT = 2
+
+class PIDEScheme(enum.IntEnum):
+    IMEX_EULER = 0
+    CNAB = 1
+    BDF2 = 2
+
+class TimeGrid(enum.IntEnum):
+    AUTO = 0
+    UNIFORM = 1
+    QUADRATIC = 2
 
 class COSSettings:
     n_terms: int

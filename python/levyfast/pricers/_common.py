@@ -1,22 +1,33 @@
-"""Shared argument handling of the European pricers: validated grids, kind codes."""
+"""Shared argument handling of the pricers: validated grids, the core's codes by name."""
 
 from __future__ import annotations
 
+import enum
 import os
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .. import _core
 from .._validation import Interval, as_float64, as_real_array, check_array, check_choice
 from ..market import Market
 from ..models.base import LevyModel
 
 __all__ = [
-    "KINDS", "Grid", "prepare_grid", "kind_code", "check_model", "check_market",
+    "code_names", "KINDS", "Grid", "prepare_grid", "kind_code", "check_model", "check_market",
     "check_model_class", "param_rows", "thread_count", "per_row_column",
 ]
 
-KINDS = ("call", "put")
+
+
+def code_names(codes: type[enum.IntEnum]) -> tuple[str, ...]:
+    """The names the API accepts for the members of one of the core's enumerations, in code
+    order: the member names in lower case (``_core.Method.TIME_CHANGE`` is
+    ``"time_change"``)."""
+    return tuple(member.name.lower() for member in sorted(codes))
+
+
+KINDS = code_names(_core.OptionKind)
 _POSITIVE = Interval(0.0)
 
 
@@ -56,7 +67,7 @@ def prepare_grid(owner: str, strikes: ArrayLike, maturities: ArrayLike) -> Grid:
 
 
 def kind_code(owner: str, kind: str) -> int:
-    return KINDS.index(check_choice(owner, "kind", kind, KINDS))
+    return int(_core.OptionKind[check_choice(owner, "kind", kind, KINDS).upper()])
 
 
 def check_model(owner: str, model: object) -> LevyModel:

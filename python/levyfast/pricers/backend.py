@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import _core
 from .._validation import check_choice
+from ._common import code_names
 
 __all__ = ["Backend", "COMPILED", "NUMBA", "METHODS", "METHOD_CODE", "backend_for", "require",
            "check_method"]
 
 #: Fourier methods of :func:`levyfast.price` (see :mod:`levyfast.pricers.european`).
-METHODS = ("auto", "cos", "fft", "time_change")
-#: Their codes in the core's ``EuropeanSettings.method``.
-METHOD_CODE = {name: code for code, name in enumerate(METHODS)}
+METHODS = code_names(_core.Method)
+#: Their codes in the core's ``EuropeanSettings.method`` (``_core.Method``).
+METHOD_CODE = {name: int(_core.Method[name.upper()]) for name in METHODS}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from .. import _core
 from .._validation import Interval, check_choice, check_scalar
+from ._common import code_names
 
 __all__ = ["Barrier"]
 
@@ -36,7 +38,8 @@ class Barrier:
     monitoring: str | int = "continuous"
     rebate: float = 0.0
 
-    KINDS: ClassVar[tuple[str, ...]] = ("down-and-out", "up-and-out")
+    KINDS: ClassVar[tuple[str, ...]] = tuple(
+        name.replace("_", "-") for name in code_names(_core.BarrierKind) if name != "none")
 
     def __post_init__(self) -> None:
         level = check_scalar("Barrier", "level", self.level, Interval(0.0))
@@ -58,8 +61,8 @@ class Barrier:
 
     @property
     def kind_code(self) -> int:
-        """1 for down-and-out, 2 for up-and-out (the core's codes)."""
-        return self.KINDS.index(self.kind) + 1
+        """The core's code (``_core.BarrierKind``)."""
+        return int(_core.BarrierKind[self.kind.replace("-", "_").upper()])
 
     @property
     def monitoring_dates(self) -> int:

@@ -40,17 +40,16 @@ from .. import _core
 from .._validation import Interval, check_choice, check_scalar
 from ..market import Market
 from ..models.base import LevyModel
-from ._common import check_market, check_model, kind_code, prepare_grid
+from ._common import check_market, check_model, code_names, kind_code, prepare_grid
 from .backend import require
 from .barrier import Barrier
 
 __all__ = ["PIDEPricer", "PIDEResult", "SCHEMES", "EXERCISES", "TIME_GRIDS"]
 
-#: Time-stepping schemes, in the core's code order.
-SCHEMES = ("imex_euler", "cnab", "bdf2")
-EXERCISES = ("european", "american")
-#: Time grids, in the core's code order.
-TIME_GRIDS = ("auto", "uniform", "quadratic")
+#: Time-stepping schemes, exercise styles and time grids: the names of the core's codes.
+SCHEMES = code_names(_core.PIDEScheme)
+EXERCISES = code_names(_core.Exercise)
+TIME_GRIDS = code_names(_core.TimeGrid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +144,7 @@ class PIDEPricer:
 
     def _settings(self) -> _core.PIDESettings:
         s = _core.PIDESettings()
-        s.scheme = SCHEMES.index(self.scheme)
+        s.scheme = int(_core.PIDEScheme[self.scheme.upper()])
         s.nx = int(self.nx)
         s.nt = int(self.nt)
         s.damping_steps = int(self.damping_steps)
@@ -153,7 +152,7 @@ class PIDEPricer:
         s.min_half_width = float(self.min_half_width)
         s.implicit_band = int(self.implicit_band)
         s.tail_tolerance = float(self.tail_tolerance)
-        s.time_grid = TIME_GRIDS.index(self.time_grid)
+        s.time_grid = int(_core.TimeGrid[self.time_grid.upper()])
         s.richardson = bool(self.richardson)
         return s
 
@@ -191,7 +190,7 @@ class PIDEPricer:
         )
         price, delta, gamma = _core.pide_price_surface(
             model.MODEL_ID, model.to_array(), market.spot, market.rate, market.dividend,
-            grid.strikes, grid.maturities, kcode, EXERCISES.index(exercise),
+            grid.strikes, grid.maturities, kcode, int(_core.Exercise[exercise.upper()]),
             b_kind, b_level, b_mon, b_rebate, self._settings(),
         )
         return PIDEResult(price, delta, gamma)
