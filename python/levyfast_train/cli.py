@@ -182,7 +182,8 @@ def _pipeline(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     out = Path(args.out_dir)
     onnx_path = out / "vg.onnx"
-    _say(f"[1/4] generate {args.n_train} VG surfaces, train an MLP for {args.epochs} epochs "
+    _say(f"[1/4] generate {args.n_train} VG training surfaces (and their validation set), "
+         f"train an MLP for {args.epochs} epochs "
          f"(budget {args.max_minutes} min), export ONNX")
     train_args = _parser().parse_args(
         ["train", "--model", "vg", "--out", str(onnx_path), "--seed", "0",
