@@ -31,7 +31,7 @@ import numba
 import numpy as np
 
 import levyfast as lf
-from levyfast._validation import Interval
+from levyfast import Interval
 
 _LN2 = math.log(2.0)
 

@@ -335,7 +335,7 @@ def _bs(u, p):
         ({"param_names": ("sigma", "sigma")}, ValueError, "must be unique"),
         ({"param_names": ("to_array",)}, ValueError, "must not start with '_' or shadow"),
         ({"bounds": {"s": Interval(0.0)}}, ValueError, r"`bounds` of user_model must have exactly"),
-        ({"bounds": {"sigma": (0.0, 1.0)}}, TypeError, "to a levyfast Interval"),
+        ({"bounds": {"sigma": (0.0, "1")}}, TypeError, "to a levyfast.Interval or a"),
         ({"levy_density": 3}, TypeError, "`levy_density` of user_model must be callable"),
     ],
 )

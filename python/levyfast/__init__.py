@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_attributes
+from ._validation import Interval
 from .implied_vol import black_implied_vol, black_price, implied_vol
 from .market import Market
 from .models import CGMY, NIG, BlackScholes, Kou, LevyModel, Meixner, Merton, VarianceGamma
@@ -64,6 +65,7 @@ __all__ = [
     "OptionChain",
     "year_fraction",
     "LevyModel",
+    "Interval",
     "BlackScholes",
     "VarianceGamma",
     "CGMY",

@@ -4,6 +4,7 @@ optimisers, pandas, pyarrow, Numba, ONNX Runtime) ``import levyfast`` must not l
 from __future__ import annotations
 
 import importlib
+import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,7 +14,9 @@ def lazy_attributes(package: str, namespace: dict[str, Any], names: Mapping[str,
                     ) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
     """``__getattr__`` and ``__dir__`` for ``package``: ``names`` maps an attribute to the
     relative module defining it (imported, then cached in ``namespace``); ``submodules`` are
-    subpackages returned as modules."""
+    subpackages returned as modules. ``dir()`` lists the public API (``__all__`` where the
+    package has one, else its names without a leading underscore) and its subpackages, not
+    the helpers its ``__init__`` imports."""
 
     def getattr_(name: str) -> object:
         if name in submodules:
@@ -25,6 +28,9 @@ def lazy_attributes(package: str, namespace: dict[str, Any], names: Mapping[str,
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     def dir_() -> list[str]:
-        return sorted(set(namespace) | set(names) | set(submodules))
+        public = namespace.get("__all__") or [n for n in namespace if not n.startswith("_")]
+        loaded = {n for n, v in namespace.items() if not n.startswith("_")
+                  and isinstance(v, types.ModuleType) and v.__name__.startswith(f"{package}.")}
+        return sorted(set(public) | set(names) | set(submodules) | loaded)
 
     return getattr_, dir_

@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _onnx_props
 from ._core import scale_quotes as _scale_quotes
+from ._estimator import ParamsRepr
 from ._regrid import regrid
 from ._validation import Interval, as_float64, check_array, check_scalar
 from .calibration import LeastSquaresCalibrator
@@ -197,8 +198,24 @@ class NeuralFitResult:
         """False when the network's answer was flagged (see ``domain``)."""
         return self.domain is None or self.domain.trustworthy
 
+    # The names CalibrationResult (least squares) uses for the same facts.
+    @property
+    def time_s(self) -> float:
+        """Wall time in seconds (``time``)."""
+        return self.time
 
-class Calibrator:
+    @property
+    def success(self) -> bool:
+        """True when the answer is trustworthy and a requested polish did not fail."""
+        return self.trustworthy and "polish failed" not in self.status
+
+    @property
+    def verdict(self) -> str:
+        """One line: the status and, for a surface, the domain report."""
+        return self.status if self.domain is None else f"{self.status}: {self.domain}"
+
+
+class Calibrator(ParamsRepr):
     """Calibrate a Lévy model to a call surface with a trained network (ONNX Runtime).
 
     Parameters

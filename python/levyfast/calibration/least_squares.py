@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import qmc
 
+from .._estimator import EstimatorParams
 from .._validation import Interval, check_choice, check_scalar
 from ..market import Market
 from ..models import LevyModel
@@ -97,7 +98,7 @@ class CalibrationResult:
         return not self.poorly_identified
 
 
-class LeastSquaresCalibrator:
+class LeastSquaresCalibrator(EstimatorParams):
     """Fits ``model_cls`` to a quoted ``[n_T, n_K]`` surface or an :class:`~levyfast.OptionChain`
     (scikit-learn style, DESIGN.md §9).
 

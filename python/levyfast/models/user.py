@@ -16,8 +16,8 @@ Example (Meixner process, Schoutens 2003, "Lévy Processes in Finance", §5.3.10
         return 2 * d * (math.log(math.cos(b / 2)) - log_cosh((a * u - 1j * b) / 2))
 
     Meixner = levyfast.user_model("Meixner", ("alpha", "beta", "delta"),
-                                  {"alpha": Interval(0.0), "beta": Interval(-math.pi, math.pi),
-                                   "delta": Interval(0.0)}, meixner)
+                                  {"alpha": (0.0, math.inf), "beta": (-math.pi, math.pi),
+                                   "delta": (0.0, math.inf)}, meixner)
 
 See ``examples/meixner.py`` for the complete, numerically stable version.
 """
@@ -155,18 +155,28 @@ def _check_bounds(bounds: object, names: tuple[str, ...]) -> dict[str, Interval]
         raise ValueError(
             f"`bounds` of user_model must have exactly the keys {names}; got {tuple(bounds)}"
         )
-    for p in names:
-        if not isinstance(bounds[p], Interval):
-            raise TypeError(
-                f"`bounds` of user_model must map {p!r} to a levyfast Interval; got {bounds[p]!r}"
-            )
-    return {p: bounds[p] for p in names}
+    return {p: _as_interval(p, bounds[p]) for p in names}
+
+
+def _as_interval(name: str, bound: object) -> Interval:
+    """An :class:`Interval` as given, or the open interval of a ``(low, high)`` pair."""
+    if isinstance(bound, Interval):
+        return bound
+    if (isinstance(bound, (tuple, list)) and len(bound) == 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in bound)):
+        low, high = float(bound[0]), float(bound[1])
+        if not (low < high and not math.isnan(low) and not math.isnan(high)):
+            raise ValueError(f"`bounds` of user_model must give {name!r} a (low, high) pair "
+                             f"with low < high; got {bound!r}")
+        return Interval(low, high)
+    raise TypeError(f"`bounds` of user_model must map {name!r} to a levyfast.Interval or a "
+                    f"(low, high) pair of numbers; got {bound!r}")
 
 
 def user_model(
     name: str,
     param_names: Sequence[str],
-    bounds: Mapping[str, Interval],
+    bounds: Mapping[str, Interval | tuple[float, float]],
     char_exponent: Callable[..., complex],
     cumulants: Callable[..., tuple[float, float, float]] | None = None,
     levy_density: Callable[..., Any] | None = None,
@@ -180,7 +190,8 @@ def user_model(
     param_names
         Parameter names in array order (``PARAM_NAMES``); they become the dataclass fields.
     bounds
-        ``{name: Interval}`` (:class:`levyfast._validation.Interval`), checked on construction.
+        ``{name: levyfast.Interval(...)}``, or ``{name: (low, high)}`` for the open interval
+        (``math.inf`` for no bound); checked on construction.
     char_exponent
         ``@numba.njit`` function ``(u: complex128, params: float64[::1]) -> complex128``: the
         RAW Lévy exponent per unit time, ``E[exp(i u X_1)] = exp(psi_raw(u))``, without the

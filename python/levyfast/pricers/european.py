@@ -75,19 +75,33 @@ def price(
 ) -> NDArray[np.float64] | float:
     """Prices ``[n_T, n_K]`` of one model over a strike x maturity surface.
 
-    ``tolerance`` is the target absolute error as a fraction of spot of the Fourier methods
-    (default 1e-7; the high-accuracy setting :data:`levyfast.HIGH_ACCURACY` = 1e-11). A scalar
-    strike and maturity give a float; a scalar on one axis drops that axis.
+    Parameters
+    ----------
+    model
+        A levyfast model (built-in or from :func:`levyfast.user_model`).
+    market
+        Spot, rate and dividend yield (:class:`~levyfast.Market`), or a
+        :class:`~levyfast.TermStructure` (a forward and discount factor per maturity; European
+        options with the Fourier methods only).
+    strikes, maturities
+        Positive finite values, 1-d or scalar; a scalar drops its axis (both scalar: a float).
+    kind
+        ``"call"`` or ``"put"``.
+    method
+        ``"auto"`` (per maturity the cheapest method certified to ``tolerance``), ``"cos"``,
+        ``"fft"``, ``"time_change"`` (VG, NIG, CGMY with Y = 0) or ``"pide"``.
+    tolerance
+        Target absolute error as a fraction of spot of the Fourier methods:
+        :data:`levyfast.DEFAULT_TOLERANCE` (1e-7), :data:`levyfast.HIGH_ACCURACY` (1e-11).
+    exercise
+        ``"european"``, or ``"american"`` (``method="pide"`` only).
+    barrier
+        A knock-out :class:`~levyfast.Barrier` (``method="pide"`` only).
 
-    ``method="pide"`` solves the pricing PIDE (use :class:`PIDEPricer` for other grids): it
-    alone prices ``exercise="american"`` and knock-out ``barrier=Barrier(...)`` options;
-    it does not take ``tolerance``: any value other than the default raises ValueError (set
-    the grid of a :class:`PIDEPricer` instead). European and barrier options use
-    ``PIDEPricer()`` (about 1e-5 * spot), American options :data:`AMERICAN_PIDE` (Richardson
-    on 2048 x 64).
-
-    ``market`` may be a :class:`~levyfast.TermStructure` (a forward and discount factor per
-    maturity) for European options with the Fourier methods.
+    ``method="pide"`` solves the pricing PIDE and takes no ``tolerance`` (any value other than
+    the default raises ValueError; set the grid of a :class:`~levyfast.PIDEPricer` instead).
+    European and barrier options use ``PIDEPricer()`` (about 1e-5 * spot), American options
+    ``PIDEPricer(nx=2048, nt=64, richardson=True)``.
     """
     check_choice("price", "method", method, PRICE_METHODS)
     if isinstance(market, TermStructure):

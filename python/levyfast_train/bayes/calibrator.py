@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 import levyfast as lf
 from levyfast import LevyModel, Market, TermStructure
+from levyfast._estimator import EstimatorParams
 from levyfast.calibration.quotes import QuoteSet
 
 from .diagnostics import Diagnostics, diagnose, inference_data, summarize
@@ -55,7 +56,7 @@ def _positive_int(name: str, value: object, minimum: int = 1) -> int:
     return int(value)
 
 
-class BayesianCalibrator:
+class BayesianCalibrator(EstimatorParams):
     """Posterior sampling of a built-in model's parameters (see the module docstring).
 
     Parameters
