@@ -198,11 +198,11 @@ def generate_surfaces(
                           tolerance=tolerance, noise=noise, shard_size=shard_size, pricer=pricer)
     if out is None:
         return generate_dataset(spec, workers=workers, client=client, compression=compression,
-                        progress=progress)
+                                progress=progress)
     # loaded back into memory once written: about twice its size
     _require_room(spec, 2.0, "memory", _physical_memory(), "this machine's memory")
     generate_dataset(spec, out, workers=workers, client=client, compression=compression,
-             progress=progress)
+                     progress=progress)
     return storage.load(out, model_cls=model_cls)
 
 
@@ -244,7 +244,7 @@ def write_surfaces(
                           moneyness=moneyness, delta_vol=delta_vol, store=store, method=method,
                           tolerance=tolerance, noise=noise, shard_size=shard_size, pricer=pricer)
     return generate_dataset(spec, out, workers=workers, client=client, compression=compression,
-                    progress=progress)
+                            progress=progress)
 
 
 # -- execution -------------------------------------------------------------------------------
