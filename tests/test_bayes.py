@@ -130,7 +130,7 @@ def vg_fit() -> BayesianCalibrator:
     rng = np.random.default_rng(7)
     quotes = prices * (1.0 + 0.01 * rng.standard_normal(prices.shape))
     quotes[1, 2] = math.nan  # a missing quote
-    return BayesianCalibrator(lf.VarianceGamma, n_chains=4, n_draws=250, n_warmup=200,
+    return BayesianCalibrator(lf.VarianceGamma, n_chains=4, n_draws=400, n_warmup=200,
                               seed=3).fit(quotes, MARKET, STRIKES, MATURITIES)
 
 

@@ -251,9 +251,10 @@ def test_flat_term_structure_prices_equal_the_flat_market() -> None:
     m = lf.Market(100.0, 0.03, 0.01)
     ts = lf.TermStructure.flat(m, [0.5, 2.0])
     # A term structure prices maturity by maturity (a COS grid each), the flat market on one
-    # grid shared by its COS maturities: both within the default tolerance of the exact
-    # price (measured 1.5e-9 * S0), so they agree to its hundredth, not to rounding.
-    tol = dict(rtol=0.0, atol=1e-9 * m.spot)
+    # grid shared by its COS maturities: both within the default tolerance 1e-7 * S0 of the
+    # exact price (they differ by up to 1.4e-9 * S0), so they agree to its tenth, not to
+    # rounding.
+    tol = dict(rtol=0.0, atol=1e-8 * m.spot)
     np.testing.assert_allclose(lf.price(VG, ts, K, T), lf.price(VG, m, K, T), **tol)
     np.testing.assert_allclose(lf.price(VG, ts, K, T, "put"), lf.price(VG, m, K, T, "put"), **tol)
     np.testing.assert_allclose(lf.price_batch(lf.VarianceGamma, PARAMS, ts, K, T),
@@ -281,7 +282,8 @@ def test_squeezed_shapes_match_a_flat_market(strikes, maturities) -> None:
     ts = lf.TermStructure.flat(m, [0.5, 2.0])
     a, b = lf.price(VG, ts, strikes, maturities), lf.price(VG, m, strikes, maturities)
     assert _shape(a) == _shape(b) and type(a) is type(b)
-    np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    # A COS grid per maturity against one shared grid (see the test above).
+    np.testing.assert_allclose(a, b, rtol=0.0, atol=1e-8 * m.spot)
     a2, b2 = lf.price_and_grad(VG, ts, strikes, maturities), lf.price_and_grad(
         VG, m, strikes, maturities)
     assert [_shape(x) for x in a2] == [_shape(x) for x in b2]

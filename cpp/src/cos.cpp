@@ -16,6 +16,7 @@ namespace {
 
 constexpr int kChernoffPoints = 24;     // s-grid per tail for the Chernoff ranges
 constexpr int kDecayPoints = 36;        // u-grid (one point per octave) for the term count
+constexpr int kDecayFine = 4;           // points per octave where the term count is decided
 constexpr double kDecayU0 = 0.5;        // first point of the u-grid
 constexpr int kMinTerms = 16;
 
@@ -111,8 +112,9 @@ void validate_cos_settings(const COSSettings& s) {
 }
 
 COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
-    : model_(model), settings_(settings), cum_(cumulants(model)) {
-  const double omega = convexity_correction(model);
+    : model_(model), settings_(settings), cum_(cumulants(model)),
+      omega_(convexity_correction(model)) {
+  const double omega = omega_;
   const MomentStrip strip = moment_strip(model);
   // Left tail: P(X_T < a) <= exp(s a + T k(-s)), k(-s) = psi(i s), s in (0, s_minus).
   s_left_ = geomspace(1e-2, std::min(0.98 * strip.s_minus, 2e3), kChernoffPoints);
@@ -137,16 +139,34 @@ COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
   for (int j = 0; j < kDecayPoints; ++j) uc[j] = u_[j] = kDecayU0 * std::exp2(j);
   char_exponent(model, omega, uc.data(), uc.size(), psi.data());
   for (int j = 0; j < kDecayPoints; ++j) re_psi_[j] = decay_envelope(model, u_[j], psi[j].real());
+  fine_re_psi_.assign(kDecayPoints * kDecayFine, std::numeric_limits<double>::quiet_NaN());
 }
 
-void COSPlanner::range(double T, double mass_tol, double& a, double& b) const {
+const double* COSPlanner::fine_octave(int j) const {
+  double* fine = fine_re_psi_.data() + j * kDecayFine;
+  if (std::isnan(fine[0])) {
+    cplx uc[kDecayFine], psi[kDecayFine];
+    for (int i = 1; i < kDecayFine; ++i)
+      uc[i] = cplx(u_[j] * std::exp2(static_cast<double>(i) / kDecayFine), 0.0);
+    char_exponent(model_, omega_, uc + 1, kDecayFine - 1, psi + 1);
+    for (int i = 1; i < kDecayFine; ++i)
+      fine[i] = decay_envelope(model_, uc[i].real(), psi[i].real());
+    fine[0] = re_psi_[j];
+  }
+  return fine;
+}
+
+void COSPlanner::range(double T, double mass_tol, double k_hi, double& a, double& b) const {
   const double log_eps = std::log(mass_tol);
   a = -kInf;
   for (int i = 0; i < kChernoffPoints; ++i)
     a = std::max(a, (log_eps - T * k_left_[i]) / s_left_[i]);
-  b = kInf;
+  double b_tail = kInf;
   for (int i = 0; i < kChernoffPoints; ++i)
-    b = std::min(b, (T * k_right_[i] - log_eps) / s_right_[i]);
+    b_tail = std::min(b_tail, (T * k_right_[i] - log_eps) / s_right_[i]);
+  // The even extension of the put payoff about b vanishes on (b, 2b - k_hi): mass there costs
+  // nothing, so P(X_T > 2b - k_hi) <= mass_tol is enough.
+  b = 0.5 * (b_tail + k_hi);
   // Keep the mean strictly inside (the bounds are always valid; this only guards rounding).
   const double mean = cum_.c1 * T, sd = std::sqrt(cum_.c2 * T);
   a = std::min(a, mean - sd);
@@ -155,31 +175,50 @@ void COSPlanner::range(double T, double mass_tol, double& a, double& b) const {
 
 int COSPlanner::terms(double T, double width, double strike_scale, double abs_tol) const {
   // Tail estimate of the COS sum (|V_n| ~ 2K/((b-a) u_n^2)): (2K/pi) int |phi(u)|/u^2 du,
-  // accumulated from the top of the grid in d(ln u) = ln 2.
-  const double dlnu = std::log(2.0);
+  // accumulated from the top of the grid; |phi| is non-increasing (or re_psi an envelope),
+  // so a cell [v, w] adds at most |phi(v)| (1/v - 1/w) and the top |phi(u_top)| / u_top.
+  const int top = kDecayPoints - 1;
   const double scale = 2.0 * strike_scale / kPi;
-  const double top = std::exp(T * re_psi_[kDecayPoints - 1]);
-  if (!(scale * top / u_[kDecayPoints - 1] < abs_tol)) return settings_.max_terms + 1;
+  const double top_tail = std::exp(T * re_psi_[top]) / u_[top];
+  if (!(scale * top_tail < abs_tol)) return settings_.max_terms + 1;
   const double budget = abs_tol / scale;
-  double tail = 0.0;
-  int j = kDecayPoints - 1;
+  auto octave = [&](int j) { return std::exp(T * re_psi_[j]) * (1.0 / u_[j] - 1.0 / u_[j + 1]); };
+  // The octave where the budget runs out on the one-per-octave grid ...
+  double tail = top_tail;
+  int j = top - 1;
   for (; j >= 0; --j) {
-    const double next = tail + std::exp(T * re_psi_[j]) / u_[j] * dlnu;
-    if (next >= budget) break;
-    tail = next;
+    if (tail + octave(j) >= budget) break;
+    tail += octave(j);
   }
-  // Inside the octave [u_j, 2 u_j] where the budget runs out, the part above u* adds at most
-  // |phi(u_j)| (1/u* - 1/(2 u_j)) (the envelope is non-increasing, int du/u^2 exact): the
-  // smallest u* keeping it within half the budget left (the other half a margin for the
-  // estimate; the calibrators' parameter recovery feels the full budget), instead of the
-  // octave's top (up to 2x the terms for slowly decaying |phi|, e.g. CGMY Y = 0.5 at T = 0.1).
+  // ... then from the octave above it downwards on the finer grid (a steep |phi| may fall by
+  // orders of magnitude within an octave, which the coarse cells charge in full).
+  int o = j < 0 ? -1 : std::min(j + 1, top - 1);
+  tail = top_tail;
+  for (int k = o + 1; k < top; ++k) tail += octave(k);
   double u_star = u_[0];
-  if (j >= 0 && j + 1 < kDecayPoints) {
-    const double phi_j = std::exp(T * re_psi_[j]);
-    const double inv = 0.5 * (budget - tail) / phi_j + 0.5 / u_[j];
-    u_star = std::min(u_[j + 1], std::max(u_[j], 1.0 / inv));
-  } else if (j >= 0) {
-    u_star = u_[kDecayPoints - 1];
+  for (; o >= 0; --o) {
+    const double* fine = fine_octave(o);
+    bool done = false;
+    for (int i = kDecayFine - 1; i >= 0 && !done; --i) {
+      const double v = u_[o] * std::exp2(static_cast<double>(i) / kDecayFine);
+      const double w = i + 1 < kDecayFine
+                           ? u_[o] * std::exp2(static_cast<double>(i + 1) / kDecayFine)
+                           : u_[o + 1];
+      const double phi_v = std::exp(T * fine[i]);
+      const double cell = phi_v * (1.0 / v - 1.0 / w);
+      if (tail + cell < budget) {
+        tail += cell;
+        continue;
+      }
+      // Inside the cell where the budget runs out, the part above u* adds at most
+      // |phi(v)| (1/u* - 1/w): the smallest u* keeping it within half the budget left (the
+      // other half a margin for the estimate; the calibrators' parameter recovery feels the
+      // full budget).
+      const double inv = 0.5 * (budget - tail) / phi_v + 1.0 / w;
+      u_star = std::min(w, std::max(v, 1.0 / inv));
+      done = true;
+    }
+    if (done) break;
   }
   const double n = std::ceil(u_star * width / kPi) + 1.0;
   if (n > settings_.max_terms) return settings_.max_terms + 1;
@@ -205,7 +244,7 @@ bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
     b = c.c1 * T + half;
   } else {
     // Put error from the mass outside [a, b] is at most K P(outside): keep it below tol/4.
-    planner.range(T, 0.25 * abs_tol / std::max(k_max, F), a, b);
+    planner.range(T, 0.25 * abs_tol / std::max(k_max, F), std::log(k_max / F), a, b);
     // Every strike's kink inside [a, b], so that the bound above covers it (a put struck
     // beyond b would need the e^x-weighted right tail).
     b = std::max(b, std::log(k_max / F) + 0.01 * (b - a));

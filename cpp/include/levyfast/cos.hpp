@@ -32,8 +32,10 @@ class COSPlanner {
   COSPlanner(const ModelParams& model, const COSSettings& settings);
 
   // Truncation range [a, b] for X_T such that the put error from mass outside is below
-  // `mass_tol` (P(X_T < a) and P(X_T > b) each).
-  void range(double T, double mass_tol, double& a, double& b) const;
+  // `mass_tol` (P(X_T < a) and P(X_T > 2b - k_hi) each, k_hi the largest log-moneyness
+  // ln(K/F): the COS put integrates the density against the payoff's even periodic
+  // extension, which is zero on (b, 2b - k_hi)).
+  void range(double T, double mass_tol, double k_hi, double& a, double& b) const;
   // Smallest N whose series-tail estimate (2 K/pi) int_{u_N}^inf |phi(u)|/u^2 du < abs_tol,
   // or max_terms + 1 when the tolerance cannot be met.
   int terms(double T, double width, double strike_scale, double abs_tol) const;
@@ -42,8 +44,13 @@ class COSPlanner {
   ModelParams model_;
   COSSettings settings_;
   Cumulants cum_;
+  double omega_;  // convexity correction
   std::vector<double> s_left_, k_left_, s_right_, k_right_;  // k(s) = ln E[e^{sX_1}]
-  std::vector<double> u_, re_psi_;
+  std::vector<double> u_, re_psi_;  // u_j = u_0 2^j and Re psi (or its envelope) there
+  // Re psi at u_j 2^{i/F}, i < F, per octave j: computed on first use (NaN before), so a
+  // planner belongs to one thread (each pricing call builds its own).
+  mutable std::vector<double> fine_re_psi_;
+  const double* fine_octave(int j) const;
 };
 
 struct MaturitySlice {

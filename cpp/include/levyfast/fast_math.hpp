@@ -74,21 +74,25 @@ LEVYFAST_INLINE double log1p_unit(double q) {
   return 2.0 * s * p;
 }
 
-// ln(1 + q) for finite q >= 0, branch-free: log1p_unit on [0, 1]; above, 1 + q = 2^e m with
-// m in [1, 2) read off the bits, e ln 2 + log1p_unit(m - 1) (ln 2 split as in exp_bounded).
-// One series either way: on [0, 1] the argument is q itself and e = 0.
+// ln(1 + q) for finite q >= 0, branch-free: 1 + q = 2^e m with m in [1/sqrt 2, sqrt 2) read
+// off the bits of (1 + q) sqrt 2, then e ln 2 + 2 atanh(s), s = f / (2 + f) with f = m - 1
+// (f = q itself when e = 0, exact for small q), |s| <= 0.1716: the odd series to s^23
+// (truncation < 1e-18 relative); ln 2 split as in exp_bounded.
 LEVYFAST_INLINE double log1p_nonneg(double q) {
   constexpr double kLn2Hi = 0.6931471803691238, kLn2Lo = 1.9082149292705877e-10;
-  constexpr std::uint64_t kMantissa = 0x000fffffffffffffULL, kOne = 0x3ff0000000000000ULL;
-  const std::uint64_t b = bits_of(1.0 + q);
-  const double m = from_bits((b & kMantissa) | kOne);
-  // The biased exponent as a double without an integer conversion (none for 64-bit lanes on
-  // AVX2): 2^52 + e_biased read as the mantissa of 2^52, minus 2^52 + 1023.
-  const double e_large =
-      from_bits(0x4330000000000000ULL | (b >> 52)) - (4503599627370496.0 + 1023.0);
-  const bool small = q <= 1.0;
-  const double e = small ? 0.0 : e_large;
-  return e * kLn2Hi + (log1p_unit(small ? q : m - 1.0) + e * kLn2Lo);
+  constexpr double kSqrt2 = 1.4142135623730951;
+  const double v = 1.0 + q;
+  const std::uint64_t biased = bits_of(v * kSqrt2) >> 52;
+  // The exponent as a double without an integer conversion (none for 64-bit lanes on AVX2):
+  // 2^52 + e_biased read as the mantissa of 2^52, minus 2^52 + 1023.
+  const double e = from_bits(0x4330000000000000ULL | biased) - (4503599627370496.0 + 1023.0);
+  const double m = v * from_bits((2046u - biased) << 52);  // v 2^-e, exact
+  const double f = e == 0.0 ? q : m - 1.0;
+  const double s = f / (2.0 + f), s2 = s * s;
+  double p = 1.0 / 23.0;
+#pragma GCC unroll 16
+  for (int k = 10; k >= 0; --k) p = p * s2 + 1.0 / (2 * k + 1);
+  return e * kLn2Hi + (2.0 * s * p + e * kLn2Lo);
 }
 
 // Taylor coefficients (-1)^k / (2k + 1) of atan(t) / t in t^2, k = 22 .. 0.
@@ -97,21 +101,23 @@ inline constexpr std::array<double, 23> kAtanTaylor = {
     1.0 / 29, -1.0 / 27, 1.0 / 25, -1.0 / 23, 1.0 / 21, -1.0 / 19, 1.0 / 17, -1.0 / 15,
     1.0 / 13, -1.0 / 11, 1.0 / 9,  -1.0 / 7,  1.0 / 5,  -1.0 / 3,  1.0};
 
-// atan(x) for finite x, branch-free: atan|x| = pi/2 - atan(1/|x|) above 1, and on [0, 1]
-// atan y = pi/4 + atan((y - 1)/(y + 1)) above tan(pi/8), so that the Taylor series runs on
-// |t| <= tan(pi/8) (to t^45: truncation 0.4142^47 / 47 < 1e-19); the sign of x restored.
+// atan(x) for finite x, branch-free, one division: |x| = tan(base + atan t) with t = |x| on
+// [0, tan pi/8], (|x| - 1)/(|x| + 1) and base pi/4 up to tan 3pi/8, -1/|x| and base pi/2
+// above, so that the Taylor series runs on |t| <= tan(pi/8) (to t^45: truncation
+// 0.4142^47 / 47 < 1e-19); the sign of x restored.
 LEVYFAST_INLINE double atan_real(double x) {
   constexpr double kPi2 = 1.5707963267948966, kPi4 = 0.7853981633974483;
-  constexpr double kTanPi8 = 0.41421356237309503;
+  constexpr double kTanPi8 = 0.41421356237309503, kTan3Pi8 = 2.414213562373095;
   const double ax = std::fabs(x);
-  const double y = ax > 1.0 ? 1.0 / ax : ax;
-  const double t = y > kTanPi8 ? (y - 1.0) / (y + 1.0) : y;
-  const double t2 = t * t;
+  const bool large = ax > kTan3Pi8, mid = ax > kTanPi8;
+  const double num = large ? -1.0 : (mid ? ax - 1.0 : ax);
+  const double den = large ? ax : (mid ? ax + 1.0 : 1.0);
+  const double t = num / den, t2 = t * t;
   double p = kAtanTaylor[0];
 #pragma GCC unroll 32
   for (std::size_t k = 1; k < kAtanTaylor.size(); ++k) p = p * t2 + kAtanTaylor[k];
-  const double r = (y > kTanPi8 ? kPi4 : 0.0) + t * p;
-  return std::copysign(ax > 1.0 ? kPi2 - r : r, x);
+  const double base = large ? kPi2 : (mid ? kPi4 : 0.0);
+  return std::copysign(base + t * p, x);
 }
 
 // Taylor coefficients of cos r (in r^2, degrees 14 .. 0) and sin r / r (degrees 15 .. 1).
@@ -159,16 +165,23 @@ LEVYFAST_INLINE SinCos sincos_bounded(double x) {
 
 LEVYFAST_INLINE double cos_bounded(double x) { return sincos_bounded(x).cos; }
 
-// e^y - 1 for y in [-700, 700], accurate relative to itself near 0: the Taylor series of
-// degree 13 for |y| <= ln2/2 (truncation (ln2/2)^14 / 14! < 1e-17 relative), exp_bounded - 1
-// beyond (no cancellation there).
+// e^y - 1 for y in [-700, 700], accurate relative to itself near 0: y = k ln 2 + r as in
+// exp_bounded, e^r - 1 = r + r^2 (1/2! + r/3! + ... + r^11/13!) (truncation (ln2/2)^14 / 14!
+// < 1e-17 relative), then 2^k (e^r - 1) + (2^k - 1): exact for k = 0, no cancellation beyond.
 LEVYFAST_INLINE double expm1_bounded(double y) {
+  constexpr double kLog2e = 1.4426950408889634;
+  constexpr double kLn2Hi = 0.6931471803691238, kLn2Lo = 1.9082149292705877e-10;
+  constexpr double kShift = 6755399441055744.0;  // 1.5 * 2^52: rounds to an integer
+  const double shifted = y * kLog2e + kShift;
+  const double k = shifted - kShift;
+  const double r = (y - k * kLn2Hi) - k * kLn2Lo;
   double p = kInvFact[12] / 13.0;  // 1/13!
 #pragma GCC unroll 16
-  for (int d = 12; d >= 1; --d) p = p * y + kInvFact[d];
-  const double near = p * y;
-  const double far = exp_bounded(y) - 1.0;
-  return std::fabs(y) <= 0.34657359027997264 ? near : far;
+  for (int d = 12; d >= 2; --d) p = p * r + kInvFact[d];
+  const double r_expm1 = p * r * r + r;
+  const std::int64_t ki = static_cast<std::int64_t>(bits_of(shifted) - bits_of(kShift));
+  const double two_k = from_bits(static_cast<std::uint64_t>(ki + 1023) << 52);
+  return two_k * r_expm1 + (two_k - 1.0);
 }
 
 // Coefficients of Weideman's (1994, SIAM J. Numer. Anal. 31) rational series for the scaled

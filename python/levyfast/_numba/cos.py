@@ -16,19 +16,19 @@ Puts come from the cosine expansion of the density of ``X_T`` on ``[a, b]`` (W =
 Calls follow by put–call parity ``C = P + D (F - K)``. Strikes with ``k <= a`` (``k >= b``) get
 the put value of the truncated density, 0 (``kappa - 1``).
 
-Truncation range (tolerance ``eps`` as a fraction of spot): the put error from truncation is
-at most ``K P(X_T < a)`` on the left and ``F E[e^{X_T}; X_T > b] + K P(X_T > b)`` on the
-right (``E[e^X] = 1`` may be carried by a far right tail), each kept below
-``eps S0 / (4 max(K, F))`` in units of the payoff by Chernoff bounds with the cumulant
-generating function ``k(s) = ln E[e^{s X_1}] = Re psi(-i s)``:
+Truncation range (tolerance ``eps`` as a fraction of spot): the expansion integrates the
+density against the put payoff's even periodic extension on ``[a, b]``, which lies in
+``[0, K]`` and is zero on ``(b, 2b - k_max)`` (``k_max = ln(K_max/F)``), so the error from
+mass outside is at most ``K P(X_T < a) + K P(X_T > 2b - k_max)``; each probability is kept
+below ``eps S0 / (4 max(K, F))`` by Chernoff bounds with the cumulant generating function
+``k(s) = ln E[e^{s X_1}] = Re psi(-i s)``:
 
     P(X_T < a) <= exp(T k(s) - s a)          (s < 0),
-    P(X_T > b) <= exp(T k(s) - s b)          (0 < s < 1, always inside the strip),
-    E[e^X_T; X_T > b] <= exp(T k(s) - (s - 1) b)   (s > 1),
+    P(X_T > c) <= exp(T k(s) - s c)          (s > 0),
 
-each minimised over a geometric grid of ``s`` inside the moment strip ``(-s_minus, s_plus)``
-(the plain right mass bound only matters below 0: for ``b >= 0``,
-``P(X > b) <= E[e^X; X > b]``).
+each minimised over a geometric grid of ``s`` inside the moment strip ``(-s_minus, s_plus)``,
+and ``b`` is the midpoint of the right end ``c`` found this way and ``k_max``, raised where
+needed to keep every kink inside (``b >= k_max + W/100``).
 Built-in models know their strip; for a user model it is *estimated* by walking ``s``
 outwards from 0 (left) and from 1 (right) and stopping at the first point where
 ``psi_raw(-i s)`` is non-finite, not real (|Im| > 1e-9 (1 + |Re|)) or breaks the convexity of
@@ -38,8 +38,8 @@ moments beyond 0 (left) or 1 (right) falls back to Fang & Oosterlee's cumulant r
 ``c1 T -+ 12 sqrt(c2 T + sqrt(c4 T))``. The range always contains ``mean +- sd``.
 
 Number of terms: the smallest ``N`` with ``(2 K_max / pi) int_{u_N}^inf |phi_T(u)| / u^2 du
-< eps S0 / 2`` (the series tail, ``|V_n| ~ 2 K / (W u_n^2)``), the integral taken on a
-half-octave grid of ``u`` from the top. With the automatic ``N``, maturities share one grid
+< eps S0 / 2`` (the series tail, ``|V_n| ~ 2 K / (W u_n^2)``), the integral bounded on a
+quarter-octave grid of ``u`` from the top. With the automatic ``N``, maturities share one grid
 ``u_n = n pi / W_max`` (each range widened about its centre, its ``N`` scaled to keep
 ``u_N``), so ``psi`` is evaluated once per surface.
 
@@ -88,7 +88,8 @@ FALLBACK_WIDTH = 12.0
 _CHERNOFF_POINTS = 24
 _S_LOW = 1e-2
 _S_HIGH = 2e3
-_DECAY_POINTS = 80  # u_j = _U0 * 2^(j/2)
+_DECAY_PER_OCTAVE = 4
+_DECAY_POINTS = 40 * _DECAY_PER_OCTAVE  # u_j = _U0 * 2^(j/4)
 _U0 = 0.25
 _MIN_TERMS = 16
 _RESYNC = 64  # exact cos/sin every _RESYNC terms of the rotation recurrence
@@ -187,10 +188,10 @@ def _cgf_walk(exponent, p, omega, origin, direction, limit, check, s_out, k_out)
 
 @jit
 def _decay_table(exponent, p, t_min, re_out):
-    """re_out[j] = Re psi(u_j) = Re psi_raw(u_j), u_j = U0 2^(j/2), up to the first u_j where
+    """re_out[j] = Re psi(u_j) = Re psi_raw(u_j), u_j = U0 2^(j/4), up to the first u_j where
     |phi_T| underflows for every T >= t_min (-inf beyond); False if one is NaN or +inf."""
     for j in range(_DECAY_POINTS):
-        r = exponent(complex(_U0 * 2.0 ** (0.5 * j), 0.0), p).real
+        r = exponent(complex(_decay_u(j), 0.0), p).real
         if math.isnan(r) or r == math.inf:
             return False
         re_out[j] = r
@@ -201,28 +202,36 @@ def _decay_table(exponent, p, t_min, re_out):
 
 
 @jit
+def _decay_u(j):
+    return _U0 * 2.0 ** (j / _DECAY_PER_OCTAVE)
+
+
+@jit
 def _terms(T, width, strike_scale, abs_tol, re_psi, max_terms):
-    """Smallest N whose series-tail estimate is below abs_tol (max_terms + 1 if none)."""
+    """Smallest N whose series-tail estimate is below abs_tol (max_terms + 1 if none).
+
+    |phi_T| is non-increasing in u, so the cell [u_j, u_j+1] adds at most
+    |phi_T(u_j)| (1/u_j - 1/u_j+1) to int |phi_T(u)| / u^2 du, the top |phi_T(u_top)| / u_top.
+    """
     scale = 2.0 * strike_scale / _PI
-    dlnu = 0.5 * math.log(2.0)
     top = _DECAY_POINTS - 1
-    u_top = _U0 * 2.0 ** (0.5 * top)
-    if not scale * math.exp(T * re_psi[top]) / u_top < abs_tol:
+    u_top = _decay_u(top)
+    tail = math.exp(T * re_psi[top]) / u_top
+    if not scale * tail < abs_tol:
         return max_terms + 1
-    tail = 0.0
+    budget = abs_tol / scale
     u_star = _U0
-    for j in range(top, -1, -1):
-        u = _U0 * 2.0 ** (0.5 * j)
+    for j in range(top - 1, -1, -1):
+        u, u_next = _decay_u(j), _decay_u(j + 1)
         phi = math.exp(T * re_psi[j])
-        if scale * (tail + phi / u * dlnu) >= abs_tol:
-            # Inside [u, sqrt(2) u] the part above u* adds at most phi (1/u* - 1/(sqrt(2) u)):
-            # the smallest u* within half the budget left (as the C++ planner,
-            # COSPlanner::terms).
-            u_next = _U0 * 2.0 ** (0.5 * (j + 1))
-            inv = 0.5 * (abs_tol / scale - tail) / phi + 1.0 / u_next
+        cell = phi * (1.0 / u - 1.0 / u_next)
+        if tail + cell >= budget:
+            # Inside [u, u_next] the part above u* adds at most phi (1/u* - 1/u_next): the
+            # smallest u* within half the budget left (as the C++ planner, COSPlanner::terms).
+            inv = 0.5 * (budget - tail) / phi + 1.0 / u_next
             u_star = min(u_next, max(u, 1.0 / inv))
             break
-        tail += phi / u * dlnu
+        tail += cell
     n = math.ceil(u_star * width / _PI) + 1.0
     if n > max_terms:
         return max_terms + 1
@@ -265,26 +274,27 @@ def _plan(exponent, cumulants, strip, p, spot, rate, dividend, strikes, maturiti
             b = mean + width_l * cum_half
         else:
             log_eps = math.log(0.25 * abs_tol / max(k_max, fwd))
-            # P(X < a) <= exp(T k(s) - s a), s < 0;  P(X > b) <= exp(T k(s) - s b), 0 < s < 1;
-            # E[e^X; X > b] <= exp(T k(s) - (s - 1) b), s > 1 (the put's e^x part).
+            # P(X < a) <= exp(T k(s) - s a), s < 0;  P(X > c) <= exp(T k(s) - s c), s > 0
+            # (tables 1 and 2: s in (0, 1) and s > 1).
             a = -math.inf
             for j in range(n_tab[0]):
                 a = max(a, (T * k_tab[0, j] - log_eps) / s_tab[0, j])
-            b_mass = math.inf
-            for j in range(n_tab[1]):
-                b_mass = min(b_mass, (T * k_tab[1, j] - log_eps) / s_tab[1, j])
             b = math.inf
-            for j in range(n_tab[2]):
-                b = min(b, (T * k_tab[2, j] - log_eps) / (s_tab[2, j] - 1.0))
-            if b != math.inf:
-                # For b >= 0, P(X > b) <= E[e^X; X > b]; below 0 the plain mass bound counts.
-                b = max(b, min(b_mass, 0.0))
+            for t in range(1, 3):
+                for j in range(n_tab[t]):
+                    b = min(b, (T * k_tab[t, j] - log_eps) / s_tab[t, j])
             if a == -math.inf:
                 a = mean - FALLBACK_WIDTH * cum_half
             if b == math.inf:
                 b = mean + FALLBACK_WIDTH * cum_half
+            # The COS put integrates the density against the payoff's even periodic extension,
+            # zero on (b, 2b - k_hi): the bound above is needed at 2b - k_hi only.
+            k_hi = math.log(k_max / fwd)
+            b = 0.5 * (b + k_hi)
             a = min(a, mean - sd)
             b = max(b, mean + sd)
+            # Every kink inside (a put struck beyond b would need E[e^X; X > b] small).
+            b = max(b, k_hi + 0.01 * (b - a))
         a_out[i] = a
         w_out[i] = b - a
         if n_terms > 0:

@@ -101,20 +101,21 @@ struct CGMY : ModelTraits<CGMY> {
   // Y ln(1 + (u/G)^2) / 2 stay in range.
   static constexpr double kMaxVectorRatio = 1e100;
 
-  // ln(z / z0) for z = z0 + i x, real x: (ln(1 + (x/z0)^2)/2, atan(x/z0)), by fast_math's
-  // branch-free log1p and atan.
-  LEVYFAST_INLINE static cplx log_ratio(double x, double z0) {
-    const double q = x / z0;
+  // ln(z / z0) for z = z0 + i x, real x, given 1/z0: (ln(1 + (x/z0)^2)/2, atan(x/z0)), by
+  // fast_math's branch-free log1p and atan.
+  LEVYFAST_INLINE static cplx log_ratio(double x, double inv_z0) {
+    const double q = x * inv_z0;
     return {0.5 * fast_math::log1p_nonneg(q * q), fast_math::atan_real(q)};
   }
-  // e^{s l} - 1 = e^{s a} (cos sb + i sin sb) - 1 for l = a + ib, the real part as
-  // expm1(sa) cos sb - 2 sin^2(sb/2): accurate relative to itself as l -> 0 (like cexpm1).
+  // e^{s l} - 1 = e^{s a} (cos sb + i sin sb) - 1 for l = a + ib, from the half angle h = sb/2
+  // (cos sb = 1 - 2 sin^2 h, sin sb = 2 sin h cos h), the real part as
+  // expm1(sa) cos sb - 2 sin^2 h: accurate relative to itself as l -> 0 (like cexpm1).
   LEVYFAST_INLINE static cplx expm1_scaled(cplx l, double s) {
     const double sa = s * l.real(), sb = s * l.imag();
-    const fast_math::SinCos full = fast_math::sincos_bounded(sb);
-    const double half_sin = fast_math::sincos_bounded(0.5 * sb).sin;
+    const fast_math::SinCos half = fast_math::sincos_bounded(0.5 * sb);
     const double em1 = fast_math::expm1_bounded(sa);
-    return {em1 * full.cos - 2.0 * half_sin * half_sin, (em1 + 1.0) * full.sin};
+    const double two_sin2 = 2.0 * half.sin * half.sin;
+    return {em1 * (1.0 - two_sin2) - two_sin2, (em1 + 1.0) * (2.0 * half.sin * half.cos)};
   }
 
   // Whether u is a real grid within kMaxVectorRatio * min(G, M) (the vectorised kernels').
@@ -131,10 +132,11 @@ struct CGMY : ModelTraits<CGMY> {
                                                  double cg, double G, double M, double Y,
                                                  double mY, double gY, double half_s2,
                                                  double omega, cplx* __restrict out) {
+    const double inv_m = 1.0 / M, inv_g = 1.0 / G;
     for (std::size_t k = 0; k < n; ++k) {
       const double x = u[k].real();
-      const cplx B = mY * expm1_scaled(log_ratio(-x, M), Y) +
-                     gY * expm1_scaled(log_ratio(x, G), Y);
+      const cplx B = mY * expm1_scaled(log_ratio(-x, inv_m), Y) +
+                     gY * expm1_scaled(log_ratio(x, inv_g), Y);
       out[k] = cplx(cg * B.real() - half_s2 * x * x, cg * B.imag() + x * omega);
     }
   }
@@ -147,9 +149,10 @@ struct CGMY : ModelTraits<CGMY> {
                                                cplx* __restrict lrg, cplx* __restrict em,
                                                cplx* __restrict eg, cplx* __restrict em1,
                                                cplx* __restrict eg1) {
+    const double inv_m = 1.0 / M, inv_g = 1.0 / G;
     for (std::size_t k = 0; k < n; ++k) {
       const double x = u[k].real();
-      const cplx lm = log_ratio(-x, M), lg = log_ratio(x, G);
+      const cplx lm = log_ratio(-x, inv_m), lg = log_ratio(x, inv_g);
       const cplx pm = expm1_scaled(lm, Y), pg = expm1_scaled(lg, Y);
       const cplx pm1 = expm1_scaled(lm, Y - 1.0), pg1 = expm1_scaled(lg, Y - 1.0);
       // Stored by parts (a whole-struct copy is not vectorised).
