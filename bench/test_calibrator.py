@@ -103,6 +103,47 @@ def _keras_twin(cal):
                  width=config["width"], depth=config["depth"])
 
 
+#: CGMY surfaces on the pretrained CGMY calibrator's grid (T from 0.02, K/S0 0.6-1.6): the
+#: hybrid's polish prices and differentiates the week-long maturities of slowly decaying |phi|.
+CGMY_CASES = {"cgmy_y09": lf.CGMY(0.8, 6.0, 9.0, 0.9), "cgmy_y15": lf.CGMY(1.0, 5.0, 5.0, 1.5)}
+
+
+@pytest.fixture(scope="module")
+def cgmy_setup():
+    cal = lf.Calibrator.load("cgmy", intra_op_num_threads=1)
+    strikes = cal.strikes * MARKET.spot
+    surfaces = {name: lf.price(model, MARKET, strikes, cal.maturities,
+                               tolerance=lf.HIGH_ACCURACY)
+                for name, model in CGMY_CASES.items()}
+    return cal, strikes, surfaces
+
+
+@pytest.mark.benchmark(group="calibrate-one-surface cgmy")
+def test_cgmy_onnx_predict_batch1(benchmark, cgmy_setup) -> None:
+    cal, strikes, surfaces = cgmy_setup
+    surface = surfaces["cgmy_y09"]
+    params = benchmark.pedantic(cal.predict, (surface, MARKET), rounds=20000, iterations=1,
+                                warmup_rounds=200)
+    _p99(benchmark)
+    fitted = lf.price(lf.CGMY(*params), MARKET, strikes, cal.maturities)
+    assert float(np.sqrt(np.mean((fitted - surface) ** 2)) / MARKET.spot) < 1e-3
+
+
+@pytest.mark.parametrize("name", sorted(CGMY_CASES))
+@pytest.mark.benchmark(group="calibrate-one-surface cgmy")
+def test_cgmy_hybrid_fit(benchmark, cgmy_setup, name: str) -> None:
+    """Network + Levenberg-Marquardt polish (the analytic Jacobian's derivative-grade plans)."""
+    _, _, surfaces = cgmy_setup
+    hybrid = lf.Calibrator.load("cgmy", hybrid=True, intra_op_num_threads=1)
+    fitted = benchmark.pedantic(hybrid.fit, (surfaces[name], MARKET), rounds=20,
+                                iterations=1, warmup_rounds=1)
+    _p99(benchmark)
+    assert fitted.result_.status == "hybrid"
+    # Recovery along the C-Y valley is bounded by the polish's pricing tolerance (see
+    # tests/test_calibrator.py::test_hybrid_fit_is_exact_on_clean_surfaces).
+    np.testing.assert_allclose(fitted.params_, CGMY_CASES[name].to_array(), rtol=0, atol=1e-5)
+
+
 @pytest.mark.benchmark(group="calibrate-one-surface")
 def test_keras_predict_batch1(benchmark, setup) -> None:
     """Keras ``predict`` of the same architecture (weights untrained: timing only)."""
