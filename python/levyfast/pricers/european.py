@@ -13,6 +13,7 @@ from ..market import Market
 from ..models.base import LevyModel
 from ..term_structure import TermStructure, over_maturities
 from ._common import (
+    KINDS,
     check_market,
     check_model,
     check_model_class,
@@ -51,7 +52,40 @@ AMERICAN_PIDE = PIDEPricer(nx=2048, nt=64, richardson=True)
 def _settings(owner: str, method: str, tolerance: float) -> _core.EuropeanSettings:
     check_choice(owner, "method", method, METHODS)
     check_scalar(owner, "tolerance", tolerance, Interval(1e-14, 1.0, closed_low=True))
-    return _cached_settings(method, float(tolerance))
+    settings = _cached_settings(method, float(tolerance))
+    if type(tolerance) is float and len(_CHECKED_SETTINGS) < 64:
+        _CHECKED_SETTINGS[(method, tolerance)] = settings
+    return settings
+
+
+#: Settings of (method, float tolerance) pairs that passed _settings' checks: a hit in
+#: _fast_price needs no further check of either.
+_CHECKED_SETTINGS: dict[tuple[str, float], _core.EuropeanSettings] = {}
+_KIND_CODES = {name: int(_core.OptionKind[name.upper()]) for name in KINDS}
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _fast_price(model: object, market: object, strikes: object, maturities: object,
+                kind: object, method: object, tolerance: object) -> NDArray[np.float64] | None:
+    """``price``'s common call (a built-in model, a flat Market, 1-d float64 strikes and
+    maturities, a checked method and tolerance, a known kind) with lookups for its checks;
+    None wherever the general path must decide, including any error from the core (the
+    general path reproduces it with the boundary's message)."""
+    if not (type(strikes) is np.ndarray and type(maturities) is np.ndarray
+            and strikes.dtype is _FLOAT64 and maturities.dtype is _FLOAT64
+            and strikes.ndim == 1 and maturities.ndim == 1 and type(market) is Market
+            and type(method) is str and type(tolerance) is float and type(kind) is str
+            and isinstance(model, LevyModel) and model.MODEL_ID is not None):
+        return None
+    settings = _CHECKED_SETTINGS.get((method, tolerance))
+    code = _KIND_CODES.get(kind)
+    if settings is None or code is None:
+        return None
+    try:
+        return _core.price_surface(model.MODEL_ID, model.to_array(), market.spot, market.rate,
+                                   market.dividend, strikes, maturities, code, settings)
+    except ValueError:
+        return None
 
 
 @functools.lru_cache(maxsize=64)
@@ -103,6 +137,10 @@ def price(
     European and barrier options use ``PIDEPricer()`` (about 1e-5 * spot), American options
     ``PIDEPricer(nx=2048, nt=64, richardson=True)``.
     """
+    if exercise == "european" and barrier is None:
+        surface = _fast_price(model, market, strikes, maturities, kind, method, tolerance)
+        if surface is not None:
+            return surface
     check_choice("price", "method", method, PRICE_METHODS)
     if isinstance(market, TermStructure):
         if method == "pide" or exercise != "european" or barrier is not None:
