@@ -17,6 +17,8 @@ namespace {
 constexpr int kChernoffPoints = 24;     // s-grid per tail for the Chernoff ranges
 constexpr int kDecayPoints = 36;        // u-grid (one point per octave) for the term count
 constexpr int kDecayFine = 4;           // points per octave where the term count is decided
+constexpr double kFineStep[kDecayFine + 1] = {1.0, 1.1892071150027210667, 1.4142135623730950488,
+                                              1.6817928305074290861, 2.0};  // 2^{i/4}
 constexpr double kDecayU0 = 0.5;        // first point of the u-grid
 constexpr int kMinTerms = 16;
 
@@ -146,8 +148,7 @@ const double* COSPlanner::fine_octave(int j) const {
   double* fine = fine_re_psi_.data() + j * kDecayFine;
   if (std::isnan(fine[0])) {
     cplx uc[kDecayFine], psi[kDecayFine];
-    for (int i = 1; i < kDecayFine; ++i)
-      uc[i] = cplx(u_[j] * std::exp2(static_cast<double>(i) / kDecayFine), 0.0);
+    for (int i = 1; i < kDecayFine; ++i) uc[i] = cplx(u_[j] * kFineStep[i], 0.0);
     char_exponent(model_, omega_, uc + 1, kDecayFine - 1, psi + 1);
     for (int i = 1; i < kDecayFine; ++i)
       fine[i] = decay_envelope(model_, uc[i].real(), psi[i].real());
@@ -182,28 +183,32 @@ int COSPlanner::terms(double T, double width, double strike_scale, double abs_to
   const double top_tail = std::exp(T * re_psi_[top]) / u_[top];
   if (!(scale * top_tail < abs_tol)) return settings_.max_terms + 1;
   const double budget = abs_tol / scale;
-  auto octave = [&](int j) { return std::exp(T * re_psi_[j]) * (1.0 / u_[j] - 1.0 / u_[j + 1]); };
+  // Octaves whose |phi| underflows (T Re psi < -700: below 1e-304) add nothing: skipped
+  // without an exp (Re psi is non-increasing, so they are the top ones).
+  int first_zero = top;
+  while (first_zero > 0 && T * re_psi_[first_zero - 1] < -700.0) --first_zero;
+  auto octave = [&](int j) {
+    return j >= first_zero ? 0.0 : std::exp(T * re_psi_[j]) * (0.5 / u_[j]);  // u_j+1 = 2 u_j
+  };
   // The octave where the budget runs out on the one-per-octave grid ...
-  double tail = top_tail;
+  double tail = top_tail, above = 0.0;  // above: octave j + 1's share of tail
   int j = top - 1;
   for (; j >= 0; --j) {
-    if (tail + octave(j) >= budget) break;
-    tail += octave(j);
+    const double cell = octave(j);
+    if (tail + cell >= budget) break;
+    tail += cell;
+    above = cell;
   }
   // ... then from the octave above it downwards on the finer grid (a steep |phi| may fall by
   // orders of magnitude within an octave, which the coarse cells charge in full).
   int o = j < 0 ? -1 : std::min(j + 1, top - 1);
-  tail = top_tail;
-  for (int k = o + 1; k < top; ++k) tail += octave(k);
+  if (o == j + 1) tail = std::max(top_tail, tail - above);  // octaves above o only
   double u_star = u_[0];
   for (; o >= 0; --o) {
     const double* fine = fine_octave(o);
     bool done = false;
     for (int i = kDecayFine - 1; i >= 0 && !done; --i) {
-      const double v = u_[o] * std::exp2(static_cast<double>(i) / kDecayFine);
-      const double w = i + 1 < kDecayFine
-                           ? u_[o] * std::exp2(static_cast<double>(i + 1) / kDecayFine)
-                           : u_[o + 1];
+      const double v = u_[o] * kFineStep[i], w = u_[o] * kFineStep[i + 1];
       const double phi_v = std::exp(T * fine[i]);
       const double cell = phi_v * (1.0 / v - 1.0 / w);
       if (tail + cell < budget) {
