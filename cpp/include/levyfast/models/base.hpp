@@ -50,6 +50,14 @@ enum class ModelId : int {
 constexpr int kMaxParams = 5;
 using Params = std::array<double, kMaxParams>;
 
+// Whether every u[k] is real with |u[k]| <= max_abs: the COS pricer's grids, which the models'
+// vectorised closed forms (real_grid_exponent) take.
+inline bool real_grid_within(const cplx* u, std::size_t n, double max_abs) {
+  for (std::size_t k = 0; k < n; ++k)
+    if (!(u[k].imag() == 0.0 && std::abs(u[k].real()) <= max_abs)) return false;
+  return true;
+}
+
 struct Cumulants {
   double c1, c2, c4;  // per unit time
 };

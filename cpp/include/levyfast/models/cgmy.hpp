@@ -120,10 +120,7 @@ struct CGMY : ModelTraits<CGMY> {
 
   // Whether u is a real grid within kMaxVectorRatio * min(G, M) (the vectorised kernels').
   static bool real_grid(const cplx* u, std::size_t n, double G, double M) {
-    const double max_abs_u = kMaxVectorRatio * std::min(G, M);
-    for (std::size_t k = 0; k < n; ++k)
-      if (!(u[k].imag() == 0.0 && std::abs(u[k].real()) <= max_abs_u)) return false;
-    return true;
+    return real_grid_within(u, n, kMaxVectorRatio * std::min(G, M));
   }
 
   // The closed form on a real grid, branch-free for the vectorised loop: (M - iu)^Y / M^Y - 1

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "levyfast/isa.hpp"
+
 #include "levyfast/models/base.hpp"
 
 namespace levyfast::models {
@@ -28,6 +30,31 @@ struct Kou : ModelTraits<Kou> {
     const cplx i(0.0, 1.0);
     return -0.5 * p[0] * p[0] * u * u +
            p[1] * (p[2] * (i * u) / (p[3] - i * u) - (1.0 - p[2]) * (i * u) / (p[4] + i * u));
+  }
+
+  // On a real grid: iu / (e1 - iu) = (-u^2 + i u e1) / (e1^2 + u^2) and
+  // -iu / (e2 + iu) = (-u^2 - i u e2) / (e2^2 + u^2), real arithmetic that vectorises.
+  LEVYFAST_INLINE static void real_grid_exponent(std::size_t n, const cplx* __restrict u,
+                                                 const Params& p, double omega,
+                                                 cplx* __restrict out) {
+    const double half_s2 = 0.5 * p[0] * p[0], lam = p[1], q = p[2], e1 = p[3], e2 = p[4];
+    const double up = lam * q, down = lam * (1.0 - q);
+    for (std::size_t k = 0; k < n; ++k) {
+      const double x = u[k].real(), x2 = x * x;
+      const double d1 = 1.0 / (e1 * e1 + x2), d2 = 1.0 / (e2 * e2 + x2);
+      out[k] = cplx(-half_s2 * x2 - x2 * (up * d1 + down * d2),
+                    x * (up * e1 * d1 - down * e2 * d2) + x * omega);
+    }
+  }
+
+  static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
+                            cplx* out) {
+    if (real_grid_within(u, n, 1e100)) {
+      dispatch<real_grid_exponent>(n, u, p, omega, out);
+      return;
+    }
+    const cplx i(0.0, 1.0);
+    for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
   }
 
   static void raw_exponent_grad(const Params& p, cplx u, cplx* out) {

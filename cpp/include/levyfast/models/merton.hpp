@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "levyfast/complex_math.hpp"
+#include "levyfast/fast_math.hpp"
+#include "levyfast/isa.hpp"
 #include "levyfast/models/base.hpp"
 
 namespace levyfast::models {
@@ -28,6 +30,34 @@ struct Merton : ModelTraits<Merton> {
   static cplx raw_exponent(const Params& p, cplx u) {
     const cplx i(0.0, 1.0);
     return -0.5 * p[0] * p[0] * u * u + p[1] * cexpm1(i * u * p[2] - 0.5 * p[3] * p[3] * u * u);
+  }
+
+  // On a real grid: E - 1 = expm1(a) cos b - 2 sin^2(b/2) + i e^a sin b, a = -s_j^2 u^2/2,
+  // b = mu u (as cexpm1), from the half angle, by fast_math's vectorised expm1 and sincos.
+  LEVYFAST_INLINE static void real_grid_exponent(std::size_t n, const cplx* __restrict u,
+                                                 const Params& p, double omega,
+                                                 cplx* __restrict out) {
+    const double half_s2 = 0.5 * p[0] * p[0], lam = p[1], mu = p[2];
+    const double half_sj2 = 0.5 * p[3] * p[3];
+    for (std::size_t k = 0; k < n; ++k) {
+      const double x = u[k].real(), x2 = x * x;
+      const double em1 = fast_math::expm1_bounded(std::max(-half_sj2 * x2, -700.0));
+      const fast_math::SinCos half = fast_math::sincos_bounded(0.5 * mu * x);
+      const double two_sin2 = 2.0 * half.sin * half.sin;
+      out[k] = cplx(-half_s2 * x2 + lam * (em1 * (1.0 - two_sin2) - two_sin2),
+                    lam * (em1 + 1.0) * (2.0 * half.sin * half.cos) + x * omega);
+    }
+  }
+
+  static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
+                            cplx* out) {
+    // The half angle mu u / 2 within sincos_bounded's range (|x| <= 2^19).
+    if (real_grid_within(u, n, std::min(1e100, 1e6 / std::max(std::fabs(p[2]), 1e-300)))) {
+      dispatch<real_grid_exponent>(n, u, p, omega, out);
+      return;
+    }
+    const cplx i(0.0, 1.0);
+    for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
   }
 
   // psi = -sigma^2 u^2/2 + lam (E - 1), E = exp(i u mu - s_j^2 u^2 / 2).

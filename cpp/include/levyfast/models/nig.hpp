@@ -4,7 +4,10 @@
 //   k(x) = delta alpha e^(beta x) K_1(alpha |x|) / (pi |x|).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+
+#include "levyfast/isa.hpp"
 
 #include "levyfast/models/base.hpp"
 
@@ -31,6 +34,36 @@ struct NIG : ModelTraits<NIG> {
     const double a2 = p[0] * p[0];
     const cplx bu = p[1] + i * u;
     return p[2] * (std::sqrt(a2 - p[1] * p[1]) - std::sqrt(a2 - bu * bu));
+  }
+
+  // On a real grid: z = alpha^2 - (beta + iu)^2 = g2 + u^2 - 2 i beta u (g2 = gamma^2 > 0),
+  // s = sqrt z = s_r + i s_i with s_r = sqrt((|z| + Re z) / 2), s_i = Im z / (2 s_r), and
+  // gamma - s_r = (g2 - s_r^2) / (gamma + s_r) = -(u^2 + 2 beta^2 u^2 / (|z| + Re z)) /
+  // (gamma + s_r) without cancellation; real arithmetic and square roots that vectorise.
+  LEVYFAST_INLINE static void real_grid_exponent(std::size_t n, const cplx* __restrict u,
+                                                 const Params& p, double omega,
+                                                 cplx* __restrict out) {
+    const double a = p[0], b = p[1], d = p[2];
+    const double g2 = (a - b) * (a + b), g = std::sqrt(g2), two_b2 = 2.0 * b * b;
+    for (std::size_t k = 0; k < n; ++k) {
+      const double x = u[k].real(), x2 = x * x;
+      const double zr = g2 + x2, zi = -2.0 * b * x;
+      const double sum = std::sqrt(zr * zr + zi * zi) + zr;  // |z| + Re z
+      const double sr = std::sqrt(0.5 * sum);
+      const double gap = -(x2 + two_b2 * x2 / sum) / (g + sr);  // gamma - s_r
+      out[k] = cplx(d * gap, -d * zi / (2.0 * sr) + x * omega);
+    }
+  }
+
+  static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
+                            cplx* out) {
+    // |z|^2 stays far from overflow on such a grid.
+    if (real_grid_within(u, n, 1e60 / std::max(1.0, p[0]))) {
+      dispatch<real_grid_exponent>(n, u, p, omega, out);
+      return;
+    }
+    const cplx i(0.0, 1.0);
+    for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
   }
 
   // psi = delta (gamma - s), gamma = sqrt(alpha^2 - beta^2), s = sqrt(alpha^2 - (beta+iu)^2).

@@ -5,11 +5,14 @@
 // M are the moment strip's edges.
 #pragma once
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <limits>
 
 #include "levyfast/complex_math.hpp"
+#include "levyfast/fast_math.hpp"
+#include "levyfast/isa.hpp"
 #include "levyfast/models/base.hpp"
 #include "levyfast/special_functions.hpp"
 
@@ -38,20 +41,28 @@ struct VarianceGamma : ModelTraits<VarianceGamma> {
 
   // psi(u) = -(1/nu) ln w + i u omega, w = 1 + sigma^2 nu u^2/2 - i u theta nu. On the real
   // axis Re w >= 1, so ln w = ln|w| + i atan(Im w / Re w) (cheaper than the complex log);
-  // ln|w|^2 = log1p(2 q + q^2 + (b x)^2), q = a x^2, keeps small nu exact.
+  // ln|w|^2 = log1p(2 q + q^2 + (b x)^2), q = a x^2, keeps small nu exact. Vectorised by
+  // fast_math's branch-free log1p and atan.
+  LEVYFAST_INLINE static void real_grid_exponent(std::size_t n, const cplx* __restrict u,
+                                                 double a, double b, double inv_nu,
+                                                 double omega, cplx* __restrict out) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const double x = u[k].real(), q = a * x * x, im = -b * x;
+      out[k] = cplx(-0.5 * fast_math::log1p_nonneg(q * (2.0 + q) + im * im) * inv_nu,
+                    -fast_math::atan_real(im / (1.0 + q)) * inv_nu + x * omega);
+    }
+  }
+
   static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
                             cplx* out) {
-    const cplx i(0.0, 1.0);
     const double a = 0.5 * p[0] * p[0] * p[1], b = p[2] * p[1], inv_nu = 1.0 / p[1];
-    for (std::size_t k = 0; k < n; ++k) {
-      if (u[k].imag() == 0.0) {
-        const double x = u[k].real(), q = a * x * x, im = -b * x;
-        out[k] = cplx(-0.5 * std::log1p(q * (2.0 + q) + im * im) * inv_nu,
-                      -std::atan(im / (1.0 + q)) * inv_nu + x * omega);
-      } else {
-        out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
-      }
+    // q^2 and (b x)^2 stay far from overflow on such a grid.
+    if (real_grid_within(u, n, 1e60 / std::max({1.0, std::sqrt(a), std::fabs(b)}))) {
+      dispatch<real_grid_exponent>(n, u, a, b, inv_nu, omega, out);
+      return;
     }
+    const cplx i(0.0, 1.0);
+    for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
   }
 
   static void raw_exponent_grad(const Params& p, cplx u, cplx* out) {
