@@ -75,17 +75,30 @@ def _random_model(family: str, rng: np.random.Generator) -> lf.LevyModel:
                 return lf.Kou(rng.choice([0.0, 0.2]), 10 ** rng.uniform(-2, 1.5),
                               rng.uniform(0, 1), 1.0 + 10 ** rng.uniform(-2, 2.5),
                               10 ** rng.uniform(-1, 2.5))
+            if family == "meixner":
+                return lf.Meixner(10 ** rng.uniform(-1.5, 0.4), rng.uniform(-3.1, 1.5),
+                                  10 ** rng.uniform(-1.5, 1))
             return lf.Merton(rng.choice([0.0, 0.2]), 10 ** rng.uniform(-2, 1.5),
                              rng.uniform(-1.5, 1.0), 10 ** rng.uniform(-3, 0))
         except ValueError:  # outside the moment strip (E[S_T] infinite): draw again
             continue
 
 
-@pytest.mark.parametrize("family", ["vg", "nig", "kou", "merton"])
+def _cancelled_terms(m: lf.LevyModel) -> float:
+    """Size of the terms NumPy's closed form cancels as u -> 0."""
+    if isinstance(m, lf.NIG):
+        return m.delta * m.alpha
+    if isinstance(m, lf.Meixner):
+        return 2.0 * m.delta * (1.0 - math.log(math.cos(m.beta / 2)))
+    return 0.0
+
+
+@pytest.mark.parametrize("family", ["vg", "nig", "kou", "merton", "meixner"])
 def test_vectorised_exponents_on_real_grids_match_numpy(family: str) -> None:
-    """VG, NIG, Kou and Merton take a vectorised closed form on real grids (the COS pricer's:
-    fast_math's log1p, atan, expm1 and sincos, NIG's square roots without cancellation): each
-    matches NumPy's complex closed form over random parameters, u from 1e-8 to 1e6."""
+    """VG, NIG, Kou, Merton and Meixner take a vectorised closed form on real grids (the COS
+    pricer's: fast_math's log1p, atan, expm1 and sincos, NIG's square roots without
+    cancellation): each matches NumPy's complex closed form over random parameters, u from
+    1e-8 to 1e6."""
     rng = np.random.default_rng(180)
     u = np.concatenate([np.linspace(0.0, 5.0, 41), np.geomspace(1e-8, 1e6, 200)])
     u = np.concatenate([u, -u[1:60]]).astype(complex)
@@ -94,9 +107,11 @@ def test_vectorised_exponents_on_real_grids_match_numpy(family: str) -> None:
         cpp = _core.char_exponent(m.MODEL_ID, m.to_array(), u)
         py = m.char_exponent(u)
         # 1e-12 of |psi| plus the rounding of u * omega and of the terms NumPy's closed form
-        # cancels as u -> 0 (NIG's delta gamma - delta sqrt(.); the kernel avoids it).
-        terms = abs(m.convexity_correction()) + (m.delta * m.alpha if family == "nig" else 0.0)
-        excess = np.abs(cpp - py) / (1e-12 * np.abs(py) + 1e-15 * (1.0 + terms) * (1.0 + np.abs(u)))
+        # cancels as u -> 0 (NIG's delta gamma - delta sqrt(.), Meixner's 2 delta ln cos(beta/2)
+        # - 2 delta ln cosh(.); the kernels avoid it).
+        terms = abs(m.convexity_correction()) + _cancelled_terms(m)
+        bound = 1e-12 * np.abs(py) + 1e-15 * (1.0 + terms) * (1.0 + np.abs(u))
+        excess = np.abs(cpp - py) / bound
         worst = int(np.argmax(excess))
         assert excess[worst] <= 1.0, f"{m!r} at u = {u[worst]}: {cpp[worst]} vs {py[worst]}"
 

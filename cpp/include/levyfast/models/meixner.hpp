@@ -8,8 +8,11 @@
 // E[S_T] exists iff alpha + beta < pi.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 
+#include "levyfast/fast_math.hpp"
+#include "levyfast/isa.hpp"
 #include "levyfast/models/base.hpp"
 
 namespace levyfast::models {
@@ -50,6 +53,40 @@ struct Meixner : ModelTraits<Meixner> {
 
   static cplx raw_exponent(const Params& p, cplx u) {
     return 2.0 * p[2] * (std::log(std::cos(0.5 * p[1])) - log_cosh(half_plane(p, u)));
+  }
+
+  // On a real grid, x = alpha u / 2, y = beta / 2, c = cos y > 0: |cosh(x - iy)|^2 =
+  // sinh^2 x + c^2 and arg cosh(x - iy) = -atan(tanh x tan y), so
+  //   psi_raw = -delta ln(1 + sinh^2 x / c^2) + 2 i delta atan(tanh x tan y),
+  // the log as 2|x| - ln(4 c^2) beyond |x| = 20 (the rest is below 1e-17 relative); sinh and
+  // tanh from fast_math's expm1 (exact near 0), so the loop vectorises.
+  LEVYFAST_INLINE static void real_grid_exponent(std::size_t n, const cplx* __restrict u,
+                                                 const Params& p, double omega,
+                                                 cplx* __restrict out) {
+    const double half_alpha = 0.5 * p[0], delta = p[2], c = std::cos(0.5 * p[1]);
+    const double inv_c2 = 1.0 / (c * c), log_4c2 = std::log(4.0 * c * c);
+    const double tan_y = std::tan(0.5 * p[1]);
+    for (std::size_t k = 0; k < n; ++k) {
+      const double x = half_alpha * u[k].real(), ax = std::fabs(x);
+      const double em1 = fast_math::expm1_bounded(std::min(ax, 20.0));
+      const double sinh_x = em1 * (em1 + 2.0) / (2.0 * (em1 + 1.0));
+      const double log_mod = ax > 20.0 ? 2.0 * ax - log_4c2
+                                       : fast_math::log1p_nonneg(sinh_x * sinh_x * inv_c2);
+      const double em2 = fast_math::expm1_bounded(std::min(2.0 * ax, 700.0));
+      const double tanh_x = std::copysign(em2 / (em2 + 2.0), x);
+      out[k] = cplx(-delta * log_mod,
+                    2.0 * delta * fast_math::atan_real(tanh_x * tan_y) + u[k].real() * omega);
+    }
+  }
+
+  static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
+                            cplx* out) {
+    if (real_grid_within(u, n, 1e100)) {
+      dispatch<real_grid_exponent>(n, u, p, omega, out);
+      return;
+    }
+    const cplx i(0.0, 1.0);
+    for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
   }
 
   // With L = ln cosh z, dL/dz = tanh z = (1 - e^{-2z}) / (1 + e^{-2z}) on Re z >= 0:
