@@ -28,10 +28,12 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "levyfast/common.hpp"
 #include "levyfast/constants.hpp"
 #include "levyfast/format.hpp"
+#include "levyfast/isa.hpp"
 
 namespace levyfast {
 
@@ -57,6 +59,13 @@ inline bool real_grid_within(const cplx* u, std::size_t n, double max_abs) {
     if (!(u[k].imag() == 0.0 && std::abs(u[k].real()) <= max_abs)) return false;
   return true;
 }
+
+// Whether a model's traits have a vectorised real-grid exponent (real_grid_bound and
+// real_grid_exponent).
+template <class M, class = void>
+struct HasRealGrid : std::false_type {};
+template <class M>
+struct HasRealGrid<M, std::void_t<decltype(&M::real_grid_bound)>> : std::true_type {};
 
 struct Cumulants {
   double c1, c2, c4;  // per unit time
@@ -123,8 +132,17 @@ enum class SeriesPricer { None, Black, PoissonBlack };
 template <class M>
 struct ModelTraits {
   // psi(u) = psi_raw(u) + i u omega at n points.
+  // psi(u[k]) into out[k]: M's vectorised closed form real_grid_exponent(n, u, p, omega, out)
+  // where M has one and u is a real grid within M::real_grid_bound(p) (the COS pricer's and
+  // planner's grids), else raw_exponent point by point.
   static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
                             cplx* out) {
+    if constexpr (HasRealGrid<M>::value) {
+      if (real_grid_within(u, n, M::real_grid_bound(p))) {
+        dispatch<M::real_grid_exponent>(n, u, p, omega, out);
+        return;
+      }
+    }
     const cplx i(0.0, 1.0);
     for (std::size_t k = 0; k < n; ++k) out[k] = M::raw_exponent(p, u[k]) + i * u[k] * omega;
   }

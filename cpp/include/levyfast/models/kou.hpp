@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "levyfast/isa.hpp"
+#include "levyfast/fast_math.hpp"
 
 #include "levyfast/models/base.hpp"
 
@@ -47,15 +47,7 @@ struct Kou : ModelTraits<Kou> {
     }
   }
 
-  static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
-                            cplx* out) {
-    if (real_grid_within(u, n, 1e100)) {
-      dispatch<real_grid_exponent>(n, u, p, omega, out);
-      return;
-    }
-    const cplx i(0.0, 1.0);
-    for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
-  }
+  static double real_grid_bound(const Params&) { return 1e100; }
 
   static void raw_exponent_grad(const Params& p, cplx u, cplx* out) {
     const cplx i(0.0, 1.0);

@@ -12,7 +12,6 @@
 #include <cmath>
 
 #include "levyfast/fast_math.hpp"
-#include "levyfast/isa.hpp"
 #include "levyfast/models/base.hpp"
 
 namespace levyfast::models {
@@ -79,15 +78,7 @@ struct Meixner : ModelTraits<Meixner> {
     }
   }
 
-  static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
-                            cplx* out) {
-    if (real_grid_within(u, n, 1e100)) {
-      dispatch<real_grid_exponent>(n, u, p, omega, out);
-      return;
-    }
-    const cplx i(0.0, 1.0);
-    for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
-  }
+  static double real_grid_bound(const Params&) { return 1e100; }
 
   // With L = ln cosh z, dL/dz = tanh z = (1 - e^{-2z}) / (1 + e^{-2z}) on Re z >= 0:
   //   d/dalpha = -delta u tanh z,  d/dbeta = delta (i tanh z - tan(beta/2)),  d/ddelta = psi/delta.

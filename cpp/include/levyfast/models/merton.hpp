@@ -6,7 +6,6 @@
 
 #include "levyfast/complex_math.hpp"
 #include "levyfast/fast_math.hpp"
-#include "levyfast/isa.hpp"
 #include "levyfast/models/base.hpp"
 
 namespace levyfast::models {
@@ -49,15 +48,9 @@ struct Merton : ModelTraits<Merton> {
     }
   }
 
-  static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
-                            cplx* out) {
-    // The half angle mu u / 2 within sincos_bounded's range (|x| <= 2^19).
-    if (real_grid_within(u, n, std::min(1e100, 1e6 / std::max(std::fabs(p[2]), 1e-300)))) {
-      dispatch<real_grid_exponent>(n, u, p, omega, out);
-      return;
-    }
-    const cplx i(0.0, 1.0);
-    for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
+  // The half angle mu u / 2 within sincos_bounded's range (|x| <= 2^19).
+  static double real_grid_bound(const Params& p) {
+    return std::min(1e100, 1e6 / std::max(std::fabs(p[2]), 1e-300));
   }
 
   // psi = -sigma^2 u^2/2 + lam (E - 1), E = exp(i u mu - s_j^2 u^2 / 2).

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "levyfast/isa.hpp"
+#include "levyfast/fast_math.hpp"
 
 #include "levyfast/models/base.hpp"
 
@@ -55,16 +55,8 @@ struct NIG : ModelTraits<NIG> {
     }
   }
 
-  static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
-                            cplx* out) {
-    // |z|^2 stays far from overflow on such a grid.
-    if (real_grid_within(u, n, 1e60 / std::max(1.0, p[0]))) {
-      dispatch<real_grid_exponent>(n, u, p, omega, out);
-      return;
-    }
-    const cplx i(0.0, 1.0);
-    for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
-  }
+  // |z|^2 stays far from overflow on such a grid.
+  static double real_grid_bound(const Params& p) { return 1e60 / std::max(1.0, p[0]); }
 
   // psi = delta (gamma - s), gamma = sqrt(alpha^2 - beta^2), s = sqrt(alpha^2 - (beta+iu)^2).
   static void raw_exponent_grad(const Params& p, cplx u, cplx* out) {

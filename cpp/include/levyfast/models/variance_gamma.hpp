@@ -12,7 +12,6 @@
 
 #include "levyfast/complex_math.hpp"
 #include "levyfast/fast_math.hpp"
-#include "levyfast/isa.hpp"
 #include "levyfast/models/base.hpp"
 #include "levyfast/special_functions.hpp"
 
@@ -44,8 +43,9 @@ struct VarianceGamma : ModelTraits<VarianceGamma> {
   // ln|w|^2 = log1p(2 q + q^2 + (b x)^2), q = a x^2, keeps small nu exact. Vectorised by
   // fast_math's branch-free log1p and atan.
   LEVYFAST_INLINE static void real_grid_exponent(std::size_t n, const cplx* __restrict u,
-                                                 double a, double b, double inv_nu,
-                                                 double omega, cplx* __restrict out) {
+                                                 const Params& p, double omega,
+                                                 cplx* __restrict out) {
+    const double a = 0.5 * p[0] * p[0] * p[1], b = p[2] * p[1], inv_nu = 1.0 / p[1];
     for (std::size_t k = 0; k < n; ++k) {
       const double x = u[k].real(), q = a * x * x, im = -b * x;
       out[k] = cplx(-0.5 * fast_math::log1p_nonneg(q * (2.0 + q) + im * im) * inv_nu,
@@ -53,16 +53,9 @@ struct VarianceGamma : ModelTraits<VarianceGamma> {
     }
   }
 
-  static void char_exponent(const Params& p, double omega, const cplx* u, std::size_t n,
-                            cplx* out) {
-    const double a = 0.5 * p[0] * p[0] * p[1], b = p[2] * p[1], inv_nu = 1.0 / p[1];
-    // q^2 and (b x)^2 stay far from overflow on such a grid.
-    if (real_grid_within(u, n, 1e60 / std::max({1.0, std::sqrt(a), std::fabs(b)}))) {
-      dispatch<real_grid_exponent>(n, u, a, b, inv_nu, omega, out);
-      return;
-    }
-    const cplx i(0.0, 1.0);
-    for (std::size_t k = 0; k < n; ++k) out[k] = raw_exponent(p, u[k]) + i * u[k] * omega;
+  // q^2 and (b x)^2 stay far from overflow on such a grid.
+  static double real_grid_bound(const Params& p) {
+    return 1e60 / std::max({1.0, std::sqrt(0.5 * p[1]) * p[0], std::fabs(p[2] * p[1])});
   }
 
   static void raw_exponent_grad(const Params& p, cplx u, cplx* out) {
