@@ -137,7 +137,7 @@ def price(
     European and barrier options use ``PIDEPricer()`` (about 1e-5 * spot), American options
     ``PIDEPricer(nx=2048, nt=64, richardson=True)``.
     """
-    if exercise == "european" and barrier is None:
+    if type(exercise) is str and exercise == "european" and barrier is None:
         surface = _fast_price(model, market, strikes, maturities, kind, method, tolerance)
         if surface is not None:
             return surface
