@@ -302,19 +302,22 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
 
   // Strikes with the kink inside (a, b) go through Horner, vectorised across strikes.
   std::vector<std::size_t> idx;
-  std::vector<double> wr, wi, ar, ai;
+  std::vector<double> wr, wi, ar, ai, ks;
   idx.reserve(sl.nK);
+  const double log_f = std::log(F);
   for (std::size_t j = 0; j < sl.nK; ++j) {
-    const double k = std::log(sl.strikes[j] / F);
+    const double k = sl.log_moneyness(j, log_f);
     if (k <= a) {
       put_out[j] = 0.0;
     } else if (k >= b) {
       put_out[j] = sl.strikes[j] / F - 1.0;  // E[kappa - e^X] exactly
     } else {
       idx.push_back(j);
-      const double th = kPi * (k - a) / width;
-      wr.push_back(std::cos(th));
-      wi.push_back(-std::sin(th));
+      ks.push_back(k);
+      // th in (0, pi): within fast_math's polynomial sincos (libm's is a call per strike).
+      const fast_math::SinCos sc = fast_math::sincos_bounded(kPi * (k - a) / width);
+      wr.push_back(sc.cos);
+      wi.push_back(-sc.sin);
     }
   }
   const std::size_t m = idx.size();
@@ -327,7 +330,7 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   const double* qi = wi.data();
   for (std::size_t t = 0; t < m; ++t) {
     const std::size_t j = idx[t];
-    const double kappa = sl.strikes[j] / F, k = std::log(kappa);
+    const double kappa = sl.strikes[j] / F, k = ks[t];
     const double s = pr[t] * qr[t] - pi[t] * qi[t];  // Re(acc * w)
     put_out[j] = (2.0 / width) * (0.5 * (kappa * (k - a) - kappa + ea) + kappa * s + strike_free);
   }

@@ -40,6 +40,8 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
                   const double* strikes, std::size_t nK, const double* maturities,
                   std::size_t nT, const COSPlanner& planner, const COSSettings& settings,
                   const SurfacePlanOptions& options, SurfacePlan& plan) {
+  plan.log_strikes.resize(nK);
+  for (std::size_t j = 0; j < nK; ++j) plan.log_strikes[j] = std::log(strikes[j]);
   plan.slices.resize(nT);
   plan.cos.resize(nT);
   plan.use_cos.assign(nT, 0);
@@ -58,7 +60,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     if (nK > 0) validate_market_at(market, T, *k_min, *k_max);
     MaturitySlice& slice = plan.slices[i];
     slice = {T, market.spot * std::exp((market.rate - market.dividend) * T),
-             std::exp(-market.rate * T), strikes, nK};
+             std::exp(-market.rate * T), strikes, nK, plan.log_strikes.data()};
     COSPlan& cp = plan.cos[i];
     char& use_cos = plan.use_cos[i];
     if (options.may_series && series == SeriesPricer::Black) {

@@ -291,12 +291,13 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
   // The fast erfc (3.3e-9 relative) errs by < 1e-8 * F on the sum (the weights sum to 1 and
   // the payoff scales are <= 1 + kappa): enough from the default tolerance up.
   const bool fast = tolerance >= kFastErfcTolerance;
+  const double log_f = std::log(F);
   for (std::size_t j0 = 0; j0 < sl.nK; j0 += kStrikeBlock) {
     double k[kStrikeBlock], kappa[kStrikeBlock], sgn[kStrikeBlock];
     for (std::size_t b = 0; b < kStrikeBlock; ++b) {
       const std::size_t j = std::min(j0 + b, sl.nK - 1);  // the last block is padded
       kappa[b] = sl.strikes[j] / F;
-      k[b] = std::log(kappa[b]);
+      k[b] = sl.log_moneyness(j, log_f);
       sgn[b] = k[b] > 0.0 ? 1.0 : -1.0;
     }
     if (fast)

@@ -2,6 +2,7 @@
 // surfaces: one cosine expansion of the density of X_T per maturity, shared by all strikes.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -59,6 +60,12 @@ struct MaturitySlice {
   double discount;   // exp(-r T)
   const double* strikes;
   std::size_t nK;
+  const double* log_strikes = nullptr;  // ln K_j, shared by a surface's maturities (optional)
+
+  // ln(K_j / F_T), from log_strikes when the surface has them (one log per strike and surface).
+  double log_moneyness(std::size_t j, double log_forward) const {
+    return log_strikes ? log_strikes[j] - log_forward : std::log(strikes[j] / forward);
+  }
 };
 
 // Truncation range [a, a + width] and number of terms of one maturity.

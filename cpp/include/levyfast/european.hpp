@@ -66,6 +66,7 @@ struct SurfacePlanOptions {
 // (unless SurfacePlanOptions' costs say a grid per maturity is cheaper): each range is widened
 // about its centre to the widest one and N scaled to keep u_N.
 struct SurfacePlan {
+  std::vector<double> log_strikes;               // ln K_j, for every slice
   std::vector<MaturitySlice> slices;
   std::vector<COSPlan> cos;                      // valid where use_cos
   std::vector<char> use_cos;
