@@ -56,9 +56,10 @@ namespace {
 struct Moneyness {
   std::vector<double> k, kappa;
   explicit Moneyness(const MaturitySlice& sl) : k(sl.nK), kappa(sl.nK) {
+    const double log_f = std::log(sl.forward);
     for (std::size_t j = 0; j < sl.nK; ++j) {
       kappa[j] = sl.strikes[j] / sl.forward;
-      k[j] = std::log(kappa[j]);
+      k[j] = sl.log_moneyness(j, log_f);
     }
   }
 };

@@ -116,13 +116,12 @@ void validate_cos_settings(const COSSettings& s) {
 COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
     : model_(model), settings_(settings), cum_(cumulants(model)),
       omega_(convexity_correction(model)) {
-  const double omega = omega_;
   const MomentStrip strip = moment_strip(model);
   // Left tail: P(X_T < a) <= exp(s a + T k(-s)), k(-s) = psi(i s), s in (0, s_minus).
   s_left_ = geomspace(1e-2, std::min(0.98 * strip.s_minus, 2e3), kChernoffPoints);
   k_left_.resize(kChernoffPoints);
   for (int i = 0; i < kChernoffPoints; ++i)
-    k_left_[i] = finite_or_inf(cumulant_generating(model, omega, -s_left_[i]));
+    k_left_[i] = finite_or_inf(cumulant_generating(model, omega_, -s_left_[i]));
   // Right tail: P(X_T > b) <= exp(-s b + T k(s)), s in (0, s_plus). Unweighted, like the left:
   // the COS put is the integral of the density against the even periodic extension of the
   // payoff on [a, b], bounded by K, so the error from mass outside [a, b] is at most
@@ -132,14 +131,14 @@ COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
   s_right_ = geomspace(1e-2, std::min(0.98 * strip.s_plus, 2e3), kChernoffPoints);
   k_right_.resize(kChernoffPoints);
   for (int i = 0; i < kChernoffPoints; ++i)
-    k_right_[i] = finite_or_inf(cumulant_generating(model, omega, s_right_[i]));
+    k_right_[i] = finite_or_inf(cumulant_generating(model, omega_, s_right_[i]));
   // Re psi(u) (or a non-increasing upper envelope of it, where |phi| has revivals between the
   // grid points) on a geometric grid, so that |phi_T(u)| <= exp(T re_psi(u)) for every T.
   u_.resize(kDecayPoints);
   re_psi_.resize(kDecayPoints);
   std::vector<cplx> uc(kDecayPoints), psi(kDecayPoints);
   for (int j = 0; j < kDecayPoints; ++j) uc[j] = u_[j] = kDecayU0 * std::exp2(j);
-  char_exponent(model, omega, uc.data(), uc.size(), psi.data());
+  char_exponent(model, omega_, uc.data(), uc.size(), psi.data());
   for (int j = 0; j < kDecayPoints; ++j) re_psi_[j] = decay_envelope(model, u_[j], psi[j].real());
   fine_re_psi_.assign(kDecayPoints * kDecayFine, std::numeric_limits<double>::quiet_NaN());
 }
@@ -203,27 +202,24 @@ int COSPlanner::terms(double T, double width, double strike_scale, double abs_to
   // orders of magnitude within an octave, which the coarse cells charge in full).
   int o = j < 0 ? -1 : std::min(j + 1, top - 1);
   if (o == j + 1) tail = std::max(top_tail, tail - above);  // octaves above o only
+  // Fine cell c = o F + i is [u_o 2^{i/F}, u_o 2^{(i+1)/F}], walked downwards.
   double u_star = u_[0];
-  for (; o >= 0; --o) {
-    const double* fine = fine_octave(o);
-    bool done = false;
-    for (int i = kDecayFine - 1; i >= 0 && !done; --i) {
-      const double v = u_[o] * kFineStep[i], w = u_[o] * kFineStep[i + 1];
-      const double phi_v = std::exp(T * fine[i]);
-      const double cell = phi_v * (1.0 / v - 1.0 / w);
-      if (tail + cell < budget) {
-        tail += cell;
-        continue;
-      }
-      // Inside the cell where the budget runs out, the part above u* adds at most
-      // |phi(v)| (1/u* - 1/w): the smallest u* keeping it within half the budget left (the
-      // other half a margin for the estimate; the calibrators' parameter recovery feels the
-      // full budget).
-      const double inv = 0.5 * (budget - tail) / phi_v + 1.0 / w;
-      u_star = std::min(w, std::max(v, 1.0 / inv));
-      done = true;
+  for (int c = (o + 1) * kDecayFine - 1; c >= 0; --c) {
+    const int oct = c / kDecayFine, i = c % kDecayFine;
+    const double v = u_[oct] * kFineStep[i], w = u_[oct] * kFineStep[i + 1];
+    const double phi_v = std::exp(T * fine_octave(oct)[i]);
+    const double cell = phi_v * (1.0 / v - 1.0 / w);
+    if (tail + cell < budget) {
+      tail += cell;
+      continue;
     }
-    if (done) break;
+    // Inside the cell where the budget runs out, the part above u* adds at most
+    // |phi(v)| (1/u* - 1/w): the smallest u* keeping it within half the budget left (the
+    // other half a margin for the estimate; the calibrators' parameter recovery feels the
+    // full budget).
+    const double inv = 0.5 * (budget - tail) / phi_v + 1.0 / w;
+    u_star = std::min(w, std::max(v, 1.0 / inv));
+    break;
   }
   const double n = std::ceil(u_star * width / kPi) + 1.0;
   if (n > settings_.max_terms) return settings_.max_terms + 1;

@@ -60,11 +60,11 @@ double lewis_contour_cost(std::size_t nK) {
 
 void lewis_put_slice(const ModelParams& model, double omega, const MaturitySlice& sl,
                      double tolerance, double* put_out) {
-  const double T = sl.T, F = sl.forward, c = omega * T;
+  const double T = sl.T, F = sl.forward, c = omega * T, log_f = std::log(F);
   const cplx i(0.0, 1.0);
   const double theta = ray_angle(model);
   for (std::size_t j = 0; j < sl.nK; ++j) {
-    const double kappa = sl.strikes[j] / F, y = c - std::log(kappa);
+    const double kappa = sl.strikes[j] / F, y = c - sl.log_moneyness(j, log_f);
     const double sgn = y >= 0.0 ? 1.0 : -1.0;
     const cplx dir = std::polar(1.0, sgn * theta);
     // Integrand in t = ln rho (d rho = rho dt).

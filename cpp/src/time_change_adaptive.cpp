@@ -158,9 +158,9 @@ void time_change_put_slice_adaptive(const ModelParams& model, double omega,
     LF_REQUIRE(false, std::string("the model's time-change clock ") + buf +
                           ": the parameters are too extreme for the time-change quadrature");
   }
-  const double F = sl.forward;
+  const double F = sl.forward, log_f = std::log(F);
   for (std::size_t j = 0; j < sl.nK; ++j) {
-    const double kappa = sl.strikes[j] / F, k = std::log(kappa);
+    const double kappa = sl.strikes[j] / F, k = sl.log_moneyness(j, log_f);
     const double sgn = k > 0.0 ? 1.0 : -1.0;
     const double c0 = omega * sl.T - k;
     // Out-of-the-money side, each expectation to an eighth of the tolerance (fraction of F).
