@@ -116,6 +116,37 @@ def test_vectorised_exponents_on_real_grids_match_numpy(family: str) -> None:
         assert excess[worst] <= 1.0, f"{m!r} at u = {u[worst]}: {cpp[worst]} vs {py[worst]}"
 
 
+@pytest.mark.parametrize("family", ["vg", "cgmy", "nig", "kou", "meixner"])
+def test_share_dual_is_the_reflected_share_measure_law(family: str) -> None:
+    """The core's dual parameters (put–call duality, Fajardo & Mordecki 2006) give the law of
+    -X under e^{X_1} dQ: psi_dual(u) = psi(-u - i), both by NumPy's closed forms."""
+    rng = np.random.default_rng(181)
+    u = np.concatenate([np.linspace(0.0, 5.0, 21), np.geomspace(1e-3, 300.0, 60)])
+    u = np.concatenate([u, -u[1:]]).astype(complex)
+    for _ in range(100):
+        if family == "cgmy":
+            m = lf.CGMY(10 ** rng.uniform(-2, 1), 10 ** rng.uniform(-0.5, 1.5),
+                        1.0 + 10 ** rng.uniform(-1.5, 1.5), rng.uniform(0.0, 1.9),
+                        rng.choice([0.0, 0.2]))
+        else:
+            m = _random_model(family, rng)
+        params = _core.share_dual(m.MODEL_ID, m.to_array())
+        assert params is not None, repr(m)
+        dual = type(m)(*params)
+        expected = m.char_exponent(-u - 1j)
+        got = dual.char_exponent(u)
+        scale = np.abs(expected) + abs(m.convexity_correction()) * (1.0 + np.abs(u)) + 1.0
+        excess = np.abs(got - expected) / (1e-9 * scale)
+        worst = int(np.argmax(excess))
+        assert excess[worst] <= 1.0, f"{m!r} -> {dual!r} at u = {u[worst]}"
+
+
+def test_share_dual_is_absent_where_it_cannot_help() -> None:
+    """Black–Scholes and Merton (closed form and series in `auto`) define no dual."""
+    for m in (lf.BlackScholes(0.2), lf.Merton(0.2, 1.0, -0.1, 0.2)):
+        assert _core.share_dual(m.MODEL_ID, m.to_array()) is None
+
+
 @pytest.mark.parametrize("name", sorted(MODEL_CASES))
 def test_martingale_and_cpp_exponent_match_numpy(name: str) -> None:
     m = MODEL_CASES[name]

@@ -270,3 +270,53 @@ def test_time_change_far_nodes_do_not_overflow() -> None:
     lower = np.maximum(forward_pv - strikes * np.exp(-market.rate * T), 0.0)
     assert np.all(np.isfinite(got))
     assert np.all(got >= lower) and np.all(got <= forward_pv)
+
+
+def _heavy_left_tail(rng: np.random.Generator) -> lf.LevyModel:
+    """A random VG, CGMY, NIG, Kou or Meixner law whose left tail decays at most half as fast
+    as the dual's (s_minus <= (s_plus - 1) / 2): the equity-skew shapes `auto` prices by the
+    share-measure dual (cpp/src/european.cpp, plan_dual)."""
+    from levyfast import _core
+
+    while True:
+        family = rng.integers(5)
+        try:
+            if family == 0:
+                m = lf.VarianceGamma(rng.uniform(0.05, 0.4), rng.uniform(0.05, 1.0),
+                                     rng.uniform(-0.6, -0.1))
+            elif family == 1:
+                m = lf.CGMY(10 ** rng.uniform(-1, 0.5), rng.uniform(0.5, 4.0),
+                            rng.uniform(8.0, 30.0), rng.uniform(0.2, 1.6))
+            elif family == 2:
+                alpha = rng.uniform(3.0, 40.0)
+                m = lf.NIG(alpha, -rng.uniform(0.4, 0.9) * alpha, rng.uniform(0.05, 1.0))
+            elif family == 3:
+                m = lf.Kou(rng.uniform(0.05, 0.3), rng.uniform(0.2, 5.0), rng.uniform(0.1, 0.6),
+                           rng.uniform(10.0, 50.0), rng.uniform(1.0, 4.0))
+            else:
+                m = lf.Meixner(rng.uniform(0.1, 0.8), rng.uniform(-2.5, -0.8),
+                               rng.uniform(0.2, 2.0))
+        except ValueError:
+            continue
+        s_minus, s_plus = _core.moment_strip(m.MODEL_ID, m.to_array())
+        if 2.0 * s_minus < s_plus - 1.0:
+            return m
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_auto_by_the_share_measure_dual_against_oracle(seed: int) -> None:
+    """Heavy left tails (priced by the dual: calls as (K / S) x puts at S^2 / K with rate and
+    dividend swapped) against the Lewis oracle, calls and puts, short and long maturities,
+    strikes 0.5-2 x S0 and a market with rate and dividend apart."""
+    rng = np.random.default_rng(7300 + seed)
+    market = lf.Market(100.0, 0.05, 0.01)
+    strikes = np.array([50.0, 70.0, 90.0, 100.0, 115.0, 150.0, 200.0])
+    maturities = np.array([0.02, 0.25, 2.0])
+    for _ in range(2):
+        model = _heavy_left_tail(rng)
+        for kind in ("call", "put"):
+            got = lf.price(model, market, strikes, maturities, kind)
+            expected = lewis_price(model, market, strikes, maturities, kind, tol=1e-10)
+            tol = ACCURACY * market.spot
+            assert np.all(np.abs(got - expected) <= tol), _report(
+                got, expected, tol, model=model, kind=kind)

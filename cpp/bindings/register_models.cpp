@@ -2,7 +2,9 @@
 #include <pybind11/stl.h>
 
 #include <complex>
+#include <optional>
 #include <tuple>
+#include <vector>
 
 #include "register.hpp"
 
@@ -37,6 +39,14 @@ void register_models(py::module_& m) {
       [](int model_id, const darray& params) {
         const MomentStrip s = moment_strip(to_model(model_id, params));
         return std::make_tuple(s.s_minus, s.s_plus);
+      },
+      py::arg("model_id"), py::arg("params"));
+  m.def(
+      "share_dual",
+      [](int model_id, const darray& params) -> std::optional<std::vector<double>> {
+        const std::optional<ModelParams> dual = share_dual(to_model(model_id, params));
+        if (!dual) return std::nullopt;
+        return std::vector<double>(dual->p.begin(), dual->p.begin() + n_params(dual->id));
       },
       py::arg("model_id"), py::arg("params"));
   m.def(

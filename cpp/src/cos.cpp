@@ -106,7 +106,7 @@ void validate_cos_settings(const COSSettings& s) {
   LF_REQUIRE(std::isfinite(s.truncation_width) && s.truncation_width >= 0.0,
              "`truncation_width` of COSPricer must be 0 (automatic) or in (0, inf); got " +
                  fmt(s.truncation_width));
-  LF_REQUIRE(std::isfinite(s.tolerance) && s.tolerance >= 1e-14 && s.tolerance < 1.0,
+  LF_REQUIRE(std::isfinite(s.tolerance) && s.tolerance >= kMinTolerance && s.tolerance < 1.0,
              "`tolerance` of COSPricer must be in [1e-14, 1); got " + fmt(s.tolerance));
   LF_REQUIRE(s.max_terms >= kMinTerms && s.max_terms <= (1 << 24),
              "`max_terms` of COSPricer must be in [16, 16777216]; got " +

@@ -6,6 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "levyfast/time_change.hpp"
@@ -49,6 +53,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   plan.use_contour.assign(nT, 0);
   plan.use_series.assign(nT, 0);
   plan.nodes.assign(nT, {});
+  std::vector<double> other_work(nT, 0.0);  // work of the maturities not priced by COS
   const bool has_fallback = options.fallback_planner && options.fallback_settings;
   const double variance_rate = cumulants(model).c2;
   constexpr double kUnavailable = std::numeric_limits<double>::infinity();
@@ -117,12 +122,26 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
                    "COS cannot reach tolerance " + fmt(last.tolerance) + " * spot at T = " +
                    fmt(T) + " within max_terms = " + std::to_string(last.max_terms) +
                    " (the characteristic function decays too slowly); " + options.remedy);
-    if (use_cos) shared_width = std::max(shared_width, cp.width);
+    if (use_cos) {
+      shared_width = std::max(shared_width, cp.width);
+    } else {
+      other_work[i] = plan.use_series[i]    ? series_work
+                      : plan.use_contour[i] ? contour_work
+                                            : tc_work;
+    }
   }
 
   plan.share = settings.n_terms == 0;
   plan.shared_width = shared_width;
   plan.shared_terms = 0;
+  // Estimated work of the plan, after the grid is shared or not.
+  auto total_work = [&] {
+    double work = 0.0;
+    for (std::size_t i = 0; i < nT; ++i)
+      work += plan.use_cos[i] ? cos_cost(plan.cos[i].n_terms, nK) : other_work[i];
+    return work;
+  };
+  plan.work = total_work();
   if (plan.share && options.exponent_cost > 0.0) {
     // Estimated work of one shared grid (the exponent once on the longest scaled grid, every
     // maturity's terms scaled by its widening) against a grid per maturity.
@@ -146,7 +165,114 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     cp.width = shared_width;
     plan.shared_terms = std::max(plan.shared_terms, cp.n_terms);
   }
+  plan.work = total_work();
 }
+
+namespace {
+
+// See plan_dual and price_surface.
+constexpr double kDualRangeGain = 2.0;
+constexpr double kComparePlansWork = 5e5;  // units of cos_cost (~100 us)
+
+// One surface planned for pricing: the plan's slices point into `strikes` and plan.log_strikes,
+// so a PlannedSurface is built in place and never copied.
+struct PlannedSurface {
+  ModelParams model;
+  double omega;
+  Market market;
+  std::vector<double> strikes;
+  COSSettings cos;
+  COSPlanner planner;
+  SurfacePlan plan;
+
+  PlannedSurface(const ModelParams& m, const Market& mkt, std::vector<double> k,
+                 const COSSettings& cs)
+      : model(m), omega(convexity_correction(m)), market(mkt), strikes(std::move(k)), cos(cs),
+        planner(m, cs) {}
+  PlannedSurface(const PlannedSurface&) = delete;
+  PlannedSurface& operator=(const PlannedSurface&) = delete;
+
+  void make_plan(const double* maturities, std::size_t nT, const SurfacePlanOptions& options) {
+    plan_surface(model, omega, market, strikes.data(), strikes.size(), maturities, nT, planner,
+                 cos, options, plan);
+  }
+
+  // Discounted puts into out[iT * nK + iK], each within [D (K - F)^+, D K].
+  void price_puts(double* out) const {
+    const std::size_t nK = strikes.size(), nT = plan.slices.size();
+    std::vector<cplx> u, psi;
+    auto fill_exponent = [&](int n_terms, double width) {
+      u.resize(n_terms);
+      psi.resize(n_terms);
+      for (int n = 0; n < n_terms; ++n) u[n] = cplx(n * kPi / width, 0.0);
+      char_exponent(model, omega, u.data(), u.size(), psi.data());
+    };
+    if (plan.share && plan.shared_terms > 0) fill_exponent(plan.shared_terms, plan.shared_width);
+    for (std::size_t i = 0; i < nT; ++i) {
+      double* row = out + i * nK;
+      const MaturitySlice& sl = plan.slices[i];
+      if (plan.use_cos[i]) {
+        if (!plan.share) fill_exponent(plan.cos[i].n_terms, plan.cos[i].width);
+        cos_put_slice(psi.data(), plan.cos[i], sl, row);
+      } else if (plan.use_series[i]) {
+        if (series_pricer(model) == SeriesPricer::Black)
+          black_scholes_put_slice(model, sl, row);
+        else
+          merton_put_slice(model, sl, row);
+      } else if (plan.use_contour[i]) {
+        lewis_put_slice(model, omega, sl, cos.tolerance, row);
+      } else if (plan.use_adaptive[i]) {
+        time_change_put_slice_adaptive(model, omega, sl, cos.tolerance, row);
+      } else {
+        time_change_put_slice(plan.nodes[i], sl, cos.tolerance, row);
+      }
+      for (std::size_t j = 0; j < nK; ++j)
+        row[j] = std::clamp(row[j], sl.discount * std::max(strikes[j] - sl.forward, 0.0),
+                            sl.discount * strikes[j]);
+    }
+  }
+};
+
+// The dual surface (models/base.hpp's share_dual; put–call duality, Fajardo & Mordecki 2006,
+// Quant. Finance 6(3) 219-227, and Carr & Chesney 1996): with dQ*/dQ = e^{X_T} and Y = -X,
+//   C(K; S, r, q) = D F E*[(1 - (K/F) e^{Y_T})^+] = (K / S) P*(S^2 / K; S, q, r),
+// the put under the dual model at strike S^2 / K with rate and dividend swapped. A put whose
+// error is below tol' S therefore gives calls (and, by parity, puts) within tol' K.
+// The dual's truncation range is set by X's e^x-weighted right tail instead of its left
+// tail, so it is the cheaper side when the left tail is the heavier one (equity skews).
+std::unique_ptr<PlannedSurface> plan_dual(const ModelParams& model, const Market& market,
+                                          const double* strikes, std::size_t nK,
+                                          const double* maturities, std::size_t nT,
+                                          const COSSettings& cs,
+                                          const SurfacePlanOptions& options) {
+  const std::optional<ModelParams> dual = share_dual(model);
+  if (!dual) return nullptr;
+  const MomentStrip strip = moment_strip(model);
+  // P(X_T < a) decays like e^{s_minus a}, the dual's left tail like e^{(s_plus - 1) a}: the
+  // dual is planned only where its left range is estimated at least kDualRangeGain times
+  // shorter (planning costs about as much as pricing a light surface).
+  if (!(kDualRangeGain * strip.s_minus < strip.s_plus - 1.0)) return nullptr;
+  const double spot = market.spot;
+  std::vector<double> dual_strikes(nK);
+  double k_max = 0.0;
+  for (std::size_t j = 0; j < nK; ++j) {
+    dual_strikes[j] = spot * (spot / strikes[j]);
+    k_max = std::max(k_max, strikes[j]);
+  }
+  COSSettings dual_cs = cs;
+  dual_cs.tolerance = cs.tolerance * std::min(1.0, spot / k_max);
+  if (!(dual_cs.tolerance >= kMinTolerance)) return nullptr;
+  try {
+    auto planned = std::make_unique<PlannedSurface>(
+        *dual, Market{spot, market.dividend, market.rate}, std::move(dual_strikes), dual_cs);
+    planned->make_plan(maturities, nT, options);
+    return planned;
+  } catch (const std::invalid_argument&) {
+    return nullptr;  // the dual cannot be planned here (its market or tolerance): the primal
+  }
+}
+
+}  // namespace
 
 void price_surface(const ModelParams& model, const Market& market, const double* strikes,
                    std::size_t nK, const double* maturities, std::size_t nT, OptionKind kind,
@@ -157,9 +283,7 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   }
   LF_REQUIRE(settings.method != Method::TimeChange || has_time_change(model),
              "`method` 'time_change' needs a VarianceGamma, NIG or CGMY(Y=0, sigma=0) model");
-  const double omega = convexity_correction(model);
   const COSSettings& cs = settings.cos;
-  const COSPlanner planner(model, cs);
   SurfacePlanOptions options;
   options.may_cos = settings.method != Method::TimeChange;
   options.may_tc = settings.method != Method::COS && has_time_change(model);
@@ -169,47 +293,44 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   options.remedy = settings.method == Method::COS
                        ? "raise max_terms or tolerance, or use method='auto'"
                        : "raise max_terms or tolerance";
-  SurfacePlan plan;
-  plan_surface(model, omega, market, strikes, nK, maturities, nT, planner, cs, options, plan);
-  const bool share = plan.share;
-  std::vector<cplx> u, psi;
-  auto fill_exponent = [&](int n_terms, double width) {
-    u.resize(n_terms);
-    psi.resize(n_terms);
-    for (int n = 0; n < n_terms; ++n) u[n] = cplx(n * kPi / width, 0.0);
-    char_exponent(model, omega, u.data(), u.size(), psi.data());
-  };
-  if (share && plan.shared_terms > 0) fill_exponent(plan.shared_terms, plan.shared_width);
+  PlannedSurface primal(model, market, std::vector<double>(strikes, strikes + nK), cs);
+  // `auto` prices by the dual surface where its plan is estimated cheaper, or where the
+  // primal cannot be planned.
+  std::unique_ptr<PlannedSurface> dual;
+  if (settings.method == Method::Auto && cs.n_terms == 0 && cs.truncation_width == 0.0)
+    dual = plan_dual(model, market, strikes, nK, maturities, nT, cs, options);
+  // The primal is planned as well where the dual's work is large enough for a second plan
+  // not to matter, and priced where it is estimated cheaper.
+  bool by_dual = dual != nullptr;
+  if (!dual || dual->plan.work > kComparePlansWork) {
+    try {
+      primal.make_plan(maturities, nT, options);
+      by_dual = dual && dual->plan.work < primal.plan.work;
+    } catch (const std::invalid_argument&) {
+      if (!dual) throw;
+    }
+  }
+  (by_dual ? *dual : primal).price_puts(out);
 
   for (std::size_t i = 0; i < nT; ++i) {
     double* row = out + i * nK;
-    const MaturitySlice& sl = plan.slices[i];
-    if (plan.use_cos[i]) {
-      if (!share) fill_exponent(plan.cos[i].n_terms, plan.cos[i].width);
-      cos_put_slice(psi.data(), plan.cos[i], sl, row);
-    } else if (plan.use_series[i]) {
-      if (series_pricer(model) == SeriesPricer::Black)
-        black_scholes_put_slice(model, sl, row);
-      else
-        merton_put_slice(model, sl, row);
-    } else if (plan.use_contour[i]) {
-      lewis_put_slice(model, omega, sl, cs.tolerance, row);
-    } else if (plan.use_adaptive[i]) {
-      time_change_put_slice_adaptive(model, omega, sl, cs.tolerance, row);
-    } else {
-      time_change_put_slice(plan.nodes[i], sl, cs.tolerance, row);
-    }
-    // Every price is kept inside its static bounds: put in [D (K - F)^+, D K], call by
-    // put–call parity C = P + D (F - K) in [D (F - K)^+, D F]. Round-off in the parity
-    // subtraction cannot make a negative time value, and a put whose error scales with D K
-    // (K / F = 1e22 after e^{-rT} = 1e24) cannot turn into a call above S e^{-qT}.
+    const double T = maturities[i];
+    const double forward = market.spot * std::exp((market.rate - market.dividend) * T);
+    const double discount = std::exp(-market.rate * T);
+    // Calls by put–call parity C = P + D (F - K) (the dual's puts are calls (K / S) C*),
+    // kept inside the static bounds: put in [D (K - F)^+, D K], call in [D (F - K)^+, D F].
+    // Round-off in the parity subtraction cannot make a negative time value, and a put whose
+    // error scales with D K (K / F = 1e22 after e^{-rT} = 1e24) cannot turn into a call
+    // above S e^{-qT}.
     for (std::size_t j = 0; j < nK; ++j) {
-      const double gap = sl.forward - strikes[j];
+      const double gap = forward - strikes[j];
+      const double call =
+          by_dual ? row[j] * (strikes[j] / market.spot) : row[j] + discount * gap;
       if (kind == OptionKind::Call)
-        row[j] = std::clamp(row[j] + sl.discount * gap, sl.discount * std::max(gap, 0.0),
-                            sl.discount * sl.forward);
+        row[j] = std::clamp(call, discount * std::max(gap, 0.0), discount * forward);
       else
-        row[j] = std::min(row[j], sl.discount * strikes[j]);
+        row[j] = std::clamp(by_dual ? call - discount * gap : row[j],
+                            discount * std::max(-gap, 0.0), discount * strikes[j]);
     }
   }
   check_finite_outputs(out, nT * nK);

@@ -2,6 +2,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <stdexcept>
 
 #include "levyfast/format.hpp"
 #include "levyfast/models/registry.hpp"
@@ -106,6 +107,24 @@ double diffusion_variance(const ModelParams& m) {
 
 std::optional<Subordinator> subordinator(const ModelParams& m) {
   return visit(m.id, [&](auto model) { return decltype(model)::subordinator(m.p); });
+}
+
+std::optional<ModelParams> share_dual(const ModelParams& m) {
+  const std::optional<Params> p =
+      visit(m.id, [&](auto model) { return decltype(model)::share_dual(m.p); });
+  if (!p) return std::nullopt;
+  const ModelParams dual{m.id, *p};
+  // The dual of a valid model is valid in exact arithmetic; rounding at the edge of the
+  // domain (e.g. VG's 1 - theta nu - sigma^2 nu / 2 near 0) may leave it outside.
+  const bool valid = visit(m.id, [&](auto model) {
+    try {
+      decltype(model)::validate(dual.p);
+      return true;
+    } catch (const std::invalid_argument&) {
+      return false;
+    }
+  });
+  return valid ? std::optional<ModelParams>(dual) : std::nullopt;
 }
 
 }  // namespace levyfast

@@ -25,7 +25,6 @@ constexpr double kInvSqrt2Pi = 0.3989422804014327;
 // carry d psi/d theta ~ u^2 for diffusion parameters): plan them at this fraction of the
 // price tolerance.
 constexpr double kDerivativeTolFactor = 1e-2;
-constexpr double kMinTolerance = 1e-14;
 
 inline double norm_cdf(double x) { return 0.5 * std::erfc(-x * 0.7071067811865476); }
 inline double norm_pdf(double x) { return kInvSqrt2Pi * std::exp(-0.5 * x * x); }

@@ -23,6 +23,9 @@ struct COSSettings {
   int max_terms = 1 << 16;
 };
 
+// Smallest tolerance (fraction of spot) the pricers accept.
+inline constexpr double kMinTolerance = 1e-14;
+
 void validate_cos_settings(const COSSettings& s);
 
 // Per-surface precomputation shared by every maturity of one parameter set: the cumulant

@@ -77,6 +77,7 @@ struct SurfacePlan {
   bool share = false;
   double shared_width = 0.0;
   int shared_terms = 0;
+  double work = 0.0;  // estimated work (units of cos_cost)
 };
 
 // Plans every maturity (COS where possible and not dearer than the time change, nodes of the

@@ -63,4 +63,8 @@ double diffusion_variance(const ModelParams& m);
 // the models that have one: VG, NIG, and CGMY with Y = 0 and sigma = 0.
 std::optional<Subordinator> subordinator(const ModelParams& m);
 
+// The share-measure dual (models/base.hpp: Y = -X under e^{X_1} dQ, psi_Y(u) = psi(-u - i)),
+// for the models that define it and where its parameters pass validation.
+std::optional<ModelParams> share_dual(const ModelParams& m);
+
 }  // namespace levyfast

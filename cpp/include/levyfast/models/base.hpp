@@ -19,7 +19,7 @@
 // and optional (ModelTraits below has the defaults): the array exponent, the real cumulant
 // generating function, the exponent with its gradient (where they share work), the decay
 // envelope, the activity index, the subordinator and its node gradient, the Lewis contour,
-// the series pricer and exact PIDE cell moments.
+// the series pricer, exact PIDE cell moments and the share-measure dual.
 #pragma once
 
 #include <algorithm>
@@ -196,6 +196,13 @@ struct ModelTraits {
   // Models priced by the Lewis contour integral (lewis_contour.hpp) set kLewisContour and
   // define lewis_ray_angle(p).
   static constexpr bool kLewisContour = false;
+
+  // The parameters of the dual model: Y = -X under the share measure dQ*/dQ = e^{X_1} is a
+  // Lévy process of the same family, with Lévy density e^{-x} k(-x), the same Brownian part
+  // and psi_Y(u) = psi(-u - i) (Fajardo & Mordecki, "Symmetry and duality in Lévy markets",
+  // Quant. Finance 6 (2006) 219-227). The pricer prices calls as puts on Y where that is
+  // cheaper (european.hpp). Models without one (or where it cannot help) return nullopt.
+  static std::optional<Params> share_dual(const Params&) { return std::nullopt; }
 };
 
 }  // namespace levyfast

@@ -350,6 +350,11 @@ struct CGMY : ModelTraits<CGMY> {
 
   static MomentStrip moment_strip(const Params& p) { return {p[1], p[2]}; }
 
+  // e^{-x} k(-x) = C e^{-(G+1) x} / x^{1+Y} (x > 0), C e^{-(M-1)|x|} / |x|^{1+Y} (x < 0).
+  static std::optional<Params> share_dual(const Params& p) {
+    return Params{p[0], p[2] - 1.0, p[1] + 1.0, p[3], p[4]};
+  }
+
   static double levy_density(const Params& p, double x) {
     const double ax = std::abs(x);
     if (ax == 0.0) return 0.0;

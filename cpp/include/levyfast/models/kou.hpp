@@ -78,6 +78,15 @@ struct Kou : ModelTraits<Kou> {
 
   static MomentStrip moment_strip(const Params& p) { return {p[4], p[3]}; }
 
+  // e^{-x} k(-x): up-jumps at rate lam (1 - p) eta2 / (eta2 + 1) with eta1* = eta2 + 1,
+  // down-jumps at rate lam p eta1 / (eta1 - 1) with eta2* = eta1 - 1.
+  static std::optional<Params> share_dual(const Params& p) {
+    const double up = p[1] * (1.0 - p[2]) * (p[4] / (p[4] + 1.0));
+    const double down = p[1] * p[2] * (p[3] / (p[3] - 1.0));
+    const double lam = up + down;
+    return Params{p[0], lam, lam > 0.0 ? up / lam : p[2], p[4] + 1.0, p[3] - 1.0};
+  }
+
   static double levy_density(const Params& p, double x) {
     if (x > 0.0) return p[1] * p[2] * p[3] * std::exp(-p[3] * x);
     if (x < 0.0) return p[1] * (1.0 - p[2]) * p[4] * std::exp(p[4] * x);

@@ -110,6 +110,12 @@ struct Meixner : ModelTraits<Meixner> {
     return {(kPi + p[1]) / p[0], (kPi - p[1]) / p[0]};
   }
 
+  // k(x) = delta e^{beta x / alpha} / (x sinh(pi x / alpha)), so e^{-x} k(-x) has
+  // beta* = -beta - alpha.
+  static std::optional<Params> share_dual(const Params& p) {
+    return Params{p[0], -p[1] - p[0], p[2], 0.0, 0.0};
+  }
+
   // 1 / (x sinh(pi x / alpha)) = 2 e^{-pi |x| / alpha} / (|x| (1 - e^{-2 pi |x| / alpha})):
   // no overflow of sinh or of e^(beta x / alpha) at large |x|.
   static double levy_density(const Params& p, double x) {

@@ -82,6 +82,11 @@ struct NIG : ModelTraits<NIG> {
 
   static MomentStrip moment_strip(const Params& p) { return {p[0] + p[1], p[0] - p[1]}; }
 
+  // k(x) ~ e^{beta x} K_1(alpha |x|) / |x|, so e^{-x} k(-x) has beta* = -beta - 1.
+  static std::optional<Params> share_dual(const Params& p) {
+    return Params{p[0], -p[1] - 1.0, p[2], 0.0, 0.0};
+  }
+
   static double levy_density(const Params& p, double x) {
     const double ax = std::abs(x);
     if (ax == 0.0) return 0.0;

@@ -105,6 +105,14 @@ struct VarianceGamma : ModelTraits<VarianceGamma> {
     return {std::isnan(s_minus) ? kInf : s_minus, std::isnan(s_plus) ? kInf : s_plus};
   }
 
+  // With G, M the left and right decay rates (G M = 2 / (sigma^2 nu), M - G = -2 theta /
+  // sigma^2), the dual has G* = M - 1 and M* = G + 1, the same nu, so with
+  // v = 1 - theta nu - sigma^2 nu / 2: sigma*^2 = sigma^2 / v and theta* = -(theta + sigma^2) / v.
+  static std::optional<Params> share_dual(const Params& p) {
+    const double v = 1.0 - p[2] * p[1] - 0.5 * p[0] * p[0] * p[1];
+    return Params{p[0] / std::sqrt(v), p[1], -(p[2] + p[0] * p[0]) / v, 0.0, 0.0};
+  }
+
   // In terms of the rates G, M (no cancellation of theta / sigma^2 against the rate at small
   // sigma); where nu |x| underflows (nu = 1e-300) in logs, since e^-decay / 0 would be NaN.
   static double levy_density(const Params& p, double x) {
