@@ -237,6 +237,7 @@ bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
   double k_max = 0.0;
   for (std::size_t j = 0; j < sl.nK; ++j) k_max = std::max(k_max, sl.strikes[j]);
   const double abs_tol = settings.tolerance * spot;
+  const double k_err = sl.error_strike > 0.0 ? sl.error_strike : k_max;
   double a, b;
   if (settings.truncation_width > 0.0) {
     const Cumulants c = cumulants(model);
@@ -245,7 +246,7 @@ bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
     b = c.c1 * T + half;
   } else {
     // Put error from the mass outside [a, b] is at most K P(outside): keep it below tol/4.
-    planner.range(T, 0.25 * abs_tol / std::max(k_max, F), std::log(k_max / F), a, b);
+    planner.range(T, 0.25 * abs_tol / std::max(k_err, F), std::log(k_max / F), a, b);
     // Every strike's kink inside [a, b], so that the bound above covers it (a put struck
     // beyond b would need the e^x-weighted right tail).
     b = std::max(b, std::log(k_max / F) + 0.01 * (b - a));
@@ -254,7 +255,7 @@ bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
   plan.width = b - a;
   plan.n_terms = settings.n_terms;
   if (plan.n_terms == 0) {
-    plan.n_terms = planner.terms(T, plan.width, k_max, 0.5 * abs_tol);
+    plan.n_terms = planner.terms(T, plan.width, k_err, 0.5 * abs_tol);
     if (plan.n_terms > settings.max_terms) return false;
   }
   return true;

@@ -65,7 +65,8 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     if (nK > 0) validate_market_at(market, T, *k_min, *k_max);
     MaturitySlice& slice = plan.slices[i];
     slice = {T, market.spot * std::exp((market.rate - market.dividend) * T),
-             std::exp(-market.rate * T), strikes, nK, plan.log_strikes.data()};
+             std::exp(-market.rate * T), strikes, nK, plan.log_strikes.data(),
+             options.error_strike};
     COSPlan& cp = plan.cos[i];
     char& use_cos = plan.use_cos[i];
     if (options.may_series && series == SeriesPricer::Black) {
@@ -259,13 +260,18 @@ std::unique_ptr<PlannedSurface> plan_dual(const ModelParams& model, const Market
     dual_strikes[j] = spot * (spot / strikes[j]);
     k_max = std::max(k_max, strikes[j]);
   }
+  // Every method's put errors within tol' S give calls within tol' K_max <= tol S. COS's
+  // bound is proportional to the strike, so its puts need tol' S only at the smallest dual
+  // strike S^2 / K_max (or S): the call error is S x the bound's factor at every strike.
   COSSettings dual_cs = cs;
   dual_cs.tolerance = cs.tolerance * std::min(1.0, spot / k_max);
   if (!(dual_cs.tolerance >= kMinTolerance)) return nullptr;
+  SurfacePlanOptions dual_options = options;
+  dual_options.error_strike = spot * std::min(1.0, spot / k_max);
   try {
     auto planned = std::make_unique<PlannedSurface>(
         *dual, Market{spot, market.dividend, market.rate}, std::move(dual_strikes), dual_cs);
-    planned->make_plan(maturities, nT, options);
+    planned->make_plan(maturities, nT, dual_options);
     return planned;
   } catch (const std::invalid_argument&) {
     return nullptr;  // the dual cannot be planned here (its market or tolerance): the primal

@@ -64,6 +64,9 @@ struct MaturitySlice {
   const double* strikes;
   std::size_t nK;
   const double* log_strikes = nullptr;  // ln K_j, shared by a surface's maturities (optional)
+  // The strike whose put error bound (proportional to the strike) must meet the tolerance,
+  // 0 for the largest: the dual surface's puts are scaled by K / S (european.cpp).
+  double error_strike = 0.0;
 
   // ln(K_j / F_T), from log_strikes when the surface has them (one log per strike and surface).
   double log_moneyness(std::size_t j, double log_forward) const {

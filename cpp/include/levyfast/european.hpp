@@ -59,6 +59,7 @@ struct SurfacePlanOptions {
   const COSPlanner* fallback_planner = nullptr;
   const COSSettings* fallback_settings = nullptr;
   const char* remedy = "";  // appended to the error when a maturity cannot be planned
+  double error_strike = 0.0;  // MaturitySlice::error_strike of every slice
 };
 
 // Per-maturity method and COS plan of one surface. With automatic N (settings.n_terms == 0)
