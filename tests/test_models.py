@@ -61,6 +61,31 @@ def test_cgmy_vectorised_exponent_on_real_grids_matches_numpy() -> None:
         checked += 1
 
 
+def test_cgmy_vectorised_exponent_near_y_one_matches_numpy() -> None:
+    """In the band 1e-6 <= |Y - 1| < 1/4 the exponent takes the O(Y - 1) form
+    sum z expm1((Y-1) ln z) (Gamma(-Y) has its pole at Y = 1), vectorised on real grids as
+    i u (e_G - e_M) + z_M M^d expm1(d l_M) + z_G G^d expm1(d l_G): it matches NumPy's scalar
+    form of the band over random parameters, u from 1e-8 to 1e6, to a few units of rounding
+    of its terms (C Gamma(2-Y)/Y (M + G) (1 + |ln M| + |ln G|) and u * omega)."""
+    rng = np.random.default_rng(19)
+    u = np.concatenate([np.linspace(0.0, 5.0, 41), np.geomspace(1e-8, 1e6, 200)])
+    u = np.concatenate([u, -u[1:60]]).astype(complex)
+    for _ in range(300):
+        y = rng.uniform(0.75, 1.25)
+        if abs(y - 1.0) < 1e-5:
+            continue
+        m = lf.CGMY(10 ** rng.uniform(-2, 1), 10 ** rng.uniform(-1, 2.5),
+                    1.0 + 10 ** rng.uniform(-2, 2.5), y, float(rng.choice([0.0, 0.3])))
+        cpp = _core.char_exponent(m.MODEL_ID, m.to_array(), u)
+        py = m.char_exponent(u)
+        scale = (abs(m.C * math.gamma(2.0 - m.Y) / m.Y) * (m.M + m.G)
+                 * (1.0 + abs(math.log(m.M)) + abs(math.log(m.G)))
+                 + abs(m.convexity_correction()) + 1.0)
+        excess = np.abs(cpp - py) / (1e-12 * np.abs(py) + 2e-15 * scale * (1.0 + np.abs(u)))
+        worst = int(np.argmax(excess))
+        assert excess[worst] <= 1.0, f"{m!r} at u = {u[worst]}: {cpp[worst]} vs {py[worst]}"
+
+
 def _random_model(family: str, rng: np.random.Generator) -> lf.LevyModel:
     """A random valid model of a family with a vectorised real-grid exponent."""
     while True:

@@ -320,3 +320,24 @@ def test_auto_by_the_share_measure_dual_against_oracle(seed: int) -> None:
             tol = ACCURACY * market.spot
             assert np.all(np.abs(got - expected) <= tol), _report(
                 got, expected, tol, model=model, kind=kind)
+
+
+def test_auto_plans_heavy_left_tails_by_the_dual() -> None:
+    """The plan `auto` prices by (`_core.surface_plan`): the dual for a heavy left tail on the
+    CGMY calibrator's grid (COS terms fall with the range), the primal for a symmetric law."""
+    from levyfast import _core
+    from levyfast.pricers.european import _settings
+
+    market = lf.Market(100.0, 0.03, 0.01)
+    strikes = np.array([60.0, 70.0, 80.0, 90.0, 100.0, 110.0, 120.0, 130.0, 145.0, 160.0])
+    maturities = np.array([0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0])
+
+    def plan(model: lf.LevyModel) -> dict:
+        return _core.surface_plan(model.MODEL_ID, model.to_array(), market.spot, market.rate,
+                                  market.dividend, strikes, maturities,
+                                  _settings("price", "auto", 1e-7))
+
+    heavy = plan(lf.CGMY(0.5, 2.0, 10.0, 0.8))
+    assert heavy["dual"] and heavy["methods"] == ["cos"] * len(maturities)
+    assert not plan(lf.CGMY(1.0, 5.0, 5.0, 0.5))["dual"]
+    assert not plan(lf.BlackScholes(0.2))["dual"]

@@ -1,3 +1,5 @@
+#include <pybind11/stl.h>
+
 #include "levyfast/european.hpp"
 #include "register.hpp"
 
@@ -54,6 +56,28 @@ void register_pricers(py::module_& m) {
       py::arg("model_id"), py::arg("params"), py::arg("spot"), py::arg("rate"),
       py::arg("dividend"), py::arg("strikes"), py::arg("maturities"), py::arg("kind"),
       py::arg("settings"));
+  m.def(
+      "surface_plan",
+      [](int model_id, const darray& params, double spot, double rate, double dividend,
+         const darray& strikes, const darray& maturities, const EuropeanSettings& settings) {
+        const ModelParams model = to_model(model_id, params);
+        const Market market{spot, rate, dividend};
+        validate_market(market);
+        const auto nK = static_cast<std::size_t>(strikes.size());
+        const auto nT = static_cast<std::size_t>(maturities.size());
+        validate_grid(strikes.data(), nK, maturities.data(), nT);
+        const SurfacePlanSummary s =
+            describe_surface_plan(model, market, strikes.data(), nK, maturities.data(), nT,
+                                  settings);
+        py::dict out;
+        out["dual"] = s.dual;
+        out["methods"] = s.methods;
+        out["cos_terms"] = s.cos_terms;
+        out["work"] = s.work;
+        return out;
+      },
+      py::arg("model_id"), py::arg("params"), py::arg("spot"), py::arg("rate"),
+      py::arg("dividend"), py::arg("strikes"), py::arg("maturities"), py::arg("settings"));
 }
 
 }  // namespace levyfast::bindings

@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <string>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -278,15 +279,17 @@ std::unique_ptr<PlannedSurface> plan_dual(const ModelParams& model, const Market
   }
 }
 
-}  // namespace
+// The plan price_surface prices by (the method's options; for `auto` the primal or the dual
+// surface, whichever is planned cheaper).
+struct ChosenPlan {
+  std::unique_ptr<PlannedSurface> primal, dual;
+  bool by_dual = false;
+  const PlannedSurface& chosen() const { return by_dual ? *dual : *primal; }
+};
 
-void price_surface(const ModelParams& model, const Market& market, const double* strikes,
-                   std::size_t nK, const double* maturities, std::size_t nT, OptionKind kind,
-                   const EuropeanSettings& settings, double* out) {
-  if (settings.method == Method::FFT) {
-    fft_price_surface(model, market, strikes, nK, maturities, nT, kind, settings.fft, out);
-    return;
-  }
+ChosenPlan choose_plan(const ModelParams& model, const Market& market, const double* strikes,
+                       std::size_t nK, const double* maturities, std::size_t nT,
+                       const EuropeanSettings& settings) {
   LF_REQUIRE(settings.method != Method::TimeChange || has_time_change(model),
              "`method` 'time_change' needs a VarianceGamma, NIG or CGMY(Y=0, sigma=0) model");
   const COSSettings& cs = settings.cos;
@@ -299,24 +302,61 @@ void price_surface(const ModelParams& model, const Market& market, const double*
   options.remedy = settings.method == Method::COS
                        ? "raise max_terms or tolerance, or use method='auto'"
                        : "raise max_terms or tolerance";
-  PlannedSurface primal(model, market, std::vector<double>(strikes, strikes + nK), cs);
+  ChosenPlan c;
+  c.primal = std::make_unique<PlannedSurface>(model, market,
+                                              std::vector<double>(strikes, strikes + nK), cs);
   // `auto` prices by the dual surface where its plan is estimated cheaper, or where the
   // primal cannot be planned.
-  std::unique_ptr<PlannedSurface> dual;
   if (settings.method == Method::Auto && cs.n_terms == 0 && cs.truncation_width == 0.0)
-    dual = plan_dual(model, market, strikes, nK, maturities, nT, cs, options);
+    c.dual = plan_dual(model, market, strikes, nK, maturities, nT, cs, options);
   // The primal is planned as well where the dual's work is large enough for a second plan
   // not to matter, and priced where it is estimated cheaper.
-  bool by_dual = dual != nullptr;
-  if (!dual || dual->plan.work > kComparePlansWork) {
+  c.by_dual = c.dual != nullptr;
+  if (!c.dual || c.dual->plan.work > kComparePlansWork) {
     try {
-      primal.make_plan(maturities, nT, options);
-      by_dual = dual && dual->plan.work < primal.plan.work;
+      c.primal->make_plan(maturities, nT, options);
+      c.by_dual = c.dual && c.dual->plan.work < c.primal->plan.work;
     } catch (const std::invalid_argument&) {
-      if (!dual) throw;
+      if (!c.dual) throw;
     }
   }
-  (by_dual ? *dual : primal).price_puts(out);
+  return c;
+}
+
+}  // namespace
+
+SurfacePlanSummary describe_surface_plan(const ModelParams& model, const Market& market,
+                                         const double* strikes, std::size_t nK,
+                                         const double* maturities, std::size_t nT,
+                                         const EuropeanSettings& settings) {
+  LF_REQUIRE(settings.method != Method::FFT,
+             "`method` 'fft' has no surface plan (fft_price_surface plans each maturity)");
+  const ChosenPlan c = choose_plan(model, market, strikes, nK, maturities, nT, settings);
+  const SurfacePlan& plan = c.chosen().plan;
+  SurfacePlanSummary summary;
+  summary.dual = c.by_dual;
+  summary.work = plan.work;
+  for (std::size_t i = 0; i < nT; ++i) {
+    summary.methods.push_back(plan.use_cos[i]        ? "cos"
+                              : plan.use_series[i]   ? "series"
+                              : plan.use_contour[i]  ? "lewis_contour"
+                              : plan.use_adaptive[i] ? "time_change_adaptive"
+                                                     : "time_change");
+    summary.cos_terms.push_back(plan.use_cos[i] ? plan.cos[i].n_terms : 0);
+  }
+  return summary;
+}
+
+void price_surface(const ModelParams& model, const Market& market, const double* strikes,
+                   std::size_t nK, const double* maturities, std::size_t nT, OptionKind kind,
+                   const EuropeanSettings& settings, double* out) {
+  if (settings.method == Method::FFT) {
+    fft_price_surface(model, market, strikes, nK, maturities, nT, kind, settings.fft, out);
+    return;
+  }
+  const ChosenPlan c = choose_plan(model, market, strikes, nK, maturities, nT, settings);
+  const bool by_dual = c.by_dual;
+  c.chosen().price_puts(out);
 
   for (std::size_t i = 0; i < nT; ++i) {
     double* row = out + i * nK;

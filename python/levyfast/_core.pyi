@@ -1,5 +1,6 @@
 # Stub of the private compiled module levyfast._core (kept in sync by tests/test_core_stub.py).
 import enum
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -77,6 +78,16 @@ def price_surface(
     kind: int,
     settings: EuropeanSettings,
 ) -> NDArray[np.float64]: ...
+def surface_plan(
+    model_id: int,
+    params: NDArray[np.float64],
+    spot: float,
+    rate: float,
+    dividend: float,
+    strikes: NDArray[np.float64],
+    maturities: NDArray[np.float64],
+    settings: EuropeanSettings,
+) -> dict[str, Any]: ...
 def price_batch(
     model_id: int,
     params: NDArray[np.float64],

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "levyfast/closed_form.hpp"
@@ -88,6 +89,21 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
                   const double* strikes, std::size_t nK, const double* maturities,
                   std::size_t nT, const COSPlanner& planner, const COSSettings& settings,
                   const SurfacePlanOptions& options, SurfacePlan& plan);
+
+// What price_surface would do (methods other than FFT): whether it prices through the
+// share-measure dual, the method of each maturity ("cos", "time_change",
+// "time_change_adaptive", "lewis_contour", "series"), COS terms (0 where not COS) and
+// the estimated work (units of cos_cost). For tests and diagnostics.
+struct SurfacePlanSummary {
+  bool dual = false;
+  std::vector<std::string> methods;
+  std::vector<int> cos_terms;
+  double work = 0.0;
+};
+SurfacePlanSummary describe_surface_plan(const ModelParams& model, const Market& market,
+                                         const double* strikes, std::size_t nK,
+                                         const double* maturities, std::size_t nT,
+                                         const EuropeanSettings& settings);
 
 // Prices into out[iT * nK + iK]. Model and market must be valid (see validate_model).
 void price_surface(const ModelParams& model, const Market& market, const double* strikes,
