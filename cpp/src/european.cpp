@@ -19,6 +19,16 @@ namespace levyfast {
 
 namespace {
 
+// plan_surface's per-maturity FFT: planned where the best other method's work exceeds
+// kFftPlanWork (units of cos_cost, ~30 us); its least nonzero terms; the fraction of its
+// estimated J = N L / (2 width) taken as a lower bound (the J chosen was 0.77 to 1.64 times
+// the estimate on CGMY, Kou, Meixner and NIG surfaces); the terms tried where that estimate
+// says it cannot win.
+constexpr double kFftPlanWork = 1e5;
+constexpr std::size_t kFftMinTerms = 16;
+constexpr double kFftTermsSlack = 0.75;
+constexpr std::size_t kFftProbeTerms = 64;
+
 void check_finite_outputs(const double* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
     LF_REQUIRE(std::isfinite(out[i]), "internal error: non-finite price at flat index " +
@@ -53,6 +63,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   plan.use_adaptive.assign(nT, 0);
   plan.use_contour.assign(nT, 0);
   plan.use_series.assign(nT, 0);
+  plan.use_fft.assign(nT, 0);
   plan.nodes.assign(nT, {});
   std::vector<double> other_work(nT, 0.0);  // work of the maturities not priced by COS
   const bool has_fallback = options.fallback_planner && options.fallback_settings;
@@ -106,6 +117,34 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     const double contour_work = in_domain && options.may_contour && has_lewis_contour(model)
                                     ? lewis_contour_cost(nK)
                                     : kUnavailable;
+    // The FFT, planned only for a dear maturity (its planning evaluates the exponent at
+    // complex points, where CGMY has no vectorised form: on a cheap maturity it costs more
+    // than it can save). Its J nonzero terms resolve about the frequency u_N = N pi / width
+    // that COS's N terms reach, on a grid of spacing 2 pi / L: J ~ N L / (2 width); where that
+    // guess says it can win, its spectrum is grown up to the best other choice's work, else
+    // only its first kFftProbeTerms terms are tried: the damping e^{(alpha + 1) x} may shrink
+    // the spectrum far below the guess (Kou with eta1 near 1: the tilted jump rate makes
+    // |phi| fall where COS's plateaus).
+    const double best_other = std::min({cos_work, tc_work, contour_work, series_work});
+    double fft_work = kUnavailable;
+    if (in_domain && options.fft && !(tc_ok && options.force_tc) &&
+        best_other > kFftPlanWork) {
+      const double L = options.fft->span(i, T);
+      if (L < kUnavailable) {
+        const double j = cos_ok ? kFftTermsSlack * cp.n_terms * L / (2.0 * cp.width) : 0.0;
+        const std::size_t j_guess = std::max(kFftMinTerms, static_cast<std::size_t>(j));
+        const double probe = fft_slice_cost(kFftProbeTerms, 0, nK);
+        fft_work = options.fft->plan(
+            i, best_other > fft_slice_cost(j_guess, 2 * j_guess, nK)
+                   ? best_other
+                   : std::min(best_other, probe));
+      }
+    }
+    if (fft_work < best_other) {
+      plan.use_fft[i] = 1;
+      other_work[i] = fft_work;
+      continue;
+    }
     if (tc_ok && options.force_tc) {
       use_cos = 0;
     } else {
@@ -185,6 +224,7 @@ struct PlannedSurface {
   std::vector<double> strikes;
   COSSettings cos;
   COSPlanner planner;
+  std::unique_ptr<FFTSlicePricer> fft;  // where the plan may choose the FFT per maturity
   SurfacePlan plan;
 
   PlannedSurface(const ModelParams& m, const Market& mkt, std::vector<double> k,
@@ -194,7 +234,14 @@ struct PlannedSurface {
   PlannedSurface(const PlannedSurface&) = delete;
   PlannedSurface& operator=(const PlannedSurface&) = delete;
 
-  void make_plan(const double* maturities, std::size_t nT, const SurfacePlanOptions& options) {
+  // `with_fft`: the per-maturity FFT may be chosen.
+  void make_plan(const double* maturities, std::size_t nT, SurfacePlanOptions options,
+                 bool with_fft) {
+    if (with_fft) {
+      fft = std::make_unique<FFTSlicePricer>(model, market, strikes.data(), strikes.size(), nT,
+                                             cos.tolerance);
+      options.fft = fft.get();
+    }
     plan_surface(model, omega, market, strikes.data(), strikes.size(), maturities, nT, planner,
                  cos, options, plan);
   }
@@ -202,6 +249,14 @@ struct PlannedSurface {
   // Discounted puts into out[iT * nK + iK], each within [D (K - F)^+, D K].
   void price_puts(double* out) const {
     const std::size_t nK = strikes.size(), nT = plan.slices.size();
+    std::vector<std::size_t> fft_slots;
+    std::vector<double*> fft_rows;
+    for (std::size_t i = 0; i < nT; ++i) {
+      if (!plan.use_fft[i]) continue;
+      fft_slots.push_back(i);
+      fft_rows.push_back(out + i * nK);
+    }
+    if (!fft_slots.empty()) fft->put_slices(fft_slots.data(), fft_slots.size(), fft_rows.data());
     std::vector<cplx> u, psi;
     auto fill_exponent = [&](int n_terms, double width) {
       u.resize(n_terms);
@@ -213,7 +268,9 @@ struct PlannedSurface {
     for (std::size_t i = 0; i < nT; ++i) {
       double* row = out + i * nK;
       const MaturitySlice& sl = plan.slices[i];
-      if (plan.use_cos[i]) {
+      if (plan.use_fft[i]) {
+        // priced above, two maturities per transform
+      } else if (plan.use_cos[i]) {
         if (!plan.share) fill_exponent(plan.cos[i].n_terms, plan.cos[i].width);
         cos_put_slice(psi.data(), plan.cos[i], sl, row);
       } else if (plan.use_series[i]) {
@@ -246,7 +303,7 @@ std::unique_ptr<PlannedSurface> plan_dual(const ModelParams& model, const Market
                                           const double* strikes, std::size_t nK,
                                           const double* maturities, std::size_t nT,
                                           const COSSettings& cs,
-                                          const SurfacePlanOptions& options) {
+                                          const SurfacePlanOptions& options, bool with_fft) {
   const std::optional<ModelParams> dual = share_dual(model);
   if (!dual) return nullptr;
   const MomentStrip strip = moment_strip(model);
@@ -272,7 +329,7 @@ std::unique_ptr<PlannedSurface> plan_dual(const ModelParams& model, const Market
   try {
     auto planned = std::make_unique<PlannedSurface>(
         *dual, Market{spot, market.dividend, market.rate}, std::move(dual_strikes), dual_cs);
-    planned->make_plan(maturities, nT, dual_options);
+    planned->make_plan(maturities, nT, dual_options, with_fft);
     return planned;
   } catch (const std::invalid_argument&) {
     return nullptr;  // the dual cannot be planned here (its market or tolerance): the primal
@@ -309,19 +366,23 @@ ChosenPlan choose_plan(const ModelParams& model, const Market& market, const dou
   // shortest maturity of Kou(0.07, 45, 0.72, 1.015, 0.4) summed 615,782 terms instead of 4,000.
   options.exponent_cost = 40.0;
   options.term_cost = cos_cost(1, nK);
+  // Not for Black–Scholes and Merton (closed form, series): the FFT's truncation extrapolates
+  // the decay of |phi|, which Merton's revivals defeat (6e-4 * S0 off at tolerance 1e-11).
+  const bool with_fft =
+      settings.method == Method::Auto && series_pricer(model) == SeriesPricer::None;
   ChosenPlan c;
   c.primal = std::make_unique<PlannedSurface>(model, market,
                                               std::vector<double>(strikes, strikes + nK), cs);
   // `auto` prices by the dual surface where its plan is estimated cheaper, or where the
   // primal cannot be planned.
   if (settings.method == Method::Auto && cs.n_terms == 0 && cs.truncation_width == 0.0)
-    c.dual = plan_dual(model, market, strikes, nK, maturities, nT, cs, options);
+    c.dual = plan_dual(model, market, strikes, nK, maturities, nT, cs, options, with_fft);
   // The primal is planned as well where the dual's work is large enough for a second plan
   // not to matter, and priced where it is estimated cheaper.
   c.by_dual = c.dual != nullptr;
   if (!c.dual || c.dual->plan.work > kComparePlansWork) {
     try {
-      c.primal->make_plan(maturities, nT, options);
+      c.primal->make_plan(maturities, nT, options, with_fft);
       c.by_dual = c.dual && c.dual->plan.work < c.primal->plan.work;
     } catch (const std::invalid_argument&) {
       if (!c.dual) throw;
@@ -344,7 +405,8 @@ SurfacePlanSummary describe_surface_plan(const ModelParams& model, const Market&
   summary.dual = c.by_dual;
   summary.work = plan.work;
   for (std::size_t i = 0; i < nT; ++i) {
-    summary.methods.push_back(plan.use_cos[i]        ? "cos"
+    summary.methods.push_back(plan.use_fft[i]        ? "fft"
+                              : plan.use_cos[i]      ? "cos"
                               : plan.use_series[i]   ? "series"
                               : plan.use_contour[i]  ? "lewis_contour"
                               : plan.use_adaptive[i] ? "time_change_adaptive"

@@ -69,6 +69,8 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -96,6 +98,12 @@ constexpr double kChernoffMaxExcess = 64.0;
 constexpr double kMaxDampedMoment = 100.0;
 // The log-strike period L is at least this multiple of the requested log-strike range.
 constexpr double kCoverage = 1.125;
+// Work per nonzero Fourier term, per N log2 N of the transform and per strike of one
+// maturity in the units of cos_cost (fft_slice_cost).
+constexpr double kFftTermCost = 175.0;
+constexpr double kFftButterflyCost = 0.6;
+constexpr double kFftStrikeCost = 60.0;
+constexpr double kFftSpanCost = 3000.0;
 
 bool is_pow2(std::size_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
@@ -237,7 +245,7 @@ struct Context {
   double omega;
   MomentStrip strip;
   double lk_min, lk_max;  // ln(K / S0) over the requested strikes
-  double r, q;
+  double S0, r, q;
   // Chernoff bound of the left alias remainder: s' in [0, s_minus) and ln E[e^{-s' X_1}].
   double s_left[kChernoffPoints], log_mgf_left[kChernoffPoints];
 
@@ -297,9 +305,10 @@ double choose_span(const Context& c, const MaturityPlan& p) {
 }
 
 // Smallest power-of-two J whose truncated tail is within the share of the tolerance.
-std::size_t choose_terms(DampedSpectrum& spec, const FFTSettings& s, const MaturityPlan& p) {
+std::size_t choose_terms(DampedSpectrum& spec, const FFTSettings& s, const MaturityPlan& p,
+                         std::size_t max_terms = kMaxN) {
   const double target = kTruncShare * p.eps / p.gain;
-  for (std::size_t J = kMinN; J <= kMaxN; J *= 2) {
+  for (std::size_t J = kMinN; J <= std::min(kMaxN, max_terms); J *= 2) {
     spec.extend(J);
     // Envelopes of |eta psi_T| just below u = J eta and u = J eta / 2.
     double hi = 0.0, lo = 0.0;
@@ -353,7 +362,8 @@ std::size_t choose_length(const DampedSpectrum& spec, const FFTSettings& s, cons
 }
 
 // Damping, grid and lengths of one maturity; leaves `spec` holding its J spectrum terms.
-MaturityPlan plan_maturity(const Context& c, double T, DampedSpectrum& spec, const Lagrange& lag) {
+// Damping and log-strike period of one maturity (the grid's first half: no spectrum yet).
+MaturityPlan plan_span(const Context& c, double T) {
   const double drift = (c.r - c.q) * T;
   MaturityPlan p{T, c.lk_min - drift, c.lk_max - drift, c.settings.tolerance * std::exp(c.q * T),
                  0.0, 0.0, 0.0, 0, 0};
@@ -368,6 +378,14 @@ MaturityPlan plan_maturity(const Context& c, double T, DampedSpectrum& spec, con
                        "period (L = " + fmt_short(p.L) + ", alpha = " + fmt_short(p.alpha) +
                        "); the parameters are at a degenerate limit"));
   }
+  return p;
+}
+
+// The spectrum and lengths J, N of a maturity whose span is planned; leaves `spec` holding its
+// J spectrum terms.
+void plan_lengths(const Context& c, MaturityPlan& p, DampedSpectrum& spec, const Lagrange& lag,
+                  std::size_t max_terms = kMaxN) {
+  const double T = p.T;
   spec.reset(p.alpha, 2.0 * kPi / p.L);
   if (c.settings.n > 0) {
     p.J = p.N = static_cast<std::size_t>(c.settings.n);
@@ -381,9 +399,15 @@ MaturityPlan plan_maturity(const Context& c, double T, DampedSpectrum& spec, con
                    "; increase `n` or decrease `eta`");
     require_rounding(c.settings, p, p.N, abs_sum(spec, p));
   } else {
-    p.J = choose_terms(spec, c.settings, p);
+    p.J = choose_terms(spec, c.settings, p, max_terms);
     p.N = choose_length(spec, c.settings, p, lag);
   }
+}
+
+// Damping, grid and lengths of one maturity; leaves `spec` holding its J spectrum terms.
+MaturityPlan plan_maturity(const Context& c, double T, DampedSpectrum& spec, const Lagrange& lag) {
+  MaturityPlan p = plan_span(c, T);
+  plan_lengths(c, p, spec, lag);
   return p;
 }
 
@@ -400,6 +424,89 @@ void pack_pair(cplx* a, std::size_t N, const cplx* b, std::size_t J2) {
     a[j] = cplx(h1.real() - g1.imag(), h1.imag() + g1.real());
     a[N - j] = cplx(h1.real() + g1.imag(), -h1.imag() + g1.real());
   }
+}
+
+// Prices `members` (1 or 2) planned maturities by one FFT of the longer length of the two into
+// rows[m][0 .. nK).
+void price_group(const Context& c, const Lagrange& lag, const MaturityPlan* const* plan,
+                 const DampedSpectrum* const* spec, std::size_t members, const double* strikes,
+                 std::size_t nK, OptionKind kind, Radix2Fft& fft, std::vector<cplx>& work,
+                 std::vector<cplx>& second, double* const* rows) {
+  const double S0 = c.S0, r = c.r, q = c.q;
+  std::size_t N = 0;
+  for (std::size_t m = 0; m < members; ++m) N = std::max(N, plan[m]->N);
+  fft.reserve(N);
+  work.assign(N, cplx(0.0, 0.0));
+  double k_mid[2];
+  k_mid[0] = 0.5 * (plan[0]->k_min + plan[0]->k_max);
+  spec[0]->fill(plan[0]->T, k_mid[0], plan[0]->J, work.data());
+  if (members == 2) {
+    k_mid[1] = 0.5 * (plan[1]->k_min + plan[1]->k_max);
+    second.resize(plan[1]->J);
+    spec[1]->fill(plan[1]->T, k_mid[1], plan[1]->J, second.data());
+    pack_pair(work.data(), N, second.data(), plan[1]->J);
+  }
+  fft.transform(work.data(), N);
+
+  double w[kStencil];
+  for (std::size_t m = 0; m < members; ++m) {
+    const MaturityPlan& p = *plan[m];
+    const double T = p.T, alpha = p.alpha, lambda = p.L / static_cast<double>(N);
+    // Re (m = 0) or Im (m = 1) of the transform: std::complex is laid out as double[2].
+    const double* values = reinterpret_cast<const double*>(work.data()) + m;
+    const double k_first = k_mid[m] - 0.5 * static_cast<double>(N) * lambda;
+    // Left alias images sum_{j>=1} e^{-alpha j L} (1 - e^{k - j L}) (c = 1 - e^k + put).
+    const double alias_const = 1.0 / std::expm1(alpha * p.L);
+    const double alias_exp = 1.0 / std::expm1((alpha + 1.0) * p.L);
+    const double fwd_value = S0 * std::exp(-q * T), drift = (r - q) * T;
+    for (std::size_t i = 0; i < nK; ++i) {
+      const double K = strikes[i];
+      const double k = std::log(K / S0) - drift, ek = std::exp(k);
+      // Eq. 5 on the grid, Lagrange-interpolated: e^{alpha k} c(k) = sum_i l_i values_i / pi.
+      const double pos = (k - k_first) / lambda;
+      const double first_node = std::floor(pos) - (kStencil / 2 - 1);
+      // The plan leaves kStencil / 2 nodes of margin around every strike; a non-finite or
+      // out-of-range position (never expected) must not index outside the transform.
+      LF_REQUIRE(first_node >= 0.0 && first_node + kStencil <= static_cast<double>(N),
+                 "internal error: FFT grid does not cover strike " + fmt(K) + " at maturity " +
+                     fmt(T) + "; please report the inputs");
+      const std::size_t m0 = static_cast<std::size_t>(first_node);
+      lag.weights(pos - static_cast<double>(m0), w);
+      double damped = 0.0;
+      for (int s = 0; s < kStencil; ++s)
+        damped += w[s] * values[2 * bit_reverse(m0 + static_cast<std::size_t>(s), N)];
+      const double cv = std::exp(-alpha * k) * damped / kPi - (alias_const - ek * alias_exp);
+      const bool call_otm = k >= 0.0;
+      const double otm = fwd_value * std::max(call_otm ? cv : cv - (1.0 - ek), 0.0);
+      const double parity = fwd_value - K * std::exp(-r * T);  // C - P
+      const double price = kind == OptionKind::Call ? (call_otm ? otm : otm + parity)
+                                                    : (call_otm ? otm - parity : otm);
+      LF_REQUIRE(std::isfinite(price), "FFT pricer produced a non-finite price at strike " +
+                                           fmt(K) + ", maturity " + fmt(T) +
+                                           "; the model or market is outside its range");
+      rows[m][i] = price;
+    }
+  }
+}
+
+// The interpolation's weights and error table, built once.
+const Lagrange& shared_lagrange() {
+  static const Lagrange lag;
+  return lag;
+}
+
+// Strip-dependent quantities of one call: the left Chernoff grid.
+void init_left_chernoff(Context& c) {
+  const double s_left_max = std::min(c.strip.s_minus, kChernoffMaxExcess);
+  for (int i = 0; i < kChernoffPoints; ++i) {
+    c.s_left[i] = s_left_max * i / kChernoffPoints;
+    c.log_mgf_left[i] = c.log_mgf(-c.s_left[i]);
+  }
+}
+
+// Whether the moment strip can size the transform (s_plus > 1, no NaN end).
+bool strip_usable(const MomentStrip& strip) {
+  return !std::isnan(strip.s_plus) && !std::isnan(strip.s_minus) && strip.s_plus > 1.0;
 }
 
 }  // namespace
@@ -451,7 +558,7 @@ void fft_price_surface(const ModelParams& model, const Market& market, const dou
   const MomentStrip strip = moment_strip(model);
   // The strip sizes alpha and the alias bounds; a NaN end (e.g. 0/0 at a degenerate parameter
   // such as VG sigma so small that sigma^2 underflows) would make every size below NaN.
-  LF_REQUIRE(!std::isnan(strip.s_plus) && !std::isnan(strip.s_minus) && strip.s_plus > 1.0,
+  LF_REQUIRE(strip_usable(strip),
              "FFT pricer: the model's exponential-moment strip (s_minus, s_plus) = (" +
                  fmt_short(strip.s_minus) + ", " + fmt_short(strip.s_plus) +
                  ") cannot size the transform (it needs s_plus > 1, no NaN): a parameter is at "
@@ -463,13 +570,9 @@ void fft_price_surface(const ModelParams& model, const Market& market, const dou
   const double S0 = market.spot, r = market.rate, q = market.dividend;
   const auto [kmin_it, kmax_it] = std::minmax_element(strikes, strikes + nK);
   Context ctx{model, settings, convexity_correction(model), strip, std::log(*kmin_it / S0),
-              std::log(*kmax_it / S0), r, q, {}, {}};
-  const double s_left_max = std::min(strip.s_minus, kChernoffMaxExcess);
-  for (int i = 0; i < kChernoffPoints; ++i) {
-    ctx.s_left[i] = s_left_max * i / kChernoffPoints;
-    ctx.log_mgf_left[i] = ctx.log_mgf(-ctx.s_left[i]);
-  }
-  const Lagrange lag;
+              std::log(*kmax_it / S0), S0, r, q, {}, {}};
+  init_left_chernoff(ctx);
+  const Lagrange& lag = shared_lagrange();
 
   // Maturities in increasing order, priced in pairs by one FFT of the longer length of the two
   // (the shortest maturity needs the longest FFT, so the twiddles are usually built once).
@@ -481,67 +584,126 @@ void fft_price_surface(const ModelParams& model, const Market& market, const dou
   DampedSpectrum spec[2] = {DampedSpectrum(model, ctx.omega), DampedSpectrum(model, ctx.omega)};
   std::vector<cplx> work, second;
   MaturityPlan plan[2];
-  double w[kStencil];
 
+  const MaturityPlan* group_plan[2];
+  const DampedSpectrum* group_spec[2];
+  double* rows[2];
   for (std::size_t o = 0; o < nT; o += 2) {
     const std::size_t members = o + 1 < nT ? 2 : 1;
-    std::size_t N = 0;
     for (std::size_t m = 0; m < members; ++m) {
       plan[m] = plan_maturity(ctx, maturities[order[o + m]], spec[m], lag);
-      N = std::max(N, plan[m].N);
+      group_plan[m] = &plan[m];
+      group_spec[m] = &spec[m];
+      rows[m] = out + order[o + m] * nK;
     }
-    fft.reserve(N);
-    work.assign(N, cplx(0.0, 0.0));
-    double k_mid[2];
-    k_mid[0] = 0.5 * (plan[0].k_min + plan[0].k_max);
-    spec[0].fill(plan[0].T, k_mid[0], plan[0].J, work.data());
-    if (members == 2) {
-      k_mid[1] = 0.5 * (plan[1].k_min + plan[1].k_max);
-      second.resize(plan[1].J);
-      spec[1].fill(plan[1].T, k_mid[1], plan[1].J, second.data());
-      pack_pair(work.data(), N, second.data(), plan[1].J);
-    }
-    fft.transform(work.data(), N);
+    price_group(ctx, lag, group_plan, group_spec, members, strikes, nK, kind, fft, work, second,
+                rows);
+  }
+}
 
+double fft_slice_cost(std::size_t J, std::size_t N, std::size_t nK) {
+  const double j = static_cast<double>(J), n = static_cast<double>(N);
+  const double log_n = static_cast<double>(stages(N));
+  // Per nonzero term: the exponent at a complex argument, its scale, the DFT input (exp, cos,
+  // sin) and the planning sums; per point, a quarter of a paired transform's butterflies; per
+  // strike, the interpolation (bit-reversed reads of kStencil nodes).
+  return kFftSpanCost + j * kFftTermCost + n * log_n * kFftButterflyCost +
+         static_cast<double>(nK) * (kFftStrikeCost + kStencil * log_n);
+}
+
+struct FFTSlicePricer::Impl {
+  ModelParams model;
+  FFTSettings settings;
+  const double* strikes;
+  std::size_t nK;
+  bool usable, ready = false;
+  Context ctx;
+  const Lagrange& lag = shared_lagrange();
+  std::vector<std::unique_ptr<DampedSpectrum>> spec;
+  std::vector<MaturityPlan> plan;
+  Radix2Fft fft;
+  std::vector<cplx> work, second;
+
+  Impl(const ModelParams& m, const Market& market, const double* k, std::size_t n_k,
+       std::size_t nT, double tolerance)
+      : model(m),
+        settings(),
+        strikes(k),
+        nK(n_k),
+        usable(n_k > 0),
+        ctx{model, settings, 0.0, MomentStrip{}, 0.0, 0.0, market.spot, market.rate,
+            market.dividend, {}, {}},
+        spec(nT),
+        plan(nT) {
+    settings.tolerance = tolerance;
+  }
+
+  // The model's strip, omega and the alias bounds' grid, on the first plan (most surfaces
+  // never ask for the FFT).
+  void prepare() {
+    ready = true;
+    ctx.strip = moment_strip(model);
+    usable = usable && strip_usable(ctx.strip);
+    if (!usable) return;
+    ctx.omega = convexity_correction(model);
+    const auto [kmin_it, kmax_it] = std::minmax_element(strikes, strikes + nK);
+    ctx.lk_min = std::log(*kmin_it / ctx.S0);
+    ctx.lk_max = std::log(*kmax_it / ctx.S0);
+    init_left_chernoff(ctx);
+  }
+};
+
+FFTSlicePricer::FFTSlicePricer(const ModelParams& model, const Market& market,
+                               const double* strikes, std::size_t nK, std::size_t nT,
+                               double tolerance)
+    : impl_(std::make_unique<Impl>(model, market, strikes, nK, nT, tolerance)) {}
+
+FFTSlicePricer::~FFTSlicePricer() = default;
+
+double FFTSlicePricer::span(std::size_t i, double T) {
+  Impl& d = *impl_;
+  if (!d.ready) d.prepare();
+  d.spec[i].reset();
+  if (!d.usable) return std::numeric_limits<double>::infinity();
+  try {
+    d.plan[i] = plan_span(d.ctx, T);
+  } catch (const std::invalid_argument&) {
+    return std::numeric_limits<double>::infinity();
+  }
+  return d.plan[i].L;
+}
+
+double FFTSlicePricer::plan(std::size_t i, double max_work) {
+  Impl& d = *impl_;
+  d.spec[i] = std::make_unique<DampedSpectrum>(d.model, d.ctx.omega);
+  // The spectrum is grown no further than a work of max_work would allow.
+  const double max_terms = (max_work - kFftSpanCost) / kFftTermCost;
+  if (!(max_terms >= static_cast<double>(kMinN))) return std::numeric_limits<double>::infinity();
+  try {
+    plan_lengths(d.ctx, d.plan[i], *d.spec[i], d.lag,
+                 max_terms >= static_cast<double>(kMaxN) ? kMaxN
+                                                         : static_cast<std::size_t>(max_terms));
+  } catch (const std::invalid_argument&) {
+    d.spec[i].reset();
+    return std::numeric_limits<double>::infinity();
+  }
+  return fft_slice_cost(d.plan[i].J, d.plan[i].N, d.nK);
+}
+
+void FFTSlicePricer::put_slices(const std::size_t* slots, std::size_t n, double* const* rows) {
+  Impl& d = *impl_;
+  const MaturityPlan* group_plan[2];
+  const DampedSpectrum* group_spec[2];
+  for (std::size_t o = 0; o < n; o += 2) {
+    const std::size_t members = o + 1 < n ? 2 : 1;
     for (std::size_t m = 0; m < members; ++m) {
-      const MaturityPlan& p = plan[m];
-      const double T = p.T, alpha = p.alpha, lambda = p.L / static_cast<double>(N);
-      // Re (m = 0) or Im (m = 1) of the transform: std::complex is laid out as double[2].
-      const double* values = reinterpret_cast<const double*>(work.data()) + m;
-      const double k_first = k_mid[m] - 0.5 * static_cast<double>(N) * lambda;
-      // Left alias images sum_{j>=1} e^{-alpha j L} (1 - e^{k - j L}) (c = 1 - e^k + put).
-      const double alias_const = 1.0 / std::expm1(alpha * p.L);
-      const double alias_exp = 1.0 / std::expm1((alpha + 1.0) * p.L);
-      const double fwd_value = S0 * std::exp(-q * T), drift = (r - q) * T;
-      const std::size_t t = order[o + m];
-      for (std::size_t i = 0; i < nK; ++i) {
-        const double K = strikes[i];
-        const double k = std::log(K / S0) - drift, ek = std::exp(k);
-        // Eq. 5 on the grid, Lagrange-interpolated: e^{alpha k} c(k) = sum_i l_i values_i / pi.
-        const double pos = (k - k_first) / lambda;
-        const double first_node = std::floor(pos) - (kStencil / 2 - 1);
-        // The plan leaves kStencil / 2 nodes of margin around every strike; a non-finite or
-        // out-of-range position (never expected) must not index outside the transform.
-        LF_REQUIRE(first_node >= 0.0 && first_node + kStencil <= static_cast<double>(N),
-                   "internal error: FFT grid does not cover strike " + fmt(K) + " at maturity " +
-                       fmt(T) + "; please report the inputs");
-        const std::size_t m0 = static_cast<std::size_t>(first_node);
-        lag.weights(pos - static_cast<double>(m0), w);
-        double damped = 0.0;
-        for (int s = 0; s < kStencil; ++s)
-          damped += w[s] * values[2 * bit_reverse(m0 + static_cast<std::size_t>(s), N)];
-        const double c = std::exp(-alpha * k) * damped / kPi - (alias_const - ek * alias_exp);
-        const bool call_otm = k >= 0.0;
-        const double otm = fwd_value * std::max(call_otm ? c : c - (1.0 - ek), 0.0);
-        const double parity = fwd_value - K * std::exp(-r * T);  // C - P
-        const double price = kind == OptionKind::Call ? (call_otm ? otm : otm + parity)
-                                                      : (call_otm ? otm - parity : otm);
-        LF_REQUIRE(std::isfinite(price), "FFT pricer produced a non-finite price at strike " +
-                                             fmt(K) + ", maturity " + fmt(T) +
-                                             "; the model or market is outside its range");
-        out[t * nK + i] = price;
-      }
+      const std::size_t i = slots[o + m];
+      LF_REQUIRE(d.spec[i] != nullptr, "internal error: FFT slice priced before it was planned");
+      group_plan[m] = &d.plan[i];
+      group_spec[m] = d.spec[i].get();
     }
+    price_group(d.ctx, d.lag, group_plan, group_spec, members, d.strikes, d.nK, OptionKind::Put,
+                d.fft, d.work, d.second, rows + o);
   }
 }
 

@@ -61,6 +61,9 @@ struct SurfacePlanOptions {
   const COSSettings* fallback_settings = nullptr;
   const char* remedy = "";  // appended to the error when a maturity cannot be planned
   double error_strike = 0.0;  // MaturitySlice::error_strike of every slice
+  // The Carr–Madan FFT per maturity (fft.hpp), planned where its work could be below every
+  // other choice's (prices only).
+  FFTSlicePricer* fft = nullptr;
 };
 
 // Per-maturity method and COS plan of one surface. With automatic N (settings.n_terms == 0)
@@ -75,6 +78,7 @@ struct SurfacePlan {
   std::vector<char> use_adaptive;                // adaptive per-strike time change
   std::vector<char> use_contour;                 // Lewis inversion on rotated rays
   std::vector<char> use_series;                  // closed form (BS) or Merton's series
+  std::vector<char> use_fft;                     // Carr–Madan FFT (options.fft's slot i)
   std::vector<std::vector<MixtureNode>> nodes;   // shared time-change nodes, where used
   bool share = false;
   double shared_width = 0.0;
@@ -92,7 +96,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
 
 // What price_surface would do (methods other than FFT): whether it prices through the
 // share-measure dual, the method of each maturity ("cos", "time_change",
-// "time_change_adaptive", "lewis_contour", "series"), COS terms (0 where not COS) and
+// "time_change_adaptive", "lewis_contour", "series", "fft"), COS terms (0 where not COS) and
 // the estimated work (units of cos_cost). For tests and diagnostics.
 struct SurfacePlanSummary {
   bool dual = false;
