@@ -207,8 +207,9 @@ def test_price_range_of_a_family() -> None:
     shipped = np.array(json.loads(lf.Calibrator.load("vg").metadata["price_range"]))
     assert shipped.shape == rng.shape
     # ... up to the pricing accuracy: the file was priced by an earlier build, whose prices
-    # differ from this one's within the default tolerance (1e-7 of spot; measured 6.6e-10).
-    assert np.all(shipped[0] <= rng[0] + 1e-8) and np.all(shipped[1] >= rng[1] - 1e-8)
+    # differ from this one's within the default tolerance (1e-7 of spot; measured 1.6e-8 since
+    # auto may price a surface by its share-measure dual or per-maturity exponent grids).
+    assert np.all(shipped[0] <= rng[0] + 1e-7) and np.all(shipped[1] >= rng[1] - 1e-7)
 
 
 def test_copy_of_shipped_file_loads(tmp_path: Path) -> None:
