@@ -26,11 +26,15 @@ struct Mixing {
 
 // Centre and spread of the quadrature map from the width of ln x: concentrated laws (large
 // gamma shape or IG shape ratio) get a map centred at the mean with c ~ 2 sd(ln x); diffuse
-// or singular ones the classic exp-sinh map, whose double-exponential decay absorbs x^(a-1).
+// or singular ones the classic exp-sinh map (c = pi/2), whose double-exponential decay absorbs
+// x^(a-1), centred at x = 1 or at a mean above it. Centring at 1 a gamma law of shape 1 < a <
+// 2.3 (mean a, c still pi/2) errs by up to 15 x more at the same step (VG sigma = 0.2,
+// nu = 0.3, theta = -0.15, T = 0.52: 1.2e-8 against 9e-10 of the forward; up to 7.7e-7
+// against 9.4e-9 on a scan of shapes and parameters against h = 0.02).
 void place_map(Mixing& mx, double mean, double sd_log) {
   const double c = std::min(0.5 * kPi, 2.0 * sd_log);
   mx.spread = c;
-  mx.log_center = c < 0.5 * kPi ? std::log(mean) : 0.0;
+  mx.log_center = c < 0.5 * kPi ? std::log(mean) : std::max(std::log(mean), 0.0);
 }
 
 Mixing gamma_mixing(double T, double nu, double mu, double s2) {
