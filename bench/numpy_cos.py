@@ -58,6 +58,7 @@ def numpy_cos_price(
     maturities: ArrayLike,
     kind: str = "call",
     n_terms: int = 1024,
+    truncation_l: float = TRUNCATION_L,
 ) -> NDArray[np.float64]:
     """European prices ``[n_T, n_K]`` by the COS method with ``n_terms`` cosine terms.
 
@@ -72,12 +73,14 @@ def numpy_cos_price(
     kind : {"call", "put"}
     n_terms : int
         Number of cosine terms ``N`` (the same for every maturity).
+    truncation_l : float
+        The range's half-width ``L`` in cumulant units (Fang & Oosterlee's 10 by default).
     """
     k_arr = np.asarray(strikes, dtype=np.float64)[None, :]              # [1, n_K]
     t_arr = np.asarray(maturities, dtype=np.float64)[:, None]           # [n_T, 1]
     cum = np.array([model.cumulants(float(t)) for t in t_arr[:, 0]])    # [n_T, 3]
     c1, c2, c4 = cum[:, :1], cum[:, 1:2], cum[:, 2:3]
-    half = TRUNCATION_L * np.sqrt(c2 + np.sqrt(np.abs(c4)))
+    half = truncation_l * np.sqrt(c2 + np.sqrt(np.abs(c4)))
     a, b = c1 - half, c1 + half                                          # [n_T, 1]
     a = np.minimum(a, -1e-3)                    # the put payoff's kink y = 0 must lie in (a, b)
     b = np.maximum(b, 1e-3)

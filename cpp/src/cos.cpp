@@ -97,6 +97,18 @@ LEVYFAST_INLINE void density_terms_fast(const cplx* __restrict psi, int N, doubl
   }
 }
 
+// e^{T re_psi_j} on the planner's octave grid by the vectorised exp (the libm call per octave
+// was most of the term count's cost), exactly 0 below e^{-700} (1e-304): e^{-700} itself,
+// divided by u ~ 1e10, is subnormal, and the sums over such octaves stalled on every add
+// (Merton's surface took 9 us longer).
+LEVYFAST_INLINE void octave_magnitudes(const double* __restrict re_psi, double T,
+                                       double* __restrict phi) {
+  for (int j = 0; j < kDecayPoints; ++j) {
+    const double y = T * re_psi[j];
+    phi[j] = y < -700.0 ? 0.0 : fast_math::exp_bounded(std::max(y, -700.0));
+  }
+}
+
 }  // namespace
 
 void validate_cos_settings(const COSSettings& s) {
@@ -179,16 +191,12 @@ int COSPlanner::terms(double T, double width, double strike_scale, double abs_to
   // so a cell [v, w] adds at most |phi(v)| (1/v - 1/w) and the top |phi(u_top)| / u_top.
   const int top = kDecayPoints - 1;
   const double scale = 2.0 * strike_scale / kPi;
-  const double top_tail = std::exp(T * re_psi_[top]) / u_[top];
+  double phi[kDecayPoints];  // |phi_T(u_j)| bound, all octaves at once
+  dispatch<octave_magnitudes>(re_psi_.data(), T, phi);
+  const double top_tail = phi[top] / u_[top];
   if (!(scale * top_tail < abs_tol)) return settings_.max_terms + 1;
   const double budget = abs_tol / scale;
-  // Octaves whose |phi| underflows (T Re psi < -700: below 1e-304) add nothing: skipped
-  // without an exp (Re psi is non-increasing, so they are the top ones).
-  int first_zero = top;
-  while (first_zero > 0 && T * re_psi_[first_zero - 1] < -700.0) --first_zero;
-  auto octave = [&](int j) {
-    return j >= first_zero ? 0.0 : std::exp(T * re_psi_[j]) * (0.5 / u_[j]);  // u_j+1 = 2 u_j
-  };
+  auto octave = [&](int j) { return phi[j] * (0.5 / u_[j]); };  // u_j+1 = 2 u_j
   // The octave where the budget runs out on the one-per-octave grid ...
   double tail = top_tail, above = 0.0;  // above: octave j + 1's share of tail
   int j = top - 1;
@@ -292,43 +300,48 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   // and a polynomial in w = exp(-i pi (k - a)/(b - a)) evaluated by Horner's rule:
   //   int_a^k (kappa - e^z) cos(u (z-a)) dz = kappa [sin t/(u(1+u^2)) - cos t/(1+u^2)]
   //                                           + e^a/(1+u^2),  t = u (k - a).
-  std::vector<double> cr(N), ci(N);
-  double strike_free = dispatch<put_coefficients>(psi, N, T, a, width, cr.data(), ci.data());
+  // cr, ci [N] and, per strike with the kink in range, k, w and the Horner sums [nK] in one
+  // buffer (a vector each, grown by push_back, was ~30 allocations per maturity).
+  const std::size_t nK = sl.nK;
+  std::vector<double> buf(2 * static_cast<std::size_t>(N) + 5 * nK);
+  std::vector<std::size_t> idx(nK);
+  double* cr = buf.data();
+  double* ci = cr + N;
+  double* ks = ci + N;
+  double* wr = ks + nK;
+  double* wi = wr + nK;
+  double* ar = wi + nK;
+  double* ai = ar + nK;
+  double strike_free = dispatch<put_coefficients>(psi, N, T, a, width, cr, ci);
   const double ea = std::exp(a);
   strike_free *= ea;
 
   // Strikes with the kink inside (a, b) go through Horner, vectorised across strikes.
-  std::vector<std::size_t> idx;
-  std::vector<double> wr, wi, ar, ai, ks;
-  idx.reserve(sl.nK);
+  std::size_t m = 0;
   const double log_f = std::log(F);
-  for (std::size_t j = 0; j < sl.nK; ++j) {
+  for (std::size_t j = 0; j < nK; ++j) {
     const double k = sl.log_moneyness(j, log_f);
     if (k <= a) {
       put_out[j] = 0.0;
     } else if (k >= b) {
       put_out[j] = sl.strikes[j] / F - 1.0;  // E[kappa - e^X] exactly
     } else {
-      idx.push_back(j);
-      ks.push_back(k);
+      idx[m] = j;
+      ks[m] = k;
       // th in (0, pi): within fast_math's polynomial sincos (libm's is a call per strike).
       const fast_math::SinCos sc = fast_math::sincos_bounded(kPi * (k - a) / width);
-      wr.push_back(sc.cos);
-      wi.push_back(-sc.sin);
+      wr[m] = sc.cos;
+      wi[m] = -sc.sin;
+      ++m;
     }
   }
-  const std::size_t m = idx.size();
-  ar.assign(m, 0.0);
-  ai.assign(m, 0.0);
-  cos_horner(cr.data(), ci.data(), N, m, wr.data(), wi.data(), ar.data(), ai.data());
-  const double* pr = ar.data();
-  const double* pi = ai.data();
-  const double* qr = wr.data();
-  const double* qi = wi.data();
+  std::fill(ar, ar + m, 0.0);
+  std::fill(ai, ai + m, 0.0);
+  cos_horner(cr, ci, N, m, wr, wi, ar, ai);
   for (std::size_t t = 0; t < m; ++t) {
     const std::size_t j = idx[t];
     const double kappa = sl.strikes[j] / F, k = ks[t];
-    const double s = pr[t] * qr[t] - pi[t] * qi[t];  // Re(acc * w)
+    const double s = ar[t] * wr[t] - ai[t] * wi[t];  // Re(acc * w)
     put_out[j] = (2.0 / width) * (0.5 * (kappa * (k - a) - kappa + ea) + kappa * s + strike_free);
   }
   // Discounted prices, floored at the no-arbitrage lower bound D (K - F)^+ that the exact

@@ -29,8 +29,8 @@ struct MixtureNode {
   double log_clock;  // ln V (finite where V itself underflows; used by sensitivities.cpp)
 };
 
-// Quadrature nodes of the mixing distribution at maturity T for an absolute price tolerance
-// `tolerance` (fraction of the forward). Returns false (and no nodes) where the shared rule
+// Quadrature nodes of the mixing distribution at maturity T, in increasing order of the clock,
+// for an absolute price tolerance `tolerance` (fraction of the forward). Returns false (and no nodes) where the shared rule
 // cannot be trusted to that tolerance: a strong share-measure tilt (near the moment boundary),
 // a kink too sharp for a bounded step (small Brownian part), or tails that do not decay
 // within the walk; price those maturities by time_change_put_slice_adaptive (or COS).
