@@ -1,6 +1,7 @@
 // levyfast._core: thin pybind11 bindings over the C++ core (DESIGN.md §4).
 #include <pybind11/pybind11.h>
 
+#include "levyfast/fast_math.hpp"
 #include "levyfast/isa.hpp"
 #include "register.hpp"
 
@@ -21,4 +22,19 @@ PYBIND11_MODULE(_core, m) {
                                     levyfast::isa_name(levyfast::cpu_isa()));
       },
       "(dispatched level, the CPU's best level): LEVYFAST_MAX_ISA caps the former");
+  m.def(
+      "erfc_kernel",
+      [](const levyfast::bindings::darray& x, bool accurate) {
+        namespace fm = levyfast::fast_math;
+        levyfast::bindings::darray out(x.size());
+        const double* in = x.data();
+        double* o = out.mutable_data();
+        for (pybind11::ssize_t i = 0; i < x.size(); ++i)
+          o[i] = accurate
+                     ? fm::erfc_fast<fm::ErfcAccurate>(in[i], fm::erfcx_series<fm::ErfcAccurate>())
+                     : fm::erfc_fast<fm::ErfcFast>(in[i], fm::erfcx_series<fm::ErfcFast>());
+        return out;
+      },
+      "erfc(x) by the core's vectorised kernels (accurate: the relative one; else the time "
+      "change's absolute one), for the tests");
 }

@@ -72,7 +72,7 @@ LEVYFAST_INLINE void add_black_otm(std::size_t n, const double* __restrict k,
                                    double inv_sd, double mean_weight, double weight,
                                    double* __restrict acc) {
   const fast_math::ErfcxSeries<fast_math::ErfcAccurate::kTerms> series =
-      fast_math::erfcx_series<fast_math::ErfcAccurate::kTerms>();
+      fast_math::erfcx_series<fast_math::ErfcAccurate>();
   constexpr double kMinusInvSqrt2 = -0.7071067811865476;
   for (std::size_t j = 0; j < n; ++j) {
     const double sgn = k[j] > 0.0 ? 1.0 : -1.0;

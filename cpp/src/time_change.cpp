@@ -245,9 +245,10 @@ std::size_t time_change_min_nodes(double tolerance) {
 double time_change_cost(std::size_t n_nodes, std::size_t nK) {
   // Per node: building it (exp, log, sinh, cosh) plus two vectorised erfc per strike; in the
   // units of cos_cost (a COS term with 20 strikes: 70 units, ~12 ns on x86-64-v4, ~16 ns on
-  // v3). A node-strike pair measured 3.1 ns (v4) and 4.8 ns (v3), ~20 units, less the ~20%
-  // of pairs time_change_put_slice skips; at 8 units `auto` kept the time change on
-  // maturities where COS was 0.5-1 us cheaper (VG, NIG: 46.7 -> 36.8 us on one surface).
+  // v3). A node-strike pair measured 2.6 ns (v4) and 4.1 ns (v3), ~16 units, less the ~20%
+  // of pairs time_change_put_slice skips; 13 and 24 units were slower on VG and NIG
+  // surfaces, and at 8 `auto` kept the time change where COS was 0.5-1 us cheaper
+  // (NIG(8, -3, 0.2): 46.7 -> 36.8 us on v3).
   return static_cast<double>(n_nodes) * (100.0 + 16.0 * static_cast<double>(nK));
 }
 
@@ -269,7 +270,7 @@ LEVYFAST_INLINE void mixture_otm_values(std::size_t n, const double* __restrict 
                         const double* __restrict sgn, double* __restrict scratch) {
   // A local copy of the series: no aliasing with the outputs.
   const fast_math::ErfcxSeries<Accuracy::kTerms> series =
-      fast_math::erfcx_series<Accuracy::kTerms>();
+      fast_math::erfcx_series<Accuracy>();
   constexpr double kMinusInvSqrt2 = -0.7071067811865476;
   for (std::size_t i = 0; i < n; ++i) {
 #pragma GCC unroll 4
@@ -327,8 +328,8 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
   }
   // Each strike integrates its out-of-the-money side (bounded by the weight sum's small error
   // instead of cancelling against it) and gets the other by parity with E[e^X] = 1 exactly.
-  // The fast erfc (3.3e-9 relative) errs by < 1e-8 * F on the sum (the weights sum to 1 and
-  // the payoff scales are <= 1 + kappa): enough from the default tolerance up.
+  // The fast erfc (< 3e-13 absolute) errs by < 3e-13 (1 + kappa) F on the sum (the weights
+  // sum to 1 and the payoff scales are <= 1 + kappa): enough from the default tolerance up.
   const bool fast = tolerance >= kFastErfcTolerance;
   const double log_f = std::log(F);
   for (std::size_t j0 = 0; j0 < sl.nK; j0 += kStrikeBlock) {

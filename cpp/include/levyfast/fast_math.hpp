@@ -184,29 +184,36 @@ LEVYFAST_INLINE double expm1_bounded(double y) {
   return two_k * r_expm1 + (two_k - 1.0);
 }
 
-// Coefficients of Weideman's (1994, SIAM J. Numer. Anal. 31) rational series for the scaled
-// complementary error function on the imaginary axis: with L = sqrt(N / sqrt 2),
-//   erfcx(x) = [1/sqrt(pi) + 2 p(Z) / (L + x)] / (L + x),  Z = (L - x)/(L + x),  x >= 0,
-// p(Z) = sum_{m=1}^{N} a_m Z^(m-1), a_m the cosine transform of (L^2 + t^2) e^{-t^2} at
-// t = L tan(theta/2). Relative accuracy on [0, inf): 3e-14 for N = 32, 3.3e-9 for N = 20.
+// The scaled complementary error function in Weideman's (1994, SIAM J. Numer. Anal. 31)
+// rational form: for x >= 0,
+//   erfcx(x) = [1/sqrt(pi) + 2 p(Z) / (L + x)] / (L + x),  Z = (L - x)/(L + x),
+// p(Z) = sum_{m=1}^{N} a_m Z^(m-1).
 template <int Terms>
 struct ErfcxSeries {
   static constexpr int kTerms = Terms;
   double L;
   std::array<double, Terms> a;  // a[m - 1] = a_m
-  ErfcxSeries();
 };
 
-template <int Terms>
-const ErfcxSeries<Terms>& erfcx_series();
-
-// The accurate (3e-14 relative) and the fast (3.3e-9 relative) erfc: series terms, exp degree.
+// The two erfc kernels: series terms, exp degree (exp_bounded's truncation).
+// ErfcAccurate: Weideman's coefficients (the cosine transform of (L^2 + t^2) e^{-t^2} at
+// t = L tan(theta/2), L = sqrt(N / sqrt 2)), 3e-14 relative on [0, inf), for results whose
+// small values must keep their relative accuracy (Black-Scholes, Merton).
 struct ErfcAccurate {
   static constexpr int kTerms = 32, kExpDegree = 12;
 };
+// ErfcFast: p fitted by weighted least squares to erfc's absolute error (weight
+// 2 e^{-x^2} / (L + x)^2, L = 3; fast_math.cpp), < 3e-13 absolute on the real line (the relative
+// accuracy of values far below that is lost): for the time change's sums, whose error is
+// absolute (the weights sum to 1). Twelve terms where Weideman's construction needs 20 for
+// 3.3e-9 relative, which was up to 3.3e-9 absolute near 0.
 struct ErfcFast {
-  static constexpr int kTerms = 20, kExpDegree = 9;
+  static constexpr int kTerms = 12, kExpDegree = 10;
 };
+
+// The series of an erfc kernel (built once, on first use).
+template <class Accuracy>
+const ErfcxSeries<Accuracy::kTerms>& erfcx_series();
 
 // sum_{m<N} c[m] z^m by Estrin's scheme: pairs combined with z, z^2, z^4, ..., a dependency
 // chain of ~log2 N multiply-adds instead of Horner's N (the erfc loops are latency-bound).
