@@ -14,7 +14,6 @@ namespace levyfast {
 
 namespace {
 
-constexpr int kChernoffPoints = 24;     // s-grid per tail for the Chernoff ranges
 constexpr int kDecayPoints = 36;        // u-grid (one point per octave) for the term count
 constexpr int kDecayFine = 4;           // points per octave where the term count is decided
 constexpr double kFineStep[kDecayFine + 1] = {1.0, 1.1892071150027210667, 1.4142135623730950488,
@@ -35,16 +34,26 @@ double finite_or_inf(double x) { return std::isfinite(x) ? x : kInf; }
 // Largest |T Im psi - u a| for the vectorised cosine (fast_math::cos_bounded's range).
 constexpr double kMaxFastCosArgument = 5e5;
 
+// max_n |T Im psi_n - u_n a| over n = 1 .. N-1, in four independent chains (one chain of
+// dependent maxima cost as much as the vectorised terms it guards).
+LEVYFAST_INLINE double max_cos_argument(const cplx* __restrict psi, int N, double T, double a,
+                                        double width) {
+  double part[4] = {0.0, 0.0, 0.0, 0.0};
+  const double step = kPi / width * a;
+  int n = 1;
+  for (; n + 3 < N; n += 4)
+    for (int c = 0; c < 4; ++c)
+      part[c] = std::max(part[c], std::fabs(T * psi[n + c].imag() - (n + c) * step));
+  for (; n < N; ++n) part[0] = std::max(part[0], std::fabs(T * psi[n].imag() - n * step));
+  return std::max(std::max(part[0], part[1]), std::max(part[2], part[3]));
+}
+
 // Put-coefficient parts of the density coefficients R_n = e^{T Re psi_n} cos(T Im psi_n - u_n a)
 // for n = 1 .. N-1 (see cos_put_slice): cr = -g, ci = g / u, g = R_n / (1 + u^2); returns
 // sum g. Vectorised (fast exp and cos) where every cosine argument is in range.
 LEVYFAST_INLINE double put_coefficients(const cplx* __restrict psi, int N, double T, double a, double width,
                         double* __restrict cr, double* __restrict ci) {
-  double max_arg = 0.0;
-  for (int n = 1; n < N; ++n)
-    max_arg = std::max(max_arg, std::fabs(T * psi[n].imag() - n * kPi / width * a));
-  const bool fast = max_arg <= kMaxFastCosArgument;
-  if (fast) {
+  if (max_cos_argument(psi, N, T, a, width) <= kMaxFastCosArgument) {
     for (int n = 1; n < N; ++n) {
       const double un = n * kPi / width;
       const double decay = fast_math::exp_bounded(std::max(T * psi[n].real(), -700.0));
@@ -57,10 +66,14 @@ LEVYFAST_INLINE double put_coefficients(const cplx* __restrict psi, int N, doubl
               (1.0 + un * un);
     }
   }
-  // The sum in order (a floating-point reduction would not vectorise without reassociation).
-  double strike_free = 0.0;
-  for (int n = 1; n < N; ++n) strike_free += cr[n];
-  for (int n = 1; n < N; ++n) {
+  // Four partial sums: one chain of dependent adds was a quarter of the function's time.
+  double part[4] = {0.0, 0.0, 0.0, 0.0};
+  int n = 1;
+  for (; n + 3 < N; n += 4)
+    for (int c = 0; c < 4; ++c) part[c] += cr[n + c];
+  for (; n < N; ++n) part[0] += cr[n];
+  const double strike_free = (part[0] + part[1]) + (part[2] + part[3]);
+  for (n = 1; n < N; ++n) {
     const double g = cr[n];
     cr[n] = -g;
     ci[n] = g * width / (n * kPi);
@@ -76,11 +89,25 @@ LEVYFAST_INLINE void horner_strikes(const double* __restrict cr, const double* _
   for (int n = N - 1; n >= 1; --n) {
     const double c_r = cr[n], c_i = ci[n];
     for (std::size_t j = 0; j < m; ++j) {
-      const double xr = pr[j] * qr[j] - pi[j] * qi[j] + c_r;
-      const double xi = pr[j] * qi[j] + pi[j] * qr[j] + c_i;
+      // Grouped as two fused multiply-adds each (the loop is bound by their count).
+      const double xr = pr[j] * qr[j] + (c_r - pi[j] * qi[j]);
+      const double xi = pr[j] * qi[j] + (c_i + pi[j] * qr[j]);
       pr[j] = xr;
       pi[j] = xi;
     }
+  }
+}
+
+// w_j = e^{-i th_j}, th_j = pi (k_j - a) / width, for n log-moneynesses k_j by the vectorised
+// sincos (libm's is a call per strike); th is clamped to [0, pi], its range for the strikes
+// inside (a, b) that use it.
+LEVYFAST_INLINE void strike_phases(std::size_t n, const double* __restrict k, double a,
+                                   double width, double* __restrict wr, double* __restrict wi) {
+  for (std::size_t j = 0; j < n; ++j) {
+    const double th = std::min(std::max(kPi * (k[j] - a) / width, 0.0), kPi);
+    const fast_math::SinCos sc = fast_math::sincos_bounded(th);
+    wr[j] = sc.cos;
+    wi[j] = -sc.sin;
   }
 }
 
@@ -130,20 +157,26 @@ COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
       omega_(convexity_correction(model)) {
   const MomentStrip strip = moment_strip(model);
   // Left tail: P(X_T < a) <= exp(s a + T k(-s)), k(-s) = psi(i s), s in (0, s_minus).
-  s_left_ = geomspace(1e-2, std::min(0.98 * strip.s_minus, 2e3), kChernoffPoints);
-  k_left_.resize(kChernoffPoints);
-  for (int i = 0; i < kChernoffPoints; ++i)
-    k_left_[i] = finite_or_inf(cumulant_generating(model, omega_, -s_left_[i]));
+  // Stored as 1/s and k/s per point (range() takes a max of log_eps/s - T k/s).
+  const std::vector<double> s_left = geomspace(1e-2, std::min(0.98 * strip.s_minus, 2e3),
+                                               kChernoffPoints);
+  for (int i = 0; i < kChernoffPoints; ++i) {
+    inv_s_left_[i] = 1.0 / s_left[i];
+    k_over_s_left_[i] = finite_or_inf(cumulant_generating(model, omega_, -s_left[i])) / s_left[i];
+  }
   // Right tail: P(X_T > b) <= exp(-s b + T k(s)), s in (0, s_plus). Unweighted, like the left:
   // the COS put is the integral of the density against the even periodic extension of the
   // payoff on [a, b], bounded by K, so the error from mass outside [a, b] is at most
   // K P(X_T outside) (the call follows by exact parity). An e^x-weighted right tail would
   // need s in (1, s_plus), which near the moment boundary (s_plus -> 1: VG near
   // 1 - theta nu - sigma^2 nu / 2 = 0, CGMY with M near 1) gives a useless range.
-  s_right_ = geomspace(1e-2, std::min(0.98 * strip.s_plus, 2e3), kChernoffPoints);
-  k_right_.resize(kChernoffPoints);
-  for (int i = 0; i < kChernoffPoints; ++i)
-    k_right_[i] = finite_or_inf(cumulant_generating(model, omega_, s_right_[i]));
+  const std::vector<double> s_right = geomspace(1e-2, std::min(0.98 * strip.s_plus, 2e3),
+                                                kChernoffPoints);
+  for (int i = 0; i < kChernoffPoints; ++i) {
+    inv_s_right_[i] = 1.0 / s_right[i];
+    k_over_s_right_[i] =
+        finite_or_inf(cumulant_generating(model, omega_, s_right[i])) / s_right[i];
+  }
   // Re psi(u) (or a non-increasing upper envelope of it, where |phi| has revivals between the
   // grid points) on a geometric grid, so that |phi_T(u)| <= exp(T re_psi(u)) for every T.
   u_.resize(kDecayPoints);
@@ -170,12 +203,16 @@ const double* COSPlanner::fine_octave(int j) const {
 
 void COSPlanner::range(double T, double mass_tol, double k_hi, double& a, double& b) const {
   const double log_eps = std::log(mass_tol);
-  a = -kInf;
-  for (int i = 0; i < kChernoffPoints; ++i)
-    a = std::max(a, (log_eps - T * k_left_[i]) / s_left_[i]);
-  double b_tail = kInf;
-  for (int i = 0; i < kChernoffPoints; ++i)
-    b_tail = std::min(b_tail, (T * k_right_[i] - log_eps) / s_right_[i]);
+  // The best bound over the s-grid, (log_eps - T k(-s)) / s on the left and
+  // (T k(s) - log_eps) / s on the right, in four independent chains each.
+  double lo[4] = {-kInf, -kInf, -kInf, -kInf}, hi[4] = {kInf, kInf, kInf, kInf};
+  for (int i = 0; i < kChernoffPoints; i += 4)
+    for (int c = 0; c < 4; ++c) {
+      lo[c] = std::max(lo[c], log_eps * inv_s_left_[i + c] - T * k_over_s_left_[i + c]);
+      hi[c] = std::min(hi[c], T * k_over_s_right_[i + c] - log_eps * inv_s_right_[i + c]);
+    }
+  a = std::max(std::max(lo[0], lo[1]), std::max(lo[2], lo[3]));
+  const double b_tail = std::min(std::min(hi[0], hi[1]), std::min(hi[2], hi[3]));
   // The even extension of the put payoff about b vanishes on (b, 2b - k_hi): mass there costs
   // nothing, so P(X_T > 2b - k_hi) <= mass_tol is enough.
   b = 0.5 * (b_tail + k_hi);
@@ -271,10 +308,7 @@ bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
 
 void cos_density_terms(const cplx* psi, int N, double T, double a, double width, double* re,
                        double* im) {
-  double max_arg = 0.0;
-  for (int n = 1; n < N; ++n)
-    max_arg = std::max(max_arg, std::fabs(T * psi[n].imag() - n * kPi / width * a));
-  if (max_arg <= kMaxFastCosArgument) {
+  if (max_cos_argument(psi, N, T, a, width) <= kMaxFastCosArgument) {
     dispatch<density_terms_fast>(psi, N, T, a, width, re, im);
     return;
   }
@@ -316,11 +350,14 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   const double ea = std::exp(a);
   strike_free *= ea;
 
-  // Strikes with the kink inside (a, b) go through Horner, vectorised across strikes.
-  std::size_t m = 0;
+  // Strikes with the kink inside (a, b) go through Horner, vectorised across strikes: their
+  // w by the vectorised sincos over all strikes, then packed (in place: m <= j).
   const double log_f = std::log(F);
+  for (std::size_t j = 0; j < nK; ++j) ks[j] = sl.log_moneyness(j, log_f);
+  dispatch<strike_phases>(nK, ks, a, width, wr, wi);
+  std::size_t m = 0;
   for (std::size_t j = 0; j < nK; ++j) {
-    const double k = sl.log_moneyness(j, log_f);
+    const double k = ks[j];
     if (k <= a) {
       put_out[j] = 0.0;
     } else if (k >= b) {
@@ -328,10 +365,8 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
     } else {
       idx[m] = j;
       ks[m] = k;
-      // th in (0, pi): within fast_math's polynomial sincos (libm's is a call per strike).
-      const fast_math::SinCos sc = fast_math::sincos_bounded(kPi * (k - a) / width);
-      wr[m] = sc.cos;
-      wi[m] = -sc.sin;
+      wr[m] = wr[j];
+      wi[m] = wi[j];
       ++m;
     }
   }

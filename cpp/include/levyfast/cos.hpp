@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <array>
 #include <vector>
 
 #include "levyfast/common.hpp"
@@ -49,7 +50,11 @@ class COSPlanner {
   COSSettings settings_;
   Cumulants cum_;
   double omega_;  // convexity correction
-  std::vector<double> s_left_, k_left_, s_right_, k_right_;  // k(s) = ln E[e^{sX_1}]
+  // The Chernoff grids s_i of each tail (kChernoffPoints, a multiple of 4) as 1/s_i and
+  // k(-+s_i)/s_i, k(s) = ln E[e^{sX_1}] (+inf where infinite); see range().
+  static constexpr int kChernoffPoints = 24;
+  std::array<double, kChernoffPoints> inv_s_left_, k_over_s_left_, inv_s_right_,
+      k_over_s_right_;
   std::vector<double> u_, re_psi_;  // u_j = u_0 2^j and Re psi (or its envelope) there
   // Re psi at u_j 2^{i/F}, i < F, per octave j: computed on first use (NaN before), so a
   // planner belongs to one thread (each pricing call builds its own).
