@@ -1,5 +1,7 @@
 #include <pybind11/stl.h>
 
+#include <vector>
+
 #include "levyfast/european.hpp"
 #include "register.hpp"
 
@@ -33,10 +35,11 @@ void register_pricers(py::module_& m) {
 
   m.def(
       "price_surface",
-      [](int model_id, const darray& params, double spot, double rate, double dividend,
-         const darray& strikes, const darray& maturities, int kind,
+      // params: any sequence of floats (the fast path passes a tuple, cheaper than an array).
+      [](int model_id, const std::vector<double>& params, double spot, double rate,
+         double dividend, const darray& strikes, const darray& maturities, int kind,
          const EuropeanSettings& settings) {
-        const ModelParams model = to_model(model_id, params);
+        const ModelParams model = make_model(model_id, params.data(), params.size());
         const Market market{spot, rate, dividend};
         validate_market(market);
         LF_REQUIRE(kind == 0 || kind == 1, "`kind` code must be 0 (call) or 1 (put)");

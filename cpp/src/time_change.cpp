@@ -262,6 +262,21 @@ constexpr double kFastErfcTolerance = 1e-7;
 // overlap their latency (the loop over ~30-150 nodes is short).
 constexpr std::size_t kStrikeBlock = 4;
 
+// In place, w_i e^{log_mean_i} from its logarithm (one exponential: a far node's e^{log_mean}
+// alone may overflow) by the vectorised exp: exactly 0 below e^{-700} (no subnormal sums),
+// +inf above e^{700} (a non-finite price is reported, not a wrong one); and 1 / s_i, huge but
+// finite where the variance underflowed to 0, so that d = +-inf gives Phi = 0 or 1 without NaN.
+LEVYFAST_INLINE void node_scales(std::size_t n, const double* __restrict sd,
+                                 double* __restrict weighted_mean, double* __restrict inv_sd) {
+  constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double y = weighted_mean[i];
+    const double e = fast_math::exp_bounded(std::min(std::max(y, -700.0), 700.0));
+    weighted_mean[i] = y < -700.0 ? 0.0 : y > 700.0 ? kInfinity : e;
+    inv_sd[i] = sd[i] > 0.0 ? 1.0 / sd[i] : 1e300;
+  }
+}
+
 template <class Accuracy>
 LEVYFAST_INLINE void mixture_otm_values(std::size_t n, const double* __restrict log_mean,
                         const double* __restrict weighted_mean, const double* __restrict sd,
@@ -309,8 +324,7 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
                            double tolerance, double* put_out) {
   const double F = sl.forward;
   const std::size_t n = nodes.size();
-  // Structure of arrays for the vectorised kernel; a node whose variance underflowed to 0
-  // gets a huge but finite 1/sd, so that d = +-inf gives Phi = 0 or 1 without NaN.
+  // Structure of arrays for the vectorised kernel.
   std::vector<double> buf((5 + kStrikeBlock) * n);
   double* log_mean = buf.data();
   double* weighted_mean = log_mean + n;
@@ -320,12 +334,11 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
   double* scratch = weight + n;
   for (std::size_t i = 0; i < n; ++i) {
     log_mean[i] = nodes[i].log_mean;
-    // w e^{log_mean} in one exponential: a far node's e^{log_mean} alone may overflow.
-    weighted_mean[i] = std::exp(nodes[i].log_weight + nodes[i].log_mean);
+    weighted_mean[i] = nodes[i].log_weight + nodes[i].log_mean;  // its logarithm, for now
     sd[i] = std::sqrt(nodes[i].variance);
-    inv_sd[i] = sd[i] > 0.0 ? 1.0 / sd[i] : 1e300;
     weight[i] = nodes[i].weight;
   }
+  dispatch<node_scales>(n, sd, weighted_mean, inv_sd);
   // Each strike integrates its out-of-the-money side (bounded by the weight sum's small error
   // instead of cancelling against it) and gets the other by parity with E[e^X] = 1 exactly.
   // The fast erfc (< 3e-13 absolute) errs by < 3e-13 (1 + kappa) F on the sum (the weights

@@ -1,5 +1,6 @@
 # Stub of the private compiled module levyfast._core (kept in sync by tests/test_core_stub.py).
 import enum
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,7 @@ def validate_cos_settings(settings: COSSettings) -> None: ...
 def validate_fft_settings(settings: FFTSettings) -> None: ...
 def price_surface(
     model_id: int,
-    params: NDArray[np.float64],
+    params: NDArray[np.float64] | Sequence[float],
     spot: float,
     rate: float,
     dividend: float,

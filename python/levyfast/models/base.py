@@ -11,6 +11,9 @@ so that ``psi(-i) == 0`` and ``E[S_T] = F_T``. The pricers add ``i u (r - q)`` t
 
 from __future__ import annotations
 
+import functools
+import operator
+from collections.abc import Callable
 from typing import ClassVar, TypeVar
 
 import numpy as np
@@ -21,6 +24,13 @@ from .._validation import Interval, check_scalar
 __all__ = ["LevyModel"]
 
 M = TypeVar("M", bound="LevyModel")
+
+
+@functools.cache
+def _param_getter(names: tuple[str, ...]) -> Callable[[object], tuple[float, ...]]:
+    """A tuple of the attributes ``names`` of an object (operator.attrgetter, always a tuple)."""
+    get = operator.attrgetter(*names)
+    return get if len(names) > 1 else lambda obj: (get(obj),)
 
 
 class LevyModel:
@@ -68,7 +78,11 @@ class LevyModel:
     # -- array round trip -------------------------------------------------------------------
     def to_array(self) -> NDArray[np.float64]:
         """Parameters as a float64 array in ``PARAM_NAMES`` order."""
-        return np.array([getattr(self, n) for n in self.PARAM_NAMES], dtype=np.float64)
+        return np.array(self.param_values(), dtype=np.float64)
+
+    def param_values(self) -> tuple[float, ...]:
+        """Parameters as a tuple in ``PARAM_NAMES`` order (cheaper than :meth:`to_array`)."""
+        return _param_getter(self.PARAM_NAMES)(self)
 
     @classmethod
     def from_array(cls: type[M], values: ArrayLike) -> M:

@@ -82,7 +82,7 @@ def _fast_price(model: object, market: object, strikes: object, maturities: obje
     if settings is None or code is None:
         return None
     try:
-        return _core.price_surface(model.MODEL_ID, model.to_array(), market.spot, market.rate,
+        return _core.price_surface(model.MODEL_ID, model.param_values(), market.spot, market.rate,
                                    market.dividend, strikes, maturities, code, settings)
     except ValueError:
         return None
