@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable
-from typing import ClassVar, TypeVar
+from typing import ClassVar, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,8 +29,10 @@ M = TypeVar("M", bound="LevyModel")
 @functools.cache
 def _param_getter(names: tuple[str, ...]) -> Callable[[object], tuple[float, ...]]:
     """A tuple of the attributes ``names`` of an object (operator.attrgetter, always a tuple)."""
-    get = operator.attrgetter(*names)
-    return get if len(names) > 1 else lambda obj: (get(obj),)
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    return cast(Callable[[object], tuple[float, ...]], operator.attrgetter(*names))
 
 
 class LevyModel:
