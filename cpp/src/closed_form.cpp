@@ -65,36 +65,36 @@ struct Moneyness {
 };
 
 // acc_j += max(black_otm(log_mean, sd^2, k_j, kappa_j, log_w), 0) for n strikes, branch-free
-// with the vectorised erfc (fast_math::erfc_fast, 3e-14 relative): mean_weight = e^{log_w +
-// log_mean}, weight = e^{log_w}, sd in (0, inf) and inv_sd = 1/sd finite.
+// with a vectorised erfc (fast_math::erfc_fast: ErfcAccurate 3e-14 relative, ErfcFast 3e-13
+// absolute): mean_weight = e^{log_w + log_mean}, weight = e^{log_w}, sd in (0, inf) and
+// inv_sd = 1/sd finite.
+template <class Accuracy>
 LEVYFAST_INLINE void add_black_otm(std::size_t n, const double* __restrict k,
                                    const double* __restrict kappa, double log_mean, double sd,
                                    double inv_sd, double mean_weight, double weight,
                                    double* __restrict acc) {
-  const fast_math::ErfcxSeries<fast_math::ErfcAccurate::kTerms> series =
-      fast_math::erfcx_series<fast_math::ErfcAccurate>();
+  const fast_math::ErfcxSeries<Accuracy::kTerms> series = fast_math::erfcx_series<Accuracy>();
   constexpr double kMinusInvSqrt2 = -0.7071067811865476;
   for (std::size_t j = 0; j < n; ++j) {
     const double sgn = k[j] > 0.0 ? 1.0 : -1.0;
     const double d1 = (log_mean - k[j]) * inv_sd + 0.5 * sd, d2 = d1 - sd;
-    const double n1 = 0.5 * fast_math::erfc_fast<fast_math::ErfcAccurate>(
-                                kMinusInvSqrt2 * sgn * d1, series);
-    const double n2 = 0.5 * fast_math::erfc_fast<fast_math::ErfcAccurate>(
-                                kMinusInvSqrt2 * sgn * d2, series);
+    const double n1 = 0.5 * fast_math::erfc_fast<Accuracy>(kMinusInvSqrt2 * sgn * d1, series);
+    const double n2 = 0.5 * fast_math::erfc_fast<Accuracy>(kMinusInvSqrt2 * sgn * d2, series);
     acc[j] += std::max(sgn * (mean_weight * n1 - kappa[j] * weight * n2), 0.0);
   }
 }
 
 // acc_j += black_otm(log_mean, variance, k_j, kappa_j, log_weight): the vectorised kernel where
 // the variance and the weights are finite and positive, black_otm (its limits) elsewhere.
+template <class Accuracy>
 void add_black_otm_strip(const Moneyness& m, double log_mean, double variance,
                          double log_weight, double* acc) {
   const double sd = std::sqrt(variance), inv_sd = 1.0 / sd;
   const double mean_weight = std::exp(log_weight + log_mean), weight = std::exp(log_weight);
   const std::size_t n = m.k.size();
   if (sd > 0.0 && std::isfinite(sd) && std::isfinite(inv_sd) && std::isfinite(mean_weight)) {
-    dispatch<add_black_otm>(n, m.k.data(), m.kappa.data(), log_mean, sd, inv_sd, mean_weight,
-                            weight, acc);
+    dispatch<add_black_otm<Accuracy>>(n, m.k.data(), m.kappa.data(), log_mean, sd, inv_sd,
+                                      mean_weight, weight, acc);
     return;
   }
   for (std::size_t j = 0; j < n; ++j)
@@ -117,7 +117,8 @@ void otm_to_puts(const Moneyness& m, const MaturitySlice& sl, const double* otm,
 void black_scholes_put_slice(const ModelParams& model, const MaturitySlice& sl, double* put_out) {
   const Moneyness m(sl);
   std::vector<double> otm(sl.nK, 0.0);
-  add_black_otm_strip(m, 0.0, model.p[0] * model.p[0] * sl.T, 0.0, otm.data());
+  add_black_otm_strip<fast_math::ErfcAccurate>(m, 0.0, model.p[0] * model.p[0] * sl.T, 0.0,
+                                                otm.data());
   otm_to_puts(m, sl, otm.data(), put_out);
 }
 
@@ -194,18 +195,23 @@ double poisson_terms(double rate, double share_rate, double log_eps) {
 
 }  // namespace
 
-double merton_series_cost(const ModelParams& model, double T, std::size_t nK) {
+double merton_series_cost(const ModelParams& model, double T, std::size_t nK,
+                          double tolerance) {
   const double rate = model.p[1] * T;
   const double share = rate * std::exp(model.p[2] + 0.5 * model.p[3] * model.p[3]);
   const double terms = poisson_terms(rate, share, std::log(kSeriesTailMass));
   if (!(terms <= kMaxSeriesTerms) || !series_trusted(std::max(rate, share)))  // NaN too
     return std::numeric_limits<double>::infinity();
-  // Per term: the Poisson weight (lgamma, exp) and two vectorised erfc per strike, in the
-  // units of cos_cost (measured on x86-64-v4).
-  return terms * (100.0 + 8.0 * static_cast<double>(nK));
+  // Per term: the Poisson weight (lgamma, exp), a dispatched call, and two vectorised erfc
+  // per strike, in the units of cos_cost; fitted to whole Merton surfaces on x86-64-v3 and v4
+  // (20 strikes: at 100 + 8 per strike `auto` summed the series where COS was cheaper, 29 us
+  // against COS's 23; at 300 + 20, 20.5 us), ErfcAccurate's strikes ~1.5 x dearer.
+  const double per_strike = tolerance >= fast_math::kFastErfcMinTolerance ? 20.0 : 30.0;
+  return terms * (300.0 + per_strike * static_cast<double>(nK));
 }
 
-void merton_put_slice(const ModelParams& model, const MaturitySlice& sl, double* put_out) {
+void merton_put_slice(const ModelParams& model, const MaturitySlice& sl, double tolerance,
+                      double* put_out) {
   const auto& p = model.p;
   const double T = sl.T, s2 = p[0] * p[0], lam = p[1], mu = p[2], sj2 = p[3] * p[3];
   const double rate = lam * T;
@@ -231,11 +237,18 @@ void merton_put_slice(const ModelParams& model, const MaturitySlice& sl, double*
   // omega T + n (mu + sj2/2) + s2 T / 2 and variance s2 T + n sj2, all strikes at once.
   const Moneyness m(sl);
   std::vector<double> otm(sl.nK, 0.0);
+  // The weights sum to 1: the absolute erfc is exact enough from the default tolerance up.
+  const bool fast = tolerance >= fast_math::kFastErfcMinTolerance;
   for (long n = lo; n <= hi; ++n) {
     const double log_w = rate > 0.0 ? -rate + n * log_rate - std::lgamma(n + 1.0)
                                     : (n == 0 ? 0.0 : -INFINITY);
     if (log_w < -745.0) continue;
-    add_black_otm_strip(m, jump_drift + n * jump_log_mean, s2 * T + n * sj2, log_w, otm.data());
+    if (fast)
+      add_black_otm_strip<fast_math::ErfcFast>(m, jump_drift + n * jump_log_mean,
+                                               s2 * T + n * sj2, log_w, otm.data());
+    else
+      add_black_otm_strip<fast_math::ErfcAccurate>(m, jump_drift + n * jump_log_mean,
+                                                   s2 * T + n * sj2, log_w, otm.data());
   }
   otm_to_puts(m, sl, otm.data(), put_out);
 }

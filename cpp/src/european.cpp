@@ -86,7 +86,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
       continue;
     }
     const double series_work = options.may_series && series == SeriesPricer::PoissonBlack
-                                   ? merton_series_cost(model, T, nK)
+                                   ? merton_series_cost(model, T, nK, settings.tolerance)
                                    : kUnavailable;
     // Beyond a standard deviation of ~316 in log-price no method here is certified except
     // Merton's series (exact at any variance) when its term count is within budget: COS and
@@ -277,7 +277,7 @@ struct PlannedSurface {
         if (series_pricer(model) == SeriesPricer::Black)
           black_scholes_put_slice(model, sl, row);
         else
-          merton_put_slice(model, sl, row);
+          merton_put_slice(model, sl, cos.tolerance, row);
       } else if (plan.use_contour[i]) {
         lewis_put_slice(model, omega, sl, cos.tolerance, row);
       } else if (plan.use_adaptive[i]) {

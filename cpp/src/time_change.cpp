@@ -256,8 +256,6 @@ namespace {
 
 // sum_i sgn * (w_i m_i Phi(sgn d1_i) - w_i kappa Phi(sgn d2_i)): the OTM-side Black values of one
 // strike over all nodes (sgn = +1 calls, -1 puts), branch-free so that it vectorises.
-constexpr double kFastErfcTolerance = 1e-7;
-
 // Strikes priced together in one pass over the nodes: independent erfc chains per node that
 // overlap their latency (the loop over ~30-150 nodes is short).
 constexpr std::size_t kStrikeBlock = 4;
@@ -343,7 +341,7 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
   // instead of cancelling against it) and gets the other by parity with E[e^X] = 1 exactly.
   // The fast erfc (< 3e-13 absolute) errs by < 3e-13 (1 + kappa) F on the sum (the weights
   // sum to 1 and the payoff scales are <= 1 + kappa): enough from the default tolerance up.
-  const bool fast = tolerance >= kFastErfcTolerance;
+  const bool fast = tolerance >= fast_math::kFastErfcMinTolerance;
   const double log_f = std::log(F);
   for (std::size_t j0 = 0; j0 < sl.nK; j0 += kStrikeBlock) {
     double k[kStrikeBlock], kappa[kStrikeBlock], sgn[kStrikeBlock];

@@ -1,6 +1,7 @@
 // Closed-form and series prices: Black–Scholes (Black 1976 on the forward) and Merton's (1976)
-// Poisson mixture of Black prices. Exact up to rounding, so also where Fourier methods lose
-// their footing (a vanishing or a huge volatility, point-mass jumps).
+// Poisson mixture of Black prices. Exact up to rounding (Merton's within 3e-13 of the forward
+// at tolerances from 1e-7 up), so also where Fourier methods lose their footing (a vanishing
+// or a huge volatility, point-mass jumps).
 #pragma once
 
 #include <cstddef>
@@ -25,12 +26,15 @@ void black_scholes_put_slice(const ModelParams& model, const MaturitySlice& slic
 // for Merton, whose series prices a maturity where merton_series_cost is finite (lam T within
 // its term budget and the precision of its Poisson weights).
 SeriesPricer series_pricer(const ModelParams& model);
-// Work estimate (units of cos_cost) of merton_put_slice at maturity T for nK strikes; +inf
-// where the series cannot be summed.
-double merton_series_cost(const ModelParams& model, double T, std::size_t nK);
+// Work estimate (units of cos_cost) of merton_put_slice at maturity T for nK strikes and
+// `tolerance`; +inf where the series cannot be summed.
+double merton_series_cost(const ModelParams& model, double T, std::size_t nK, double tolerance);
 // Discounted put prices of one maturity by Merton's series, all strikes per term, truncated
 // where the Poisson weights under Q and under the share measure left out are below 1e-17 (a
-// certified geometric tail bound), so exact up to rounding at any tolerance.
-void merton_put_slice(const ModelParams& model, const MaturitySlice& slice, double* put_out);
+// certified geometric tail bound). The normal CDF is fast_math's relative erfc below
+// `tolerance` (fraction of the forward) kFastErfcMinTolerance, so exact up to rounding, and
+// its absolute one (3e-13) from there up.
+void merton_put_slice(const ModelParams& model, const MaturitySlice& slice, double tolerance,
+                      double* put_out);
 
 }  // namespace levyfast

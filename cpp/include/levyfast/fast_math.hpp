@@ -210,6 +210,10 @@ struct ErfcAccurate {
 struct ErfcFast {
   static constexpr int kTerms = 12, kExpDegree = 10;
 };
+// Smallest price tolerance (fraction of the forward) at which sums of Black values weighted
+// by a probability law (the time change's nodes, Merton's Poisson terms) take ErfcFast: its
+// < 3e-13 absolute error times the payoff scale 1 + kappa stays far inside it.
+inline constexpr double kFastErfcMinTolerance = 1e-7;
 
 // The series of an erfc kernel (built once, on first use).
 template <class Accuracy>
