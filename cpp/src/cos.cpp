@@ -160,9 +160,12 @@ COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
   // Stored as 1/s and k/s per point (range() takes a max of log_eps/s - T k/s).
   const std::vector<double> s_left = geomspace(1e-2, std::min(0.98 * strip.s_minus, 2e3),
                                                kChernoffPoints);
+  std::array<double, kChernoffPoints> minus_s, k_at;
+  for (int i = 0; i < kChernoffPoints; ++i) minus_s[i] = -s_left[i];
+  cumulant_generating(model, omega_, minus_s.data(), kChernoffPoints, k_at.data());
   for (int i = 0; i < kChernoffPoints; ++i) {
     inv_s_left_[i] = 1.0 / s_left[i];
-    k_over_s_left_[i] = finite_or_inf(cumulant_generating(model, omega_, -s_left[i])) / s_left[i];
+    k_over_s_left_[i] = finite_or_inf(k_at[i]) / s_left[i];
   }
   // Right tail: P(X_T > b) <= exp(-s b + T k(s)), s in (0, s_plus). Unweighted, like the left:
   // the COS put is the integral of the density against the even periodic extension of the
@@ -172,10 +175,10 @@ COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
   // 1 - theta nu - sigma^2 nu / 2 = 0, CGMY with M near 1) gives a useless range.
   const std::vector<double> s_right = geomspace(1e-2, std::min(0.98 * strip.s_plus, 2e3),
                                                 kChernoffPoints);
+  cumulant_generating(model, omega_, s_right.data(), kChernoffPoints, k_at.data());
   for (int i = 0; i < kChernoffPoints; ++i) {
     inv_s_right_[i] = 1.0 / s_right[i];
-    k_over_s_right_[i] =
-        finite_or_inf(cumulant_generating(model, omega_, s_right[i])) / s_right[i];
+    k_over_s_right_[i] = finite_or_inf(k_at[i]) / s_right[i];
   }
   // Re psi(u) (or a non-increasing upper envelope of it, where |phi| has revivals between the
   // grid points) on a geometric grid, so that |phi_T(u)| <= exp(T re_psi(u)) for every T.

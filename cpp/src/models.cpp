@@ -76,10 +76,10 @@ void char_exponent(const ModelParams& m, double omega, const cplx* u, std::size_
   visit(m.id, [&](auto model) { decltype(model)::char_exponent(m.p, omega, u, n, out); });
 }
 
-double cumulant_generating(const ModelParams& m, double omega, double s) {
-  const double k = visit(
-      m.id, [&](auto model) { return decltype(model)::raw_cumulant_generating(m.p, s); });
-  return k + s * omega;
+void cumulant_generating(const ModelParams& m, double omega, const double* s, std::size_t n,
+                         double* out) {
+  visit(m.id, [&](auto model) { decltype(model)::raw_cumulant_generating_n(m.p, s, n, out); });
+  for (std::size_t k = 0; k < n; ++k) out[k] += s[k] * omega;
 }
 
 Cumulants cumulants(const ModelParams& m) {

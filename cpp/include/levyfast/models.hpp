@@ -33,9 +33,10 @@ double convexity_correction(const ModelParams& m);
 // psi(u) = psi_raw(u) + i u omega, for `n` points u[k] (one dispatch for the whole array).
 void char_exponent(const ModelParams& m, double omega, const cplx* u, std::size_t n, cplx* out);
 cplx char_exponent(const ModelParams& m, double omega, cplx u);
-// Cumulant generating function per unit time, ln E[e^{s X_1}] = psi(-i s), for real s inside
-// the moment strip, in real arithmetic where the model allows (+inf outside the strip).
-double cumulant_generating(const ModelParams& m, double omega, double s);
+// Cumulant generating function per unit time, ln E[e^{s X_1}] = psi(-i s), for `n` real points
+// s[k] inside the moment strip, in real arithmetic where the model allows (+inf outside).
+void cumulant_generating(const ModelParams& m, double omega, const double* s, std::size_t n,
+                         double* out);
 
 // c1, c2, c4 per unit time, of the martingale-normalised X.
 Cumulants cumulants(const ModelParams& m);

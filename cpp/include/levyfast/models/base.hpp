@@ -151,6 +151,11 @@ struct ModelTraits {
   static double raw_cumulant_generating(const Params& p, double s) {
     return M::raw_exponent(p, cplx(0.0, -s)).real();
   }
+  // The same at n points (a model with costly per-call constants overrides this).
+  static void raw_cumulant_generating_n(const Params& p, const double* s, std::size_t n,
+                                        double* out) {
+    for (std::size_t k = 0; k < n; ++k) out[k] = M::raw_cumulant_generating(p, s[k]);
+  }
 
   // A bound of Re psi(u), u >= 0, that does not increase with u (see models.hpp).
   static double decay_envelope(const Params&, double, double re_psi) { return re_psi; }
