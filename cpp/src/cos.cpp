@@ -154,7 +154,12 @@ void validate_cos_settings(const COSSettings& s) {
 
 COSPlanner::COSPlanner(const ModelParams& model, const COSSettings& settings)
     : model_(model), settings_(settings), cum_(cumulants(model)),
-      omega_(convexity_correction(model)) {
+      omega_(convexity_correction(model)) {}
+
+void COSPlanner::build_tables() const {
+  if (ready_) return;
+  ready_ = true;
+  const ModelParams& model = model_;
   const MomentStrip strip = moment_strip(model);
   // Left tail: P(X_T < a) <= exp(s a + T k(-s)), k(-s) = psi(i s), s in (0, s_minus).
   // Stored as 1/s and k/s per point (range() takes a max of log_eps/s - T k/s).
@@ -205,6 +210,7 @@ const double* COSPlanner::fine_octave(int j) const {
 }
 
 void COSPlanner::range(double T, double mass_tol, double k_hi, double& a, double& b) const {
+  build_tables();
   const double log_eps = std::log(mass_tol);
   // The best bound over the s-grid, (log_eps - T k(-s)) / s on the left and
   // (T k(s) - log_eps) / s on the right, in four independent chains each.
@@ -226,6 +232,7 @@ void COSPlanner::range(double T, double mass_tol, double k_hi, double& a, double
 }
 
 int COSPlanner::terms(double T, double width, double strike_scale, double abs_tol) const {
+  build_tables();
   // Tail estimate of the COS sum (|V_n| ~ 2K/((b-a) u_n^2)): (2K/pi) int |phi(u)|/u^2 du,
   // accumulated from the top of the grid; |phi| is non-increasing (or re_psi an envelope),
   // so a cell [v, w] adds at most |phi(v)| (1/v - 1/w) and the top |phi(u_top)| / u_top.

@@ -31,7 +31,8 @@ void validate_cos_settings(const COSSettings& s);
 
 // Per-surface precomputation shared by every maturity of one parameter set: the cumulant
 // generating function on a grid of real s (for Chernoff ranges) and Re psi on a geometric
-// grid of u (for the number of terms). Both scale linearly in T.
+// grid of u (for the number of terms). Both scale linearly in T. Built on the first range()
+// or terms() call, so a surface priced without COS (closed forms, series) never pays for it.
 class COSPlanner {
  public:
   COSPlanner(const ModelParams& model, const COSSettings& settings);
@@ -50,14 +51,17 @@ class COSPlanner {
   COSSettings settings_;
   Cumulants cum_;
   double omega_;  // convexity correction
+  // The tables below are filled on first use (a planner belongs to one thread: each pricing
+  // call builds its own).
+  mutable bool ready_ = false;
+  void build_tables() const;
   // The Chernoff grids s_i of each tail (kChernoffPoints, a multiple of 4) as 1/s_i and
   // k(-+s_i)/s_i, k(s) = ln E[e^{sX_1}] (+inf where infinite); see range().
   static constexpr int kChernoffPoints = 24;
-  std::array<double, kChernoffPoints> inv_s_left_, k_over_s_left_, inv_s_right_,
+  mutable std::array<double, kChernoffPoints> inv_s_left_, k_over_s_left_, inv_s_right_,
       k_over_s_right_;
-  std::vector<double> u_, re_psi_;  // u_j = u_0 2^j and Re psi (or its envelope) there
-  // Re psi at u_j 2^{i/F}, i < F, per octave j: computed on first use (NaN before), so a
-  // planner belongs to one thread (each pricing call builds its own).
+  mutable std::vector<double> u_, re_psi_;  // u_j = u_0 2^j and Re psi (or its envelope) there
+  // Re psi at u_j 2^{i/F}, i < F, per octave j: computed on first use (NaN before).
   mutable std::vector<double> fine_re_psi_;
   const double* fine_octave(int j) const;
 };
