@@ -35,6 +35,16 @@ void register_models(py::module_& m) {
       },
       py::arg("model_id"), py::arg("params"));
   m.def(
+      "cumulant_generating",
+      [](int model_id, const darray& params, const darray& s) {
+        const ModelParams model = to_model(model_id, params);
+        darray out(s.request().shape);
+        cumulant_generating(model, convexity_correction(model), s.data(),
+                            static_cast<std::size_t>(s.size()), out.mutable_data());
+        return out;
+      },
+      py::arg("model_id"), py::arg("params"), py::arg("s"));
+  m.def(
       "moment_strip",
       [](int model_id, const darray& params) {
         const MomentStrip s = moment_strip(to_model(model_id, params));
