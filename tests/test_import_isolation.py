@@ -82,7 +82,10 @@ except ImportError as exc:
 """
 
 
-def test_a_missing_extra_names_the_extra_to_install() -> None:
-    out = subprocess.run([sys.executable, "-c", MISSING_EXTRA], capture_output=True, text=True,
+@pytest.mark.parametrize("module", ["onnxruntime", "onnx"])
+def test_a_missing_extra_names_the_extra_to_install(module: str) -> None:
+    script = MISSING_EXTRA.replace('sys.modules["onnxruntime"]', f'sys.modules["{module}"]')
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True)
-    assert "pip install 'levyfast[calibrate]'" in out.stdout, out.stdout
+    assert f"{module} is not installed: pip install 'levyfast[calibrate]'" in out.stdout, \
+        out.stdout

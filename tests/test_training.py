@@ -13,6 +13,8 @@ tf = pytest.importorskip("tensorflow")
 pytest.importorskip("tf2onnx")
 
 import levyfast as lf  # noqa: E402
+from levyfast._compact_graph import split  # noqa: E402
+from levyfast._core import CompactFeatures  # noqa: E402
 from levyfast_train.architectures import ARCHITECTURES, build, build_ensemble  # noqa: E402
 from levyfast_train.compact import compact_mlp  # noqa: E402
 from levyfast_train.dataset import generate, load, price_jacobian, stream  # noqa: E402
@@ -135,6 +137,18 @@ def test_compact_graph_equals_keras_with_missing_quotes(family, data) -> None:
         got = sess.run(None, {"prices": x, "market": market})[0]
         want = predict(model, x, market)
         assert np.max(np.abs(got - want) / np.maximum(np.abs(want), 1.0)) < 1e-5
+    # levyfast serves one surface by the C++ features and a session of the network alone
+    parts = split(proto.SerializeToString(), len(cfg.strikes) * len(cfg.maturities))
+    assert parts is not None
+    network = ort.InferenceSession(parts.network, providers=["CPUExecutionProvider"])
+    features = CompactFeatures(parts.a, parts.parity, parts.fill, parts.floor, parts.center)
+    whole = sess.run(None, {"prices": holes, "market": market})[0]
+    h0 = np.zeros((1, features.n_features), np.float32)
+    for i in range(len(holes)):
+        features(np.ascontiguousarray(holes[i], np.float64), float(market[i, 0]),
+                 float(market[i, 1]), h0)
+        np.testing.assert_allclose(network.run(None, {"h0": h0})[0][0], whole[i], rtol=1e-6,
+                                   atol=1e-7)
 
 
 def test_price_jacobian_matches_bumped_prices() -> None:

@@ -198,3 +198,13 @@ def erfc_kernel(x: NDArray[np.float64], accurate: bool) -> NDArray[np.float64]: 
 def scale_quotes(
     prices: NDArray[np.float64], spot: float, max_value: float, out: NDArray[np.float64]
 ) -> bool: ...
+class CompactFeatures:
+    def __init__(
+        self, a: NDArray[np.float64], parity: NDArray[np.float64], fill: NDArray[np.float64],
+        floor: float, center: NDArray[np.float64]
+    ) -> None: ...
+    @property
+    def n_features(self) -> int: ...
+    def __call__(
+        self, x: NDArray[np.float64], rate: float, dividend: float, out: NDArray[np.float32]
+    ) -> None: ...

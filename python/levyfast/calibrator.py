@@ -28,6 +28,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _onnx_props
+from ._compact_graph import CompactGraph, split
+from ._core import CompactFeatures
 from ._core import scale_quotes as _scale_quotes
 from ._estimator import ParamsRepr
 from ._regrid import regrid
@@ -258,10 +260,12 @@ class Calibrator(ParamsRepr):
                  providers: Sequence[str] = ("CPUExecutionProvider",), hybrid: bool = False,
                  refine_max_nfev: int = 400) -> None:
         try:
+            import onnx  # noqa: F401  (reads the graph: levyfast._compact_graph)
             import onnxruntime as ort
         except ImportError as exc:
-            raise ImportError("levyfast.Calibrator runs ONNX files with ONNX Runtime, which is "
-                              "not installed: pip install 'levyfast[calibrate]'") from exc
+            raise ImportError(f"levyfast.Calibrator reads ONNX files with onnx and runs them "
+                              f"with ONNX Runtime; {exc.name} is not installed: pip install "
+                              "'levyfast[calibrate]'") from exc
 
         self.source = source
         self.hybrid = hybrid
@@ -296,6 +300,11 @@ class Calibrator(ParamsRepr):
                 from exc
         self.metadata: dict[str, str] = dict(self._session.get_modelmeta().custom_metadata_map)
         self._read_metadata(path, blob)
+        # one surface: the preprocessing in C++ and a session of the network alone (see
+        # levyfast._compact_graph); batches and other graphs run the whole graph
+        self._compact: CompactGraph | None = split(blob, self._shape[0] * self._shape[1])
+        self._network = None if self._compact is None else ort.InferenceSession(
+            self._compact.network, options, providers=list(providers))
 
     @classmethod
     def load(cls, source: str | os.PathLike[str], **kwargs: Any) -> Calibrator:
@@ -350,23 +359,37 @@ class Calibrator(ParamsRepr):
                            else np.float32)
         self._local = threading.local()
 
-    def _binding(self) -> tuple[Any, Any, NDArray[np.float64], NDArray[np.float64],
-                                NDArray[Any]]:
-        """This thread's (run, io_binding, prices [n_T, n_K] (a view of the bound
-        [1, n_T, n_K]), market [1, 2], out [k] (a view of the bound [1, k])); ``run(io_binding,
-        None)`` runs the session on the bound buffers."""
+    def _binding(self) -> tuple[Any, Any, NDArray[np.float64], NDArray[Any], NDArray[Any],
+                                CompactFeatures | None]:
+        """This thread's (run, io_binding, prices [n_T, n_K], inputs, out [k] (a view of the
+        bound [1, k]), features); ``run(io_binding, None)`` runs on the bound buffers. For a
+        compact graph ``inputs`` is the network session's bound feature vector ``h0``
+        [1, 3 n + 2] that ``features`` fills from ``prices``; else ``features`` is None,
+        ``inputs`` the bound market [1, 2] of the whole graph and ``prices`` a view of its
+        bound [1, n_T, n_K]."""
         bound = getattr(self._local, "bound", None)
         if bound is None:
             from onnxruntime import OrtValue
 
             x = np.zeros((1, *self._shape))
-            m = np.zeros((1, 2))
             out = np.zeros((1, len(self.param_names)), self._out_dtype)
-            io = self._session.io_binding()
-            io.bind_ortvalue_input("prices", OrtValue.ortvalue_from_numpy(x))
-            io.bind_ortvalue_input("market", OrtValue.ortvalue_from_numpy(m))
+            c = self._compact
+            features = None
+            if self._network is not None and c is not None:
+                session = self._network
+                features = CompactFeatures(c.a, c.parity, c.fill, c.floor, c.center)
+                inputs: NDArray[Any] = np.zeros((1, features.n_features), np.float32)
+                io = session.io_binding()
+                io.bind_ortvalue_input("h0", OrtValue.ortvalue_from_numpy(inputs))
+            else:
+                session = self._session
+                inputs = np.zeros((1, 2))
+                io = session.io_binding()
+                io.bind_ortvalue_input("prices", OrtValue.ortvalue_from_numpy(x))
+                io.bind_ortvalue_input("market", OrtValue.ortvalue_from_numpy(inputs))
             io.bind_ortvalue_output(self._out[0], OrtValue.ortvalue_from_numpy(out))
-            bound = self._local.bound = (*_binding_runner(self._session, io), x[0], m, out[0])
+            bound = self._local.bound = (*_binding_runner(session, io), x[0], inputs, out[0],
+                                         features)
         return bound
 
     # -- inference ------------------------------------------------------------------------
@@ -458,11 +481,14 @@ class Calibrator(ParamsRepr):
         if not (r_lo <= rate <= r_hi and q_lo <= dividend <= q_hi):
             self._market_row(market)  # raises with the message
         bound = getattr(self._local, "bound", None) or self._binding()
-        run, io, buf, mkt, out = bound
+        run, io, buf, inputs, out, features = bound
         if not _scale_quotes(x, market.spot, MAX_PRICE_OVER_SPOT, buf):  # NaN, inf, < 0, big
             self._check_quotes(buf[None])
-        mkt[0, 0] = rate
-        mkt[0, 1] = dividend
+        if features is not None:
+            features(buf, rate, dividend, inputs)
+        else:
+            inputs[0, 0] = rate
+            inputs[0, 1] = dividend
         run(io, None)
         return out.astype(np.float64)
 

@@ -27,6 +27,8 @@ import onnx
 import tf_keras as keras
 from onnx import TensorProto, helper, numpy_helper
 
+from levyfast._compact_graph import PREPROCESSING
+
 from .architectures import SurfaceFeatures
 
 __all__ = ["compact_mlp"]
@@ -94,22 +96,9 @@ def compact_mlp(model: keras.Model, opset: int) -> onnx.ModelProto:
         "W1": w1.astype(np.float32), "b1": b1.astype(np.float32),
         "Wbox": out_w.astype(np.float32), "bbox": out_b.astype(np.float32),
     }
-    nodes = [
-        helper.make_node("Reshape", ["prices", "flat"], ["p"]),
-        helper.make_node("IsNaN", ["p"], ["nan"]),
-        helper.make_node("MatMul", ["market", "A"], ["expo"]),
-        helper.make_node("Exp", ["expo"], ["disc"]),
-        helper.make_node("MatMul", ["disc", "parity"], ["fwd"]),
-        helper.make_node("Relu", ["fwd"], ["intrinsic"]),
-        helper.make_node("Sub", ["p", "intrinsic"], ["otm_nan"]),
-        helper.make_node("Where", ["nan", "fill", "otm_nan"], ["otm"]),
-        helper.make_node("Max", ["otm", "floor"], ["otm_pos"]),
-        helper.make_node("Log", ["otm_pos"], ["log_otm"]),
-        helper.make_node("Cast", ["nan"], ["mask"], to=TensorProto.DOUBLE),
-        helper.make_node("Concat", ["otm", "log_otm", "mask", "market"], ["raw"], axis=1),
-        helper.make_node("Add", ["raw", "center"], ["centred"]),
-        helper.make_node("Cast", ["centred"], ["h0"], to=TensorProto.FLOAT),
-    ]
+    # the fixed preprocessing, from its one definition (levyfast splits it off by it)
+    nodes = [helper.make_node(op, list(inputs), list(outputs), **attrs)  # type: ignore[arg-type]
+             for op, inputs, outputs, attrs in PREPROCESSING]
     h = "h0"
     for i, layer in enumerate(dense[:-1]):
         if i > 0:
