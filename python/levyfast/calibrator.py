@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -634,6 +635,8 @@ class Calibrator(ParamsRepr):
         if not domain.trustworthy:
             log.warning("%s.fit (%s network): %s", _OWNER, self.family.__name__, domain)
         status = "network"
+        ok = np.isfinite(quotes)
+        cost = math.nan
         if self.hybrid:
             # COS may use its full default budget of terms: the network's start is close to
             # the answer, and short maturities of slowly decaying models need the terms
@@ -643,13 +646,15 @@ class Calibrator(ParamsRepr):
             polish.fit(quotes, market, quote_k, quote_t)
             if polish.result_.success:
                 params, status = polish.params_, "hybrid"
+                if polish.result_.n_quotes == int(ok.sum()):  # it priced every quote
+                    cost = polish.result_.rmse_price / market.spot
             else:  # keep the network's answer and say why it was not polished
                 status = f"network (polish failed: {polish.result_.message})"
                 log.warning("%s.fit: %s", _OWNER, status)
         model = self.family.from_array(params)
-        fitted = np.asarray(price(model, market, quote_k, quote_t))
-        ok = np.isfinite(quotes)
-        cost = float(np.sqrt(np.mean((fitted[ok] - quotes[ok]) ** 2)) / market.spot)
+        if math.isnan(cost):
+            fitted = np.asarray(price(model, market, quote_k, quote_t))
+            cost = float(np.sqrt(np.mean((fitted[ok] - quotes[ok]) ** 2)) / market.spot)
         self.params_ = params
         self.model_ = model
         self.result_ = NeuralFitResult(cost, time.perf_counter() - start, status, domain)

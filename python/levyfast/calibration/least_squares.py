@@ -462,10 +462,10 @@ def _identification(problem: Problem, x_free: NDArray[np.float64], jac: NDArray[
         cols = jac[:, inner]
         norms = np.linalg.norm(cols, axis=0)
         if np.all(norms > 0.0) and np.all(np.isfinite(norms)):
-            scaled = cols / norms
-            sv = np.linalg.svd(scaled, compute_uv=False)
+            # VIF_j = [(S^T S)^-1]_jj = sum_k V_jk^2 / s_k^2 for the SVD S = U diag(s) V^T
+            _, sv, vt = np.linalg.svd(cols / norms, full_matrices=False)
             kappa = float(sv[0] / sv[-1]) if sv[-1] > 0.0 else math.inf
-            vif = np.diag(np.linalg.pinv(scaled.T @ scaled)) if math.isfinite(kappa) else \
+            vif = (vt.T**2 @ sv**-2.0) if math.isfinite(kappa) else \
                 np.full(inner.size, math.inf)
         else:
             kappa, vif = math.inf, np.where(norms > 0.0, 1.0, math.inf)

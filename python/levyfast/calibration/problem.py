@@ -143,6 +143,12 @@ class Problem:
     pricing_error: str | None = None  # the last trial point the core could not price
     _cache: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]] | None = \
         field(default=None, repr=False)
+    #: the last :meth:`model_ivs` (its prices, its result): the fit's summary asks for the
+    #: fitted prices' implied vols several times (RMSE, unresolved count, verdict)
+    _ivs_cache: tuple[NDArray[np.float64], tuple[NDArray[np.float64], NDArray[np.float64],
+                                                 NDArray[np.bool_]]] | None = \
+        field(default=None, repr=False)
+    _quote_iv_cache: NDArray[np.float64] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.free_list = [int(j) for j in self.free]
@@ -164,6 +170,7 @@ class Problem:
     def _drop(self, bad: NDArray[np.bool_]) -> None:
         q = self.quotes
         keep = ~bad
+        self._ivs_cache = self._quote_iv_cache = None
         self.quotes = QuoteSet(
             strikes=q.strikes[keep], t_index=q.t_index[keep], maturities=q.maturities,
             is_put=q.is_put[keep], quotes=q.quotes[keep],
@@ -250,6 +257,8 @@ class Problem:
         continues linearly from the floor's, ``IV_f + (P - P_f) / vega_f`` (an upper bound of
         the exact one where the price is positive); a price at or beyond the upper bound
         continues from the quote's."""
+        if self._ivs_cache is not None and np.array_equal(self._ivs_cache[0], prices):
+            return self._ivs_cache[1]
         q = self.quotes
         floor_price, floor_iv, floor_vega = self._floor()
         above = prices > floor_price
@@ -264,6 +273,7 @@ class Problem:
         vega = np.where(resolved, self.vega(np.where(resolved, iv, 1.0)),
                         np.where(over, vega_q, floor_vega))
         vega = np.maximum(vega, 1e-12 * q.discounts * q.forwards)
+        self._ivs_cache = (np.array(prices, copy=True), (model_iv, vega, resolved))
         return model_iv, vega, resolved
 
     def prices_and_grad(
@@ -449,8 +459,11 @@ class Problem:
         """Implied-vol RMSE in basis points (model IVs as in :meth:`model_ivs`: where some are
         unresolved, a lower bound)."""
         model_iv = self.model_ivs(model_prices)[0]
-        quote_iv = self.quote_iv if self.quote_iv is not None else self.implied_vols(
-            self.quotes.quotes)
+        quote_iv = self.quote_iv
+        if quote_iv is None:
+            if self._quote_iv_cache is None:
+                self._quote_iv_cache = self.implied_vols(self.quotes.quotes)
+            quote_iv = self._quote_iv_cache
         ok = np.isfinite(model_iv) & np.isfinite(quote_iv)
         if not ok.any():
             return math.nan
