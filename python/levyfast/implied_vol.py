@@ -128,6 +128,10 @@ def _broadcast(
     owner: str, named: dict[str, NDArray[np.float64]]
 ) -> tuple[tuple[int, ...], list[NDArray[np.float64]]]:
     """Broadcast the operands (NumPy rules) to flat C-contiguous arrays of one length."""
+    arrays = list(named.values())
+    shape = arrays[0].shape
+    if all(a.shape == shape and a.flags.c_contiguous for a in arrays):  # views, no copies
+        return shape, [a.reshape(-1) for a in arrays]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in named.values()))
     except ValueError as exc:
