@@ -56,6 +56,36 @@ def test_recovers_parameters_from_noise_free_surface(true: lf.LevyModel, fixed) 
     assert r.std_errors.shape == (len(true.PARAM_NAMES),)
 
 
+@pytest.mark.parametrize("true, fixed, start", [
+    (lf.VarianceGamma(0.2, 0.3, -0.15), None, [0.25, 0.4, -0.1]),
+    (lf.NIG(15.0, -5.0, 0.5), None, [12.0, -3.0, 0.6]),
+    (lf.CGMY(1.0, 5.0, 5.0, 1.5), {"sigma": 0.0}, [1.1, 5.2, 4.8, 1.45, 0.0]),
+], ids=repr)
+def test_levenberg_marquardt_recovers_what_dogbox_does(true, fixed, start) -> None:
+    surface = _surface(true)
+    fits = {m: lf.LeastSquaresCalibrator(type(true), fixed=fixed, x0=start, tolerance=1e-10,
+                                         method=m).fit(surface, MARKET, K, T)
+            for m in ("dogbox", "lm")}
+    for cal in fits.values():
+        assert cal.result_.success, cal.result_.message
+        np.testing.assert_allclose(cal.params_, true.to_array(), rtol=1e-6, atol=1e-7)
+
+
+def test_levenberg_marquardt_outside_the_bounds_is_redone_by_dogbox() -> None:
+    """The best VG with nu capped at 0.25 lies on that cap, which LM (unbounded) would cross:
+    dogbox takes over and the answer respects the bound."""
+    true = lf.VarianceGamma(0.2, 0.3, -0.15)
+    bounded = {"nu": (0.05, 0.25)}
+    fits = {m: lf.LeastSquaresCalibrator(lf.VarianceGamma, x0=[0.2, 0.2, -0.15],
+                                         bounds=bounded, method=m, max_relative_rmse=1.0)
+            .fit(_surface(true), MARKET, K, T) for m in ("dogbox", "lm")}
+    lm, dogbox = fits["lm"], fits["dogbox"]
+    assert lm.params_[1] <= 0.25
+    assert lm.result_.at_bound == ("nu",)
+    np.testing.assert_allclose(lm.params_, dogbox.params_, rtol=1e-8)
+    assert lm.result_.n_evaluations > dogbox.result_.n_evaluations  # LM's try counts
+
+
 def test_missing_quotes_and_weights() -> None:
     true = lf.VarianceGamma(0.2, 0.3, -0.15)
     q = _surface(true)
@@ -124,6 +154,8 @@ def test_invalid_inputs_raise_clear_errors() -> None:
         cal.fit(bad, MARKET, K, T)
     with pytest.raises(ValueError, match="start of LeastSquaresCalibrator lies outside the bounds"):
         lf.LeastSquaresCalibrator(lf.VarianceGamma, bounds={"nu": (0.5, 2.0)}).fit(q, MARKET, K, T)
+    with pytest.raises(ValueError, match="`method` of LeastSquaresCalibrator must be one of"):
+        lf.LeastSquaresCalibrator(lf.VarianceGamma, method="trf").fit(q, MARKET, K, T)
     with pytest.raises(ValueError, match="`target` of LeastSquaresCalibrator must be one of"):
         lf.LeastSquaresCalibrator(lf.VarianceGamma, target="vol").fit(q, MARKET, K, T)
     with pytest.raises(ValueError, match="`fixed` of LeastSquaresCalibrator names unknown"):

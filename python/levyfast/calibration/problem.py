@@ -393,7 +393,11 @@ class Problem:
         return 0.5 * float(r @ r)
 
     def solve(self, x_start: NDArray[np.float64], max_nfev: int, xtol: float, ftol: float,
-              gtol: float) -> Any:
+              gtol: float, method: str = "dogbox") -> Any:
+        """A local least-squares fit from ``x_start``: SciPy's bounded dogbox, or (``"lm"``)
+        MINPACK's Levenberg-Marquardt, which ignores the bounds but spends far less per
+        iteration in Python; an ``lm`` answer that fails or leaves the box is redone by
+        dogbox from the same start (``nfev`` counts both)."""
         lo, hi = self.lower[self.free], self.upper[self.free]
         # start and stay strictly inside the box: the optimiser projects steps onto its
         # bounds and asks for the Jacobian there, and an open end (sigma > 0) is no model
@@ -404,9 +408,22 @@ class Problem:
         if self._cache is None or not np.array_equal(self._cache[0], x):  # not priceable
             return OptimizeResult(x=x, fun=r, cost=0.5 * float(r @ r), nfev=1, njev=0,
                                   status=0, message="the start could not be priced")
-        return least_squares(self.residuals, x, jac=self.jacobian_at, bounds=(lo, hi),
-                             method="dogbox", x_scale="jac", xtol=xtol, ftol=ftol, gtol=gtol,
-                             max_nfev=max_nfev)
+        spent = 0
+        if method == "lm":
+            # steps into the model's invalid region price as OUTSIDE_DOMAIN: rejected
+            fit = least_squares(self.residuals, x, jac=self.jacobian_at, method="lm",
+                                x_scale="jac", xtol=xtol, ftol=ftol, gtol=gtol,
+                                max_nfev=max_nfev)
+            if fit.status > 0 and np.all((fit.x >= lo) & (fit.x <= hi)) and \
+                    fit.cost < 0.5 * OUTSIDE_DOMAIN**2:
+                return fit
+            spent = int(fit.nfev)
+            self.residuals(x)  # the start's Jacobian back in the cache
+        fit = least_squares(self.residuals, x, jac=self.jacobian_at, bounds=(lo, hi),
+                            method="dogbox", x_scale="jac", xtol=xtol, ftol=ftol, gtol=gtol,
+                            max_nfev=max_nfev)
+        fit.nfev += spent
+        return fit
 
     # -- quality -----------------------------------------------------------------------------
     def verdict(self, model_prices: NDArray[np.float64], max_relative_rmse: float,
