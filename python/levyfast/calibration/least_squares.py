@@ -166,7 +166,7 @@ class LeastSquaresCalibrator(EstimatorParams):
         (MINPACK's Levenberg-Marquardt: it ignores ``bounds`` but costs far less Python per
         iteration — ~0.25 ms on a 98-quote surface; an answer outside the bounds, or a
         failed one, is redone by dogbox from the same start). ``"lm"`` suits starts near the
-        answer (the hybrid :class:`~levyfast.Calibrator`'s polish uses it).
+        answer (the hybrid :class:`~levyfast.Calibrator` polishes surfaces with it).
     """
 
     def __init__(
