@@ -1,6 +1,7 @@
 """The one-surface path of compact calibrator graphs (levyfast._compact_graph): C++ features
-and a session of the network alone must give the whole graph's answer, and a graph that does
-not open with the compact preprocessing must not be split."""
+and a session of the network alone (split off on the protobuf wire format) must give the
+whole graph's answer, and a graph that does not open with the compact preprocessing must not
+be split."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from levyfast._compact_graph import PREPROCESSING, split
 from levyfast._core import CompactFeatures
 
 pytest.importorskip("onnxruntime")
-onnx = pytest.importorskip("onnx")
 
 FAMILIES = {"vg": lf.VarianceGamma, "nig": lf.NIG, "cgmy": lf.CGMY}
 
@@ -60,6 +60,7 @@ def test_features_equal_the_graphs_h0() -> None:
     preprocessing), on random quotes with missing ones, at random rates and dividends."""
     import onnxruntime as ort
 
+    onnx = pytest.importorskip("onnx")  # to cut the graph after its preprocessing
     blob = _blob("cgmy")
     model = onnx.load_from_string(blob)
     del model.graph.node[len(PREPROCESSING):]
@@ -88,6 +89,7 @@ def test_other_graphs_are_not_split_and_run_whole(tmp_path) -> None:
     the whole graph (and is still a valid calibrator)."""
     from levyfast.calibrator import stamp_digest
 
+    onnx = pytest.importorskip("onnx")  # to write the variant graph
     model = onnx.load_from_string(_blob("vg"))
     concat = next(n for n in model.graph.node if n.op_type == "Concat")
     concat.attribute[0].i = -1  # the same concatenation, spelled differently

@@ -5,7 +5,7 @@ of fixed arithmetic: discount factors ``exp(market @ A)``, the parity intrinsic 
 ``relu(disc @ parity)``, the out-of-the-money price (``fill`` where a quote is missing), its
 log (floored), the missing-quote mask, the market, centred and cast to float32 (feature
 vector ``h0``). ONNX Runtime spends about 0.7 us per node on one surface (AVX2 EPYC), more
-than the arithmetic, so one surface is served by :func:`levyfast._core.compact_features`
+than the arithmetic, so one surface is served by :class:`levyfast._core.CompactFeatures`
 (the same arithmetic in one C++ call) and a session of the network alone, ``h0 -> params``.
 The whole graph still runs batches and stays the reference: the artefact alone calibrates.
 
@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from ._onnx_props import _LEN, Record, _encode_varint, _len_field, _varint, records
 
 __all__ = ["PREPROCESSING", "CompactGraph", "split"]
 
@@ -43,7 +45,6 @@ PREPROCESSING: tuple[tuple[str, tuple[str, ...], tuple[str, ...], dict[str, int]
     ("Cast", ("centred",), ("h0",), {"to": 1}),
 )
 _FEATURES = "h0"
-_MAX_DISCOUNTS = 256  # levyfast._core.compact_features' bound on A's columns
 
 
 @dataclass(frozen=True)
@@ -66,53 +67,133 @@ class CompactGraph:
         return int(self.center.size)
 
 
-def _attributes(node: Any) -> dict[str, Any]:
-    from onnx import helper
+_GRAPH, _METADATA = 7, 14  # ModelProto fields
+_NODE, _NAME, _INITIALIZER, _INPUT, _OUTPUT = 1, 2, 5, 11, 12  # GraphProto fields
+#: TensorProto data types read from ``raw_data`` (little-endian): 1 FLOAT, 7 INT64, 11 DOUBLE
+_RAW_DTYPES = {1: "<f4", 7: "<i8", 11: "<f8"}
 
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+def _text(buf: bytes, rec: Record) -> str:
+    return buf[rec.data:rec.end].decode("utf-8", "replace")
+
+
+def _signed(value: int) -> int:
+    """An int64 field's varint (two's complement on 64 bits) as a Python int."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _node(buf: bytes, rec: Record) -> tuple[str, tuple[str, ...], tuple[str, ...],
+                                             dict[str, int | None], str]:
+    """(op_type, inputs, outputs, attributes, domain) of a NodeProto record; an attribute's
+    value is its integer ``i``, None for other kinds."""
+    inputs: list[str] = []
+    outputs: list[str] = []
+    attrs: dict[str, int | None] = {}
+    op = domain = ""
+    for sub in records(buf, rec.data, rec.end):
+        if sub.field == 1:
+            inputs.append(_text(buf, sub))
+        elif sub.field == 2:
+            outputs.append(_text(buf, sub))
+        elif sub.field == 4:
+            op = _text(buf, sub)
+        elif sub.field == 7:
+            domain = _text(buf, sub)
+        elif sub.field == 5:  # AttributeProto: name = 1, i = 3 (other kinds: no match)
+            name, value = "", None
+            for a in records(buf, sub.data, sub.end):
+                if a.field == 1:
+                    name = _text(buf, a)
+                elif a.field == 3 and a.wire == 0:
+                    value = _signed(_varint(buf, a.data)[0])
+            attrs[name] = value
+    return op, tuple(inputs), tuple(outputs), attrs, domain
+
+
+def _tensor(buf: bytes, rec: Record) -> tuple[str, NDArray[Any] | None]:
+    """(name, values) of a TensorProto record; values None unless stored as ``raw_data`` of a
+    type in ``_RAW_DTYPES``."""
+    name, dims, dtype, raw = "", [], 0, None
+    for sub in records(buf, rec.data, rec.end):
+        if sub.field == 1 and sub.wire == 0:
+            dims.append(_varint(buf, sub.data)[0])
+        elif sub.field == 1:  # packed dims
+            pos = sub.data
+            while pos < sub.end:
+                d, pos = _varint(buf, pos)
+                dims.append(d)
+        elif sub.field == 2:
+            dtype = _varint(buf, sub.data)[0]
+        elif sub.field == 8:
+            name = _text(buf, sub)
+        elif sub.field == 9:
+            raw = buf[sub.data:sub.end]
+    if raw is None or dtype not in _RAW_DTYPES:
+        return name, None
+    values = np.frombuffer(raw, _RAW_DTYPES[dtype])
+    if values.size != int(np.prod(dims)):
+        return name, None
+    return name, values.reshape(dims)
+
+
+def _features_input(n_features: int) -> bytes:
+    """A GraphProto ``input`` record: ValueInfoProto ``h0``, float32 [batch, n_features]."""
+    batch = _len_field(1, _len_field(2, b"batch"))  # Dimension.dim_param
+    width = _len_field(1, _encode_varint(1 << 3) + _encode_varint(n_features))  # dim_value
+    tensor = _encode_varint(1 << 3) + _encode_varint(1) + _len_field(2, batch + width)
+    return _len_field(_INPUT, _len_field(1, _FEATURES.encode()) + _len_field(2, _len_field(
+        1, tensor)))
 
 
 def split(blob: bytes, n_quotes: int) -> CompactGraph | None:
     """The split of the ONNX model ``blob`` with ``n_quotes`` quotes per surface, or None
-    when its graph is not a compact calibrator graph (then the whole graph serves)."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    model = onnx.load_from_string(blob)
-    graph = model.graph
-    nodes = list(graph.node)
-    head = [(n.op_type, tuple(n.input), tuple(n.output), _attributes(n), n.domain)
-            for n in nodes[:len(PREPROCESSING)]]
+    when its graph is not a compact calibrator graph (then the whole graph serves). Read and
+    written on the protobuf wire format (:mod:`levyfast._onnx_props`): no ``onnx`` import."""
+    top = records(blob)
+    graphs = [r for r in top if r.field == _GRAPH and r.wire == _LEN]
+    if len(graphs) != 1:
+        return None
+    fields = records(blob, graphs[0].data, graphs[0].end)
+    nodes = [r for r in fields if r.field == _NODE]
+    head = [_node(blob, r) for r in nodes[:len(PREPROCESSING)]]
     if head != [(*p, "") for p in PREPROCESSING]:
         return None
-    if [i.name for i in graph.input] != ["prices", "market"] or len(graph.output) != 1:
+    inputs = [r for r in fields if r.field == _INPUT]
+    outputs = [r for r in fields if r.field == _OUTPUT]
+    names = [next((_text(blob, f) for f in records(blob, r.data, r.end) if f.field == 1), "")
+             for r in inputs]
+    if names != ["prices", "market"] or len(outputs) != 1:
         return None
-    produced = {o for p in PREPROCESSING for o in p[2]} - {_FEATURES}
     rest = nodes[len(PREPROCESSING):]
-    if any(set(n.input) & (produced | {"prices", "market"}) for n in rest):
+    produced = {o for p in PREPROCESSING for o in p[2]} - {_FEATURES}
+    used = {name for r in rest for name in _node(blob, r)[1]}
+    if used & (produced | {"prices", "market"}):
         return None
-    inits = {t.name: t for t in graph.initializer}
-    try:
-        flat = numpy_helper.to_array(inits["flat"])
-        a = numpy_helper.to_array(inits["A"]).astype(np.float64)
-        parity = numpy_helper.to_array(inits["parity"]).astype(np.float64)
-        fill = numpy_helper.to_array(inits["fill"]).astype(np.float64)
-        floor = numpy_helper.to_array(inits["floor"]).astype(np.float64)
-        center = numpy_helper.to_array(inits["center"]).astype(np.float64)
-    except KeyError:
+    tensors = {}
+    for r in fields:
+        if r.field == _INITIALIZER:
+            name, values = _tensor(blob, r)
+            tensors[name] = (r, values)
+    consts = {k: tensors.get(k, (None, None))[1] for k in ("flat", "A", "parity", "fill",
+                                                           "floor", "center")}
+    if any(v is None for v in consts.values()):
         return None
+    flat, a, parity, fill, floor, center = (np.asarray(consts[k]) for k in (
+        "flat", "A", "parity", "fill", "floor", "center"))
     n = n_quotes
     m = a.shape[1] if a.ndim == 2 else -1
-    if not (flat.tolist() == [-1, n] and a.shape == (2, m) and 0 < m <= _MAX_DISCOUNTS
+    if not (flat.tolist() == [-1, n] and a.shape == (2, m) and m > 0
             and parity.shape == (m, n) and fill.shape == (n,) and floor.shape == ()
             and center.shape == (3 * n + 2,)):
         return None
-    used = {name for node in rest for name in node.input}
-    network = helper.make_graph(
-        rest, f"{graph.name}_network",
-        [helper.make_tensor_value_info(_FEATURES, TensorProto.FLOAT, [None, 3 * n + 2])],
-        list(graph.output), [t for name, t in inits.items() if name in used])
-    sub = helper.make_model(network, opset_imports=list(model.opset_import),
-                            producer_name=model.producer_name)
-    sub.ir_version = model.ir_version
-    return CompactGraph(a, parity, fill, float(floor), center, sub.SerializeToString())
+    graph = b"".join(
+        [blob[r.start:r.end] for r in rest]
+        + [_len_field(_NAME, b"levyfast_calibrator_network")]
+        + [blob[r.start:r.end] for name, (r, _) in tensors.items() if name in used]
+        + [_features_input(3 * n + 2)] + [blob[r.start:r.end] for r in outputs])
+    network = b"".join([blob[r.start:r.end] for r in top if r.field not in (_GRAPH, _METADATA)]
+                       + [_len_field(_GRAPH, graph)])
+    as64 = {k: np.array(v, dtype=np.float64) for k, v in
+            (("a", a), ("parity", parity), ("fill", fill), ("center", center))}
+    return CompactGraph(as64["a"], as64["parity"], as64["fill"], float(floor), as64["center"],
+                        network)

@@ -261,12 +261,10 @@ class Calibrator(ParamsRepr):
                  providers: Sequence[str] = ("CPUExecutionProvider",), hybrid: bool = False,
                  refine_max_nfev: int = 400) -> None:
         try:
-            import onnx  # noqa: F401  (reads the graph: levyfast._compact_graph)
             import onnxruntime as ort
         except ImportError as exc:
-            raise ImportError(f"levyfast.Calibrator reads ONNX files with onnx and runs them "
-                              f"with ONNX Runtime; {exc.name} is not installed: pip install "
-                              "'levyfast[calibrate]'") from exc
+            raise ImportError("levyfast.Calibrator runs ONNX files with ONNX Runtime, which is "
+                              "not installed: pip install 'levyfast[calibrate]'") from exc
 
         self.source = source
         self.hybrid = hybrid
