@@ -149,6 +149,7 @@ class Problem:
                                                  NDArray[np.bool_]]] | None = \
         field(default=None, repr=False)
     _quote_iv_cache: NDArray[np.float64] | None = field(default=None, repr=False)
+    _quote_vega_cache: NDArray[np.float64] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.free_list = [int(j) for j in self.free]
@@ -170,7 +171,7 @@ class Problem:
     def _drop(self, bad: NDArray[np.bool_]) -> None:
         q = self.quotes
         keep = ~bad
-        self._ivs_cache = self._quote_iv_cache = None
+        self._ivs_cache = self._quote_iv_cache = self._quote_vega_cache = None
         self.quotes = QuoteSet(
             strikes=q.strikes[keep], t_index=q.t_index[keep], maturities=q.maturities,
             is_put=q.is_put[keep], quotes=q.quotes[keep],
@@ -194,7 +195,7 @@ class Problem:
             self._drop(bad)
             assert self.quote_iv is not None
             self.quote_iv = self.quote_iv[~bad]
-            self._floor_cache = None
+            self._floor_cache = self._quote_vega_cache = None
 
     def _floor(self) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
         """Per quote: the floor's price (intrinsic + IV_FLOOR x tolerance x spot), Black
@@ -204,6 +205,17 @@ class Problem:
             iv = self.implied_vols(price)
             self._floor_cache = (price, iv, self.vega(np.where(np.isfinite(iv), iv, 1.0)))
         return self._floor_cache
+
+    def _quote_vega(self) -> NDArray[np.float64]:
+        """Black vega at the quotes' implied vols (``quote_iv``; the floor's where there are
+        none, i.e. for price targets), computed once: the quotes do not move."""
+        if self._quote_vega_cache is None:
+            if self.quote_iv is None:
+                self._quote_vega_cache = self._floor()[2]
+            else:
+                iv = self.quote_iv
+                self._quote_vega_cache = self.vega(np.where(np.isfinite(iv), iv, 1.0))
+        return self._quote_vega_cache
 
     def intrinsic(self) -> NDArray[np.float64]:
         """Discounted intrinsic values ``D max(+-(F - K), 0)`` of the quotes."""
@@ -266,7 +278,7 @@ class Problem:
         resolved = above & np.isfinite(iv) & (iv > 0.0)
         over = above & ~resolved
         quote_iv = self.quote_iv if self.quote_iv is not None else floor_iv
-        vega_q = self.vega(np.where(np.isfinite(quote_iv), quote_iv, 1.0))
+        vega_q = self._quote_vega()
         model_iv = np.where(resolved, iv, np.where(
             over, quote_iv + (prices - q.quotes) / vega_q,
             floor_iv + (prices - floor_price) / floor_vega))
@@ -348,7 +360,7 @@ class Problem:
         scale = np.ones(q.size)  # d residual / d price
         if self.target == "iv":
             assert self.quote_iv is not None
-            vega_q = self.vega(self.quote_iv)
+            vega_q = self._quote_vega()
             model_iv, vega, _ = self.model_ivs(p)
             scale = 1.0 / vega
             diff = model_iv - self.quote_iv
