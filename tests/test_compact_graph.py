@@ -1,7 +1,7 @@
 """The one-surface path of compact calibrator graphs (levyfast._compact_graph): C++ features
-and a session of the network alone (split off on the protobuf wire format) must give the
-whole graph's answer, and a graph that does not open with the compact preprocessing must not
-be split."""
+and the network alone (split off on the protobuf wire format; natively where it is a chain of
+dense layers, else in a session of its own) must give the whole graph's answer, and a graph
+that does not open with the compact preprocessing must not be split."""
 
 from __future__ import annotations
 
@@ -47,12 +47,61 @@ def _random_surfaces(cal: lf.Calibrator, family, n: int, seed: int):
 @pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_pretrained_graphs_split_and_agree_with_the_whole_graph(name: str) -> None:
     cal = lf.Calibrator.load(name)
-    assert split(_blob(name), cal.strikes.size * cal.maturities.size) is not None
+    graph = split(_blob(name), cal.strikes.size * cal.maturities.size)
+    assert graph is not None and graph.layers is not None
+    assert cal._native is not None  # the native network passed its check at load
     for surface, market in _random_surfaces(cal, FAMILIES[name], 60, seed=7):
-        one = cal.predict(surface, market)  # features in C++, the network session
+        one = cal.predict(surface, market)  # features and network in C++
         whole = cal.predict(np.stack([surface, surface]), market)[0]  # the whole graph
-        # the same float32 network on the same features (double arithmetic up to the cast)
-        np.testing.assert_allclose(one, whole, rtol=1e-6, atol=1e-7)
+        # the same float32 network on the same features, its sums in another order
+        np.testing.assert_allclose(one, whole, rtol=2e-6, atol=2e-6)
+
+
+def test_network_sessions_serve_graphs_without_dense_layers(tmp_path) -> None:
+    """A network spelled with a Gemm attribute (the transposed first weight, transB = 1) is
+    split, has no dense layers and runs in a session of its own, with the same answers."""
+    from levyfast.calibrator import stamp_digest
+
+    onnx = pytest.importorskip("onnx")
+    numpy_helper = onnx.numpy_helper
+    model = onnx.load_from_string(_blob("cgmy"))
+    gemm = next(n for n in model.graph.node if n.op_type == "Gemm")
+    weight = next(t for t in model.graph.initializer if t.name == gemm.input[1])
+    weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight).T.copy(),
+                                            weight.name))
+    gemm.attribute.append(onnx.helper.make_attribute("transB", 1))
+    blob = stamp_digest(model.SerializeToString())
+    cal_session = lf.Calibrator.load(_save(tmp_path, blob))
+    graph = split(blob, cal_session.strikes.size * cal_session.maturities.size)
+    assert graph is not None and graph.layers is None and cal_session._native is None
+    cal = lf.Calibrator.load("cgmy")
+    for surface, market in _random_surfaces(cal, lf.CGMY, 10, seed=11):
+        np.testing.assert_allclose(cal_session.predict(surface, market),
+                                   cal.predict(surface, market), rtol=2e-6, atol=2e-6)
+
+
+def test_a_native_network_that_disagrees_is_not_used(monkeypatch, caplog) -> None:
+    """The load-time check: a native network whose outputs differ from ONNX Runtime's by more
+    than float32 rounding (here one weight of the second layer changed by 0.5) is refused
+    with a warning, and one surface runs the network session."""
+    import levyfast.calibrator as calibrator
+
+    real = calibrator.DenseNetwork
+
+    def tampered(weights, biases, activations):
+        weights = list(weights)
+        weights[1] = weights[1].copy()
+        weights[1][7, 3] += 0.5  # one weight of the second layer
+        return real(weights, biases, activations)
+
+    monkeypatch.setattr(calibrator, "DenseNetwork", tampered)
+    with caplog.at_level("WARNING", logger="levyfast.calibrator"):
+        cal = lf.Calibrator.load("vg")
+    assert cal._native is None and "disagrees with ONNX Runtime" in caplog.text
+    for surface, market in _random_surfaces(cal, lf.VarianceGamma, 5, seed=2):
+        np.testing.assert_allclose(cal.predict(surface, market),
+                                   cal.predict(np.stack([surface]), market)[0], rtol=1e-6,
+                                   atol=1e-7)
 
 
 def test_features_equal_the_graphs_h0() -> None:

@@ -14,7 +14,7 @@ pytest.importorskip("tf2onnx")
 
 import levyfast as lf  # noqa: E402
 from levyfast._compact_graph import split  # noqa: E402
-from levyfast._core import CompactFeatures  # noqa: E402
+from levyfast._core import CompactFeatures, DenseNetwork  # noqa: E402
 from levyfast_train.architectures import ARCHITECTURES, build, build_ensemble  # noqa: E402
 from levyfast_train.compact import compact_mlp  # noqa: E402
 from levyfast_train.dataset import generate, load, price_jacobian, stream  # noqa: E402
@@ -149,6 +149,14 @@ def test_compact_graph_equals_keras_with_missing_quotes(family, data) -> None:
                  float(market[i, 1]), h0)
         np.testing.assert_allclose(network.run(None, {"h0": h0})[0][0], whole[i], rtol=1e-6,
                                    atol=1e-7)
+        # ... and the network natively: its dense layers as exported (three SiLU layers, the
+        # sigmoid output, the box map)
+        assert parts.layers is not None
+        assert [act for _, _, act in parts.layers] == ["silu"] * 3 + ["sigmoid", "identity"]
+        native = DenseNetwork(*(list(v) for v in zip(*parts.layers, strict=True)))
+        out = np.zeros(whole.shape[1], np.float32)
+        native(h0[0], out)
+        np.testing.assert_allclose(out, whole[i], rtol=1e-5, atol=1e-6)
 
 
 def test_price_jacobian_matches_bumped_prices() -> None:

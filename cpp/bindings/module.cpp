@@ -15,6 +15,7 @@ PYBIND11_MODULE(_core, m) {
   levyfast::bindings::register_pide(m);
   levyfast::bindings::register_implied_vol(m);
   levyfast::bindings::register_quotes(m);
+  levyfast::bindings::register_network(m);
   m.def(
       "instruction_set",
       [] {

@@ -21,6 +21,7 @@ void register_sensitivities(py::module_& m);
 void register_pide(py::module_& m);
 void register_implied_vol(py::module_& m);
 void register_quotes(py::module_& m);
+void register_network(py::module_& m);
 
 // `value` as a C-contiguous float64 array: as is when it already is one (a type check, no
 // conversion: the common case, and ~0.3 us cheaper per argument than the generic caster).

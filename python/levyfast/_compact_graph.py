@@ -6,8 +6,10 @@ of fixed arithmetic: discount factors ``exp(market @ A)``, the parity intrinsic 
 log (floored), the missing-quote mask, the market, centred and cast to float32 (feature
 vector ``h0``). ONNX Runtime spends about 0.7 us per node on one surface (AVX2 EPYC), more
 than the arithmetic, so one surface is served by :class:`levyfast._core.CompactFeatures`
-(the same arithmetic in one C++ call) and a session of the network alone, ``h0 -> params``.
-The whole graph still runs batches and stays the reference: the artefact alone calibrates.
+(the same arithmetic in one C++ call) and the network alone, ``h0 -> params``: by
+:class:`levyfast._core.DenseNetwork` where it is a chain of dense layers (:attr:`CompactGraph.
+layers`), else by a session of its ONNX model. The whole graph still runs batches and stays
+the reference: the artefact alone calibrates.
 
 :data:`PREPROCESSING` is the one definition of those nodes: the exporter writes them from it
 and :func:`split` recognises them by it; a graph that does not open with them exactly is not
@@ -24,7 +26,7 @@ from numpy.typing import NDArray
 
 from ._onnx_props import _LEN, Record, _encode_varint, _len_field, _varint, records
 
-__all__ = ["PREPROCESSING", "CompactGraph", "split"]
+__all__ = ["PREPROCESSING", "CompactGraph", "DenseLayer", "split"]
 
 #: (op_type, inputs, outputs, attributes) of the preprocessing nodes, in graph order; ``to``
 #: of a Cast is an ONNX TensorProto data type (11 = DOUBLE, 1 = FLOAT).
@@ -46,13 +48,20 @@ PREPROCESSING: tuple[tuple[str, tuple[str, ...], tuple[str, ...], dict[str, int]
 )
 _FEATURES = "h0"
 
+#: One dense layer ``y = act(x @ weight + bias)``: weight float32 [n_in, n_out], bias float32
+#: [n_out], act "identity", "sigmoid" or "silu" (``z * sigmoid(z)``, ONNX Sigmoid + Mul).
+DenseLayer = tuple[NDArray[np.float32], NDArray[np.float32], str]
+
 
 @dataclass(frozen=True)
 class CompactGraph:
     """The preprocessing constants of a compact graph and its network as an ONNX model.
 
     ``a`` [2, m], ``parity`` [m, n], ``fill`` [n], ``floor``, ``center`` [3 n + 2] (n quotes
-    per surface); ``network`` maps ``h0`` (float32 [batch, 3 n + 2]) to the graph's output.
+    per surface); ``network`` maps ``h0`` (float32 [batch, 3 n + 2]) to the graph's output;
+    ``layers`` is that network as dense layers when it is a chain of ``Gemm`` nodes (no
+    attributes, float32 weights [n_in, n_out] and biases [n_out]) each followed by nothing,
+    ``Sigmoid``, or ``Sigmoid`` and ``Mul`` (SiLU), else None.
     """
 
     a: NDArray[np.float64]
@@ -61,6 +70,7 @@ class CompactGraph:
     floor: float
     center: NDArray[np.float64]
     network: bytes
+    layers: tuple[DenseLayer, ...] | None
 
     @property
     def n_features(self) -> int:
@@ -136,6 +146,39 @@ def _tensor(buf: bytes, rec: Record) -> tuple[str, NDArray[Any] | None]:
     return name, values.reshape(dims)
 
 
+def _dense_layers(nodes: list[tuple[str, tuple[str, ...], tuple[str, ...],
+                                    dict[str, int | None], str]],
+                  tensors: dict[str, NDArray[Any] | None],
+                  output: str) -> tuple[DenseLayer, ...] | None:
+    """The network nodes as dense layers from ``h0`` to ``output`` (see :class:`CompactGraph`),
+    or None where they are anything else: each node must take the previous one's output."""
+    layers: list[DenseLayer] = []
+    h, width, i = _FEATURES, -1, 0
+
+    def plain(k: int, op: str, inputs: tuple[str, ...]) -> bool:
+        return k < len(nodes) and nodes[k][0] == op and nodes[k][1] == inputs and len(
+            nodes[k][2]) == 1 and not nodes[k][3] and not nodes[k][4]
+
+    while i < len(nodes):
+        op, inputs, outputs, attrs, domain = nodes[i]
+        if op != "Gemm" or attrs or domain or len(inputs) != 3 or inputs[0] != h \
+                or len(outputs) != 1:
+            return None
+        w, b = tensors.get(inputs[1]), tensors.get(inputs[2])
+        if w is None or b is None or w.dtype != np.float32 or b.dtype != np.float32 \
+                or w.ndim != 2 or b.shape != (w.shape[1],) or width not in (-1, w.shape[0]):
+            return None
+        z, activation, i = outputs[0], "identity", i + 1
+        if plain(i, "Sigmoid", (z,)):
+            s, activation, i = nodes[i][2][0], "sigmoid", i + 1
+            if plain(i, "Mul", (z, s)):
+                s, activation, i = nodes[i][2][0], "silu", i + 1
+            z = s
+        layers.append((np.ascontiguousarray(w), np.ascontiguousarray(b), activation))
+        h, width = z, w.shape[1]
+    return tuple(layers) if layers and h == output else None
+
+
 def _features_input(n_features: int) -> bytes:
     """A GraphProto ``input`` record: ValueInfoProto ``h0``, float32 [batch, n_features]."""
     batch = _len_field(1, _len_field(2, b"batch"))  # Dimension.dim_param
@@ -195,5 +238,11 @@ def split(blob: bytes, n_quotes: int) -> CompactGraph | None:
                        + [_len_field(_GRAPH, graph)])
     as64 = {k: np.array(v, dtype=np.float64) for k, v in
             (("a", a), ("parity", parity), ("fill", fill), ("center", center))}
+    output = next((_text(blob, f) for f in records(blob, outputs[0].data, outputs[0].end)
+                   if f.field == 1), "")
+    layers = _dense_layers([_node(blob, r) for r in rest],
+                           {name: values for name, (_, values) in tensors.items()}, output)
+    if layers is not None and layers[0][0].shape[0] != 3 * n + 2:
+        layers = None
     return CompactGraph(as64["a"], as64["parity"], as64["fill"], float(floor), as64["center"],
-                        network)
+                        network, layers)

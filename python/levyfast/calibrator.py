@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _onnx_props
 from ._compact_graph import CompactGraph, split
-from ._core import CompactFeatures
+from ._core import CompactFeatures, DenseNetwork
 from ._core import scale_quotes as _scale_quotes
 from ._estimator import ParamsRepr
 from ._regrid import regrid
@@ -71,15 +71,50 @@ _POLISH_MAX_TERMS = 1 << 16
 
 log = logging.getLogger(__name__)
 
+#: The native network (:class:`levyfast._core.DenseNetwork`) serves one surface only where it
+#: agrees with ONNX Runtime's session of the same network on probe inputs to this fraction of
+#: the outputs' scale (max(1, largest |output|)): float32 sums in another order differ by
+#: ~4e-6 of it on the pretrained networks, a misread layer (order, transposition, activation)
+#: by O(1). The probes are standard-normal feature vectors scaled from 1e-3 to 1: features
+#: are centred, not scaled (the first layer's weights hold the scaling), so only the small
+#: ones keep every sigmoid off its saturation.
+_NATIVE_AGREEMENT = 1e-4
+_NATIVE_PROBE_SCALES = np.geomspace(1e-3, 1.0, 16)
 
-def _binding_runner(session: Any, io: Any) -> tuple[Any, Any]:
-    """``(run, arg)`` with ``run(arg, None)`` equal to ``session.run_with_iobinding(io)``:
+
+def _binding_runner(session: Any, io: Any) -> tuple[Any, tuple[Any, None]]:
+    """``(run, args)`` with ``run(*args)`` equal to ``session.run_with_iobinding(io)``:
     the C++ method itself when this ONNX Runtime exposes it (one Python frame less, ~0.3 us
     of a ~12 us call), else the public wrapper."""
     inner, raw = getattr(session, "_sess", None), getattr(io, "_iobinding", None)
     if inner is not None and raw is not None and hasattr(inner, "run_with_iobinding"):
-        return inner.run_with_iobinding, raw
-    return session.run_with_iobinding, io
+        return inner.run_with_iobinding, (raw, None)
+    return session.run_with_iobinding, (io, None)
+
+
+def _native_network(graph: CompactGraph, session: Any) -> DenseNetwork | None:
+    """The compact graph's network as a :class:`DenseNetwork` (ONNX Runtime costs ~0.7 us per
+    node on one input, about the arithmetic of the whole network), or None where the network
+    is not a chain of dense layers or the native one does not agree with ``session`` (ONNX
+    Runtime's run of the same network) on probe inputs (``_NATIVE_AGREEMENT``)."""
+    if graph.layers is None:
+        return None
+    weights, biases, activations = zip(*graph.layers, strict=True)
+    network = DenseNetwork(list(weights), list(biases), list(activations))
+    rng = np.random.default_rng(0)
+    probes = rng.standard_normal((_NATIVE_PROBE_SCALES.size, graph.n_features))
+    probes = (probes * _NATIVE_PROBE_SCALES[:, None]).astype(np.float32)
+    want = session.run(None, {session.get_inputs()[0].name: probes})[0]
+    got = np.empty_like(want)
+    for x, out in zip(probes, got, strict=True):
+        network(x, out)
+    scale = max(1.0, float(np.abs(want).max()))
+    if not np.abs(got - want).max() <= _NATIVE_AGREEMENT * scale:  # False for NaN too
+        log.warning("the native network disagrees with ONNX Runtime's (max difference %.3g of "
+                    "outputs up to %.3g); one surface runs the ONNX Runtime session",
+                    float(np.abs(got - want).max()), scale)
+        return None
+    return network
 
 
 def pretrained_names() -> tuple[str, ...]:
@@ -299,11 +334,14 @@ class Calibrator(ParamsRepr):
                 from exc
         self.metadata: dict[str, str] = dict(self._session.get_modelmeta().custom_metadata_map)
         self._read_metadata(path, blob)
-        # one surface: the preprocessing in C++ and a session of the network alone (see
-        # levyfast._compact_graph); batches and other graphs run the whole graph
+        # one surface: the preprocessing in C++ and the network alone, natively where it is
+        # a chain of dense layers that agrees with ONNX Runtime's, else in a session of its
+        # own (see levyfast._compact_graph); batches and other graphs run the whole graph
         self._compact: CompactGraph | None = split(blob, self._shape[0] * self._shape[1])
         self._network = None if self._compact is None else ort.InferenceSession(
             self._compact.network, options, providers=list(providers))
+        self._native = None if self._compact is None else _native_network(self._compact,
+                                                                           self._network)
 
     @classmethod
     def load(cls, source: str | os.PathLike[str], **kwargs: Any) -> Calibrator:
@@ -358,14 +396,14 @@ class Calibrator(ParamsRepr):
                            else np.float32)
         self._local = threading.local()
 
-    def _binding(self) -> tuple[Any, Any, NDArray[np.float64], NDArray[Any], NDArray[Any],
-                                CompactFeatures | None]:
-        """This thread's (run, io_binding, prices [n_T, n_K], inputs, out [k] (a view of the
-        bound [1, k]), features); ``run(io_binding, None)`` runs on the bound buffers. For a
-        compact graph ``inputs`` is the network session's bound feature vector ``h0``
-        [1, 3 n + 2] that ``features`` fills from ``prices``; else ``features`` is None,
-        ``inputs`` the bound market [1, 2] of the whole graph and ``prices`` a view of its
-        bound [1, n_T, n_K]."""
+    def _binding(self) -> tuple[Any, tuple[Any, Any], NDArray[np.float64], NDArray[Any],
+                                NDArray[Any], CompactFeatures | None]:
+        """This thread's (run, args, prices [n_T, n_K], inputs, out [k], features);
+        ``run(*args)`` maps the inputs to ``out``. For a compact graph ``inputs`` is the
+        network's feature vector ``h0`` [1, 3 n + 2] that ``features`` fills from ``prices``,
+        and ``run`` the native network or the network session's bound run; else
+        ``features`` is None, ``inputs`` the bound market [1, 2] of the whole graph and
+        ``prices`` a view of its bound [1, n_T, n_K]."""
         bound = getattr(self._local, "bound", None)
         if bound is None:
             from onnxruntime import OrtValue
@@ -374,10 +412,15 @@ class Calibrator(ParamsRepr):
             out = np.zeros((1, len(self.param_names)), self._out_dtype)
             c = self._compact
             features = None
-            if self._network is not None and c is not None:
-                session = self._network
+            if c is not None:
                 features = CompactFeatures(c.a, c.parity, c.fill, c.floor, c.center)
                 inputs: NDArray[Any] = np.zeros((1, features.n_features), np.float32)
+            if self._native is not None and features is not None and out.dtype == np.float32:
+                self._local.bound = (self._native, (inputs[0], out[0]), x[0], inputs, out[0],
+                                     features)
+                return self._local.bound
+            if self._network is not None and features is not None:
+                session = self._network
                 io = session.io_binding()
                 io.bind_ortvalue_input("h0", OrtValue.ortvalue_from_numpy(inputs))
             else:
@@ -480,7 +523,7 @@ class Calibrator(ParamsRepr):
         if not (r_lo <= rate <= r_hi and q_lo <= dividend <= q_hi):
             self._market_row(market)  # raises with the message
         bound = getattr(self._local, "bound", None) or self._binding()
-        run, io, buf, inputs, out, features = bound
+        run, args, buf, inputs, out, features = bound
         if not _scale_quotes(x, market.spot, MAX_PRICE_OVER_SPOT, buf):  # NaN, inf, < 0, big
             self._check_quotes(buf[None])
         if features is not None:
@@ -488,7 +531,7 @@ class Calibrator(ParamsRepr):
         else:
             inputs[0, 0] = rate
             inputs[0, 1] = dividend
-        run(io, None)
+        run(*args)
         return out.astype(np.float64)
 
     # -- domain and consistency checks ------------------------------------------------------
