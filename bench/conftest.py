@@ -78,6 +78,8 @@ def platform_info() -> dict[str, Any]:
         "isa": dispatched,
         "cpu_isa": best,
         "levyfast_max_isa": os.environ.get("LEVYFAST_MAX_ISA", ""),
+        # NumPy's own dispatch cap (its baselines, e.g. the NumPy COS, on an AVX2 code path)
+        "numpy_disabled_cpu_features": os.environ.get("NPY_DISABLE_CPU_FEATURES", ""),
         "cpu_count": os.cpu_count(),
     }
 
@@ -87,9 +89,11 @@ PLATFORM = platform_info()
 
 def pytest_report_header() -> str:
     cap = PLATFORM["levyfast_max_isa"] or "unset"
+    numpy_cap = PLATFORM["numpy_disabled_cpu_features"] or "unset"
     return (
         f"levyfast kernels: {PLATFORM['isa']} (CPU best {PLATFORM['cpu_isa']}, "
-        f"LEVYFAST_MAX_ISA={cap}) on {PLATFORM['cpu_model']}, {PLATFORM['cpu_count']} CPUs"
+        f"LEVYFAST_MAX_ISA={cap}) on {PLATFORM['cpu_model']}, {PLATFORM['cpu_count']} CPUs; "
+        f"NPY_DISABLE_CPU_FEATURES={numpy_cap}"
     )
 
 

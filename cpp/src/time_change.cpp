@@ -275,8 +275,18 @@ LEVYFAST_INLINE void node_scales(std::size_t n, const double* __restrict sd,
   }
 }
 
+// The out-of-the-money values above into scratch[b n + i], with one exponential per node
+// and strike: with x_j = -sgn d_j / sqrt 2,
+// erfc(x) = 2 [x < 0] + sign(x) e^{-x^2} erfcx(|x|), and the Gaussian factors of the two
+// terms are equal, kappa e^{-x2^2} = m e^{-x1^2} (x1^2 - x2^2 = d1 s - s^2 / 2 = ln m - ln
+// kappa), so a node's value is
+//   sgn (w m [x1 < 0] - w kappa [x2 < 0] + g (sign(x1) erfcx|x1| - sign(x2) erfcx|x2|) / 2),
+// g = w m e^{-x1^2} = exp(ln(w m) - x1^2) by the vectorised exp (0 below e^{-700}, +inf above
+// e^{700}, as node_scales' w m). |x| is capped at 1e150 (x^2 and (L + |x1|)(L + |x2|) stay
+// finite; 1 / sd is huge but finite where the variance underflowed), where g is 0 anyway.
 template <class Accuracy>
 LEVYFAST_INLINE void mixture_otm_values(std::size_t n, const double* __restrict log_mean,
+                        const double* __restrict log_weighted_mean,
                         const double* __restrict weighted_mean, const double* __restrict sd,
                         const double* __restrict inv_sd, const double* __restrict weight,
                         const double* __restrict k, const double* __restrict kappa,
@@ -285,16 +295,29 @@ LEVYFAST_INLINE void mixture_otm_values(std::size_t n, const double* __restrict 
   const fast_math::ErfcxSeries<Accuracy::kTerms> series =
       fast_math::erfcx_series<Accuracy>();
   constexpr double kMinusInvSqrt2 = -0.7071067811865476;
+  constexpr double kMaxAbsX = 1e150;
+  constexpr double kInfinity = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < n; ++i) {
 #pragma GCC unroll 4
     for (std::size_t b = 0; b < kStrikeBlock; ++b) {
       const double d1 = (log_mean[i] - k[b]) * inv_sd[i] + 0.5 * sd[i];
       const double d2 = d1 - sd[i];
-      const double p1 =
-          0.5 * fast_math::erfc_fast<Accuracy>(kMinusInvSqrt2 * sgn[b] * d1, series);
-      const double p2 =
-          0.5 * fast_math::erfc_fast<Accuracy>(kMinusInvSqrt2 * sgn[b] * d2, series);
-      scratch[b * n + i] = sgn[b] * (weighted_mean[i] * p1 - kappa[b] * weight[i] * p2);
+      const double x1 = kMinusInvSqrt2 * sgn[b] * d1, x2 = kMinusInvSqrt2 * sgn[b] * d2;
+      const double a1 = fast_math::abs_clamped(x1, kMaxAbsX);
+      const double a2 = fast_math::abs_clamped(x2, kMaxAbsX);
+      const double y = log_weighted_mean[i] - a1 * a1;
+      const double e =
+          fast_math::exp_bounded<Accuracy::kExpDegree>(std::min(std::max(y, -700.0), 700.0));
+      const double g = y < -700.0 ? 0.0 : y > 700.0 ? kInfinity : e;
+      // 1 / (L + a1) and 1 / (L + a2) by one division (a1, a2 <= 1e150: no overflow)
+      const double l1 = series.L + a1, l2 = series.L + a2, inv = 1.0 / (l1 * l2);
+      const double c1 = fast_math::erfcx_fast<Accuracy>(a1, inv * l2, series);
+      const double c2 = fast_math::erfcx_fast<Accuracy>(a2, inv * l1, series);
+      const double diff = fast_math::select_if_negative(x1, -c1, c1) -
+                          fast_math::select_if_negative(x2, -c2, c2);
+      const double steps = fast_math::select_if_negative(x1, weighted_mean[i], 0.0) -
+                           fast_math::select_if_negative(x2, kappa[b] * weight[i], 0.0);
+      scratch[b * n + i] = sgn[b] * (steps + 0.5 * g * diff);
     }
   }
 }
@@ -323,16 +346,18 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
   const double F = sl.forward;
   const std::size_t n = nodes.size();
   // Structure of arrays for the vectorised kernel.
-  std::vector<double> buf((5 + kStrikeBlock) * n);
+  std::vector<double> buf((6 + kStrikeBlock) * n);
   double* log_mean = buf.data();
-  double* weighted_mean = log_mean + n;
+  double* log_weighted_mean = log_mean + n;
+  double* weighted_mean = log_weighted_mean + n;
   double* sd = weighted_mean + n;
   double* inv_sd = sd + n;
   double* weight = inv_sd + n;
   double* scratch = weight + n;
   for (std::size_t i = 0; i < n; ++i) {
     log_mean[i] = nodes[i].log_mean;
-    weighted_mean[i] = nodes[i].log_weight + nodes[i].log_mean;  // its logarithm, for now
+    log_weighted_mean[i] = nodes[i].log_weight + nodes[i].log_mean;
+    weighted_mean[i] = log_weighted_mean[i];  // its logarithm, for now
     sd[i] = std::sqrt(nodes[i].variance);
     weight[i] = nodes[i].weight;
   }
@@ -353,11 +378,13 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
     }
     const std::size_t i0 = negligible_prefix(n, log_mean, sd, inv_sd, k, sgn), m = n - i0;
     if (fast)
-      dispatch<mixture_otm_values<fast_math::ErfcFast>>(m, log_mean + i0, weighted_mean + i0,
-                                                        sd + i0, inv_sd + i0, weight + i0, k,
-                                                        kappa, sgn, scratch);
+      dispatch<mixture_otm_values<fast_math::ErfcFast>>(m, log_mean + i0, log_weighted_mean + i0,
+                                                        weighted_mean + i0, sd + i0,
+                                                        inv_sd + i0, weight + i0, k, kappa,
+                                                        sgn, scratch);
     else
       dispatch<mixture_otm_values<fast_math::ErfcAccurate>>(m, log_mean + i0,
+                                                            log_weighted_mean + i0,
                                                             weighted_mean + i0, sd + i0,
                                                             inv_sd + i0, weight + i0, k, kappa,
                                                             sgn, scratch);

@@ -238,20 +238,31 @@ LEVYFAST_INLINE double estrin(const std::array<double, N>& c, double z) {
   return v[0];
 }
 
+// min(|x|, cap) for a positive cap, on the bits (for x >= 0 their integer order is the order
+// of the values; NaN clamps to the cap): an integer minimum, where a floating-point select of
+// the constant let GCC specialise the clamped branch (e^{-676} folded in erfc_fast) and left
+// the x86-64-v3 loops scalar.
+LEVYFAST_INLINE double abs_clamped(double x, double cap) {
+  const std::int64_t abs_bits = static_cast<std::int64_t>(bits_of(std::fabs(x)));
+  return from_bits(static_cast<std::uint64_t>(
+      std::min(abs_bits, static_cast<std::int64_t>(bits_of(cap)))));
+}
+
+// erfcx(ax) = e^{ax^2} erfc(ax) for ax >= 0 (finite) by the series of an erfc kernel, given
+// inv = 1 / (L + ax).
+template <class Accuracy>
+LEVYFAST_INLINE double erfcx_fast(double ax, double inv, const ErfcxSeries<Accuracy::kTerms>& s) {
+  const double Z = (s.L - ax) * inv;
+  const double p = estrin(s.a, Z);
+  return (0.5641895835477563 + 2.0 * p * inv) * inv;
+}
+
 // erfc(x) for any real x (|x| is clamped at 26, where erfc < 1e-295, so that exp_bounded
 // stays inside its range).
 template <class Accuracy>
 LEVYFAST_INLINE double erfc_fast(double x, const ErfcxSeries<Accuracy::kTerms>& s) {
-  // The clamp on the bits (for x >= 0 their integer order is the order of the values; NaN
-  // clamps to 26 as before): an integer minimum, where a floating-point select of the constant
-  // let GCC specialise the clamped branch (e^{-676} folded) and left the x86-64-v3 loops scalar.
-  const std::int64_t abs_bits = static_cast<std::int64_t>(bits_of(std::fabs(x)));
-  const double ax = from_bits(static_cast<std::uint64_t>(
-      std::min(abs_bits, static_cast<std::int64_t>(bits_of(26.0)))));
-  const double inv = 1.0 / (s.L + ax);
-  const double Z = (s.L - ax) * inv;
-  const double p = estrin(s.a, Z);
-  const double erfcx = (0.5641895835477563 + 2.0 * p * inv) * inv;
+  const double ax = abs_clamped(x, 26.0);
+  const double erfcx = erfcx_fast<Accuracy>(ax, 1.0 / (s.L + ax), s);
   const double tail = exp_bounded<Accuracy::kExpDegree>(-ax * ax) * erfcx;
   const double mirrored = 2.0 - tail;
   // erfc(x) = 2 - erfc(-x) for x < 0, selected on the bits: a floating-point select let GCC
