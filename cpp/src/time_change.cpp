@@ -313,8 +313,7 @@ LEVYFAST_INLINE void mixture_otm_values(std::size_t n, const double* __restrict 
       const double l1 = series.L + a1, l2 = series.L + a2, inv = 1.0 / (l1 * l2);
       const double c1 = fast_math::erfcx_fast<Accuracy>(a1, inv * l2, series);
       const double c2 = fast_math::erfcx_fast<Accuracy>(a2, inv * l1, series);
-      const double diff = fast_math::select_if_negative(x1, -c1, c1) -
-                          fast_math::select_if_negative(x2, -c2, c2);
+      const double diff = std::copysign(c1, x1) - std::copysign(c2, x2);
       const double steps = fast_math::select_if_negative(x1, weighted_mean[i], 0.0) -
                            fast_math::select_if_negative(x2, kappa[b] * weight[i], 0.0);
       scratch[b * n + i] = sgn[b] * (steps + 0.5 * g * diff);
