@@ -84,7 +84,8 @@ DenseNetwork::DenseNetwork(std::vector<DenseLayer> layers) : layers_(std::move(l
 }
 
 void DenseNetwork::operator()(const float* x, float* out) const {
-  std::vector<float> scratch(2 * max_width_);
+  thread_local std::vector<float> scratch;  // grows once per thread, no allocation per call
+  if (scratch.size() < 2 * max_width_) scratch.resize(2 * max_width_);
   float* buffers[2] = {scratch.data(), scratch.data() + max_width_};
   const float* in = x;
   for (std::size_t l = 0; l < layers_.size(); ++l) {

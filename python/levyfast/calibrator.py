@@ -277,11 +277,12 @@ class Calibrator(ParamsRepr):
 
     Notes
     -----
-    A single surface with one ``Market`` takes a fast path: each thread that calls
-    ``predict`` gets its own ONNX Runtime I/O binding over three preallocated arrays (the
-    surface / spot, the market row and the output), so a call copies 77 numbers in, runs the
-    graph and copies k numbers out, with no per-call allocation inside ONNX Runtime. These
-    buffers (a few hundred bytes per thread) are the only state ``predict`` keeps.
+    A single surface with one ``Market`` takes a fast path over buffers preallocated per
+    thread (the surface / spot, the features or market row, the output): for a compact graph
+    (``levyfast._compact_graph``) its preprocessing and network run in C++ (the network
+    checked against ONNX Runtime's at load), otherwise ONNX Runtime runs through an I/O
+    binding over those buffers. These buffers (a few kilobytes per thread) are the only state
+    ``predict`` keeps.
 
     ``predict`` checks shapes, finiteness and the market range only; a surface far from the
     training data still gets parameters inside the box. :meth:`assess` flags such surfaces
@@ -415,23 +416,24 @@ class Calibrator(ParamsRepr):
             if c is not None:
                 features = CompactFeatures(c.a, c.parity, c.fill, c.floor, c.center)
                 inputs: NDArray[Any] = np.zeros((1, features.n_features), np.float32)
+            run: Any
+            args: tuple[Any, Any]
             if self._native is not None and features is not None and out.dtype == np.float32:
-                self._local.bound = (self._native, (inputs[0], out[0]), x[0], inputs, out[0],
-                                     features)
-                return self._local.bound
-            if self._network is not None and features is not None:
-                session = self._network
-                io = session.io_binding()
-                io.bind_ortvalue_input("h0", OrtValue.ortvalue_from_numpy(inputs))
+                run, args = self._native, (inputs[0], out[0])
             else:
-                session = self._session
-                inputs = np.zeros((1, 2))
-                io = session.io_binding()
-                io.bind_ortvalue_input("prices", OrtValue.ortvalue_from_numpy(x))
-                io.bind_ortvalue_input("market", OrtValue.ortvalue_from_numpy(inputs))
-            io.bind_ortvalue_output(self._out[0], OrtValue.ortvalue_from_numpy(out))
-            bound = self._local.bound = (*_binding_runner(session, io), x[0], inputs, out[0],
-                                         features)
+                if self._network is not None and features is not None:
+                    session = self._network
+                    io = session.io_binding()
+                    io.bind_ortvalue_input("h0", OrtValue.ortvalue_from_numpy(inputs))
+                else:
+                    session = self._session
+                    inputs = np.zeros((1, 2))
+                    io = session.io_binding()
+                    io.bind_ortvalue_input("prices", OrtValue.ortvalue_from_numpy(x))
+                    io.bind_ortvalue_input("market", OrtValue.ortvalue_from_numpy(inputs))
+                io.bind_ortvalue_output(self._out[0], OrtValue.ortvalue_from_numpy(out))
+                run, args = _binding_runner(session, io)
+            bound = self._local.bound = (run, args, x[0], inputs, out[0], features)
         return bound
 
     # -- inference ------------------------------------------------------------------------
@@ -516,7 +518,7 @@ class Calibrator(ParamsRepr):
         return params[0] if single else params
 
     def _predict_one(self, x: NDArray[np.float64], market: Market) -> NDArray[np.float64]:
-        """``predict`` of one surface ``[n_T, n_K]`` through this thread's I/O binding."""
+        """``predict`` of one surface ``[n_T, n_K]`` through this thread's buffers."""
         rate, dividend = market.rate, market.dividend
         r_lo, r_hi = self._rate_range
         q_lo, q_hi = self._dividend_range

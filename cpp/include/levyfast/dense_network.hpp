@@ -34,7 +34,8 @@ class DenseNetwork {
   std::size_t n_inputs() const { return layers_.front().n_in; }
   std::size_t n_outputs() const { return layers_.back().n_out; }
 
-  // out[0 .. n_outputs) from x[0 .. n_inputs); reentrant (scratch on each call).
+  // out[0 .. n_outputs) from x[0 .. n_inputs); callable from several threads at once (its
+  // scratch is per thread).
   void operator()(const float* x, float* out) const;
 
  private:
