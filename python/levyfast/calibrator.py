@@ -341,8 +341,11 @@ class Calibrator(ParamsRepr):
         self._compact: CompactGraph | None = split(blob, self._shape[0] * self._shape[1])
         self._network = None if self._compact is None else ort.InferenceSession(
             self._compact.network, options, providers=list(providers))
-        self._native = None if self._compact is None else _native_network(self._compact,
-                                                                           self._network)
+        self._native = None
+        if self._compact is not None and self._out_dtype is np.float32:
+            self._native = _native_network(self._compact, self._network)
+        if self._native is not None:
+            self._network = None  # its session served only to check the native network
 
     @classmethod
     def load(cls, source: str | os.PathLike[str], **kwargs: Any) -> Calibrator:
@@ -418,7 +421,7 @@ class Calibrator(ParamsRepr):
                 inputs: NDArray[Any] = np.zeros((1, features.n_features), np.float32)
             run: Any
             args: tuple[Any, Any]
-            if self._native is not None and features is not None and out.dtype == np.float32:
+            if self._native is not None and features is not None:
                 run, args = self._native, (inputs[0], out[0])
             else:
                 if self._network is not None and features is not None:
