@@ -148,12 +148,13 @@ def _tensor(buf: bytes, rec: Record) -> tuple[str, NDArray[Any] | None]:
 
 def _dense_layers(nodes: list[tuple[str, tuple[str, ...], tuple[str, ...],
                                     dict[str, int | None], str]],
-                  tensors: dict[str, NDArray[Any] | None],
-                  output: str) -> tuple[DenseLayer, ...] | None:
-    """The network nodes as dense layers from ``h0`` to ``output`` (see :class:`CompactGraph`),
-    or None where they are anything else: each node must take the previous one's output."""
+                  tensors: dict[str, NDArray[Any] | None], output: str,
+                  n_features: int) -> tuple[DenseLayer, ...] | None:
+    """The network nodes as dense layers from ``h0`` (``n_features`` wide) to ``output`` (see
+    :class:`CompactGraph`), or None where they are anything else: each node must take the
+    previous one's output."""
     layers: list[DenseLayer] = []
-    h, width, i = _FEATURES, -1, 0
+    h, width, i = _FEATURES, n_features, 0
 
     def plain(k: int, op: str, inputs: tuple[str, ...]) -> bool:
         return k < len(nodes) and nodes[k][0] == op and nodes[k][1] == inputs and len(
@@ -166,7 +167,7 @@ def _dense_layers(nodes: list[tuple[str, tuple[str, ...], tuple[str, ...],
             return None
         w, b = tensors.get(inputs[1]), tensors.get(inputs[2])
         if w is None or b is None or w.dtype != np.float32 or b.dtype != np.float32 \
-                or w.ndim != 2 or b.shape != (w.shape[1],) or width not in (-1, w.shape[0]):
+                or w.ndim != 2 or b.shape != (w.shape[1],) or w.shape[0] != width:
             return None
         z, activation, i = outputs[0], "identity", i + 1
         if plain(i, "Sigmoid", (z,)):
@@ -208,8 +209,9 @@ def split(blob: bytes, n_quotes: int) -> CompactGraph | None:
     if names != ["prices", "market"] or len(outputs) != 1:
         return None
     rest = nodes[len(PREPROCESSING):]
+    rest_nodes = [_node(blob, r) for r in rest]
     produced = {o for p in PREPROCESSING for o in p[2]} - {_FEATURES}
-    used = {name for r in rest for name in _node(blob, r)[1]}
+    used = {name for node in rest_nodes for name in node[1]}
     if used & (produced | {"prices", "market"}):
         return None
     tensors = {}
@@ -240,9 +242,7 @@ def split(blob: bytes, n_quotes: int) -> CompactGraph | None:
             (("a", a), ("parity", parity), ("fill", fill), ("center", center))}
     output = next((_text(blob, f) for f in records(blob, outputs[0].data, outputs[0].end)
                    if f.field == 1), "")
-    layers = _dense_layers([_node(blob, r) for r in rest],
-                           {name: values for name, (_, values) in tensors.items()}, output)
-    if layers is not None and layers[0][0].shape[0] != 3 * n + 2:
-        layers = None
+    layers = _dense_layers(rest_nodes, {name: values for name, (_, values) in tensors.items()},
+                           output, 3 * n + 2)
     return CompactGraph(as64["a"], as64["parity"], as64["fill"], float(floor), as64["center"],
                         network, layers)
