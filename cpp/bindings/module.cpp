@@ -1,6 +1,8 @@
 // levyfast._core: thin pybind11 bindings over the C++ core (DESIGN.md §4).
 #include <pybind11/pybind11.h>
 
+#include <string>
+
 #include "levyfast/fast_math.hpp"
 #include "levyfast/isa.hpp"
 #include "register.hpp"
@@ -25,17 +27,27 @@ PYBIND11_MODULE(_core, m) {
       "(dispatched level, the CPU's best level): LEVYFAST_MAX_ISA caps the former");
   m.def(
       "erfc_kernel",
-      [](const levyfast::bindings::darray& x, bool accurate) {
+      [](const levyfast::bindings::darray& x, const std::string& kernel) {
         namespace fm = levyfast::fast_math;
         levyfast::bindings::darray out(x.size());
         const double* in = x.data();
         double* o = out.mutable_data();
-        for (pybind11::ssize_t i = 0; i < x.size(); ++i)
-          o[i] = accurate
-                     ? fm::erfc_fast<fm::ErfcAccurate>(in[i], fm::erfcx_series<fm::ErfcAccurate>())
-                     : fm::erfc_fast<fm::ErfcFast>(in[i], fm::erfcx_series<fm::ErfcFast>());
+        const auto evaluate = [&](auto accuracy) {
+          using Accuracy = decltype(accuracy);
+          for (pybind11::ssize_t i = 0; i < x.size(); ++i)
+            o[i] = fm::erfc_fast<Accuracy>(in[i], fm::erfcx_series<Accuracy>());
+        };
+        if (kernel == "accurate")
+          evaluate(fm::ErfcAccurate{});
+        else if (kernel == "fast")
+          evaluate(fm::ErfcFast{});
+        else if (kernel == "coarse")
+          evaluate(fm::ErfcCoarse{});
+        else
+          throw pybind11::value_error("`kernel` of erfc_kernel must be 'accurate', 'fast' or "
+                                      "'coarse'; got '" + kernel + "'");
         return out;
       },
-      "erfc(x) by the core's vectorised kernels (accurate: the relative one; else the time "
-      "change's absolute one), for the tests");
+      "erfc(x) by the core's vectorised kernels (accurate: the relative one; fast: Merton's "
+      "absolute one; coarse: the time change's at the default tolerance), for the tests");
 }

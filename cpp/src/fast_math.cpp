@@ -87,4 +87,11 @@ const ErfcxSeries<ErfcFast::kTerms>& erfcx_series<ErfcFast>() {
   return series;
 }
 
+template <>
+const ErfcxSeries<ErfcCoarse::kTerms>& erfcx_series<ErfcCoarse>() {
+  static const ErfcxSeries<ErfcCoarse::kTerms> series =
+      absolute_fit_series<ErfcCoarse::kTerms>(2.25);
+  return series;
+}
+
 }  // namespace levyfast::fast_math

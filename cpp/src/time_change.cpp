@@ -363,9 +363,10 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
   dispatch<node_scales>(n, sd, weighted_mean, inv_sd);
   // Each strike integrates its out-of-the-money side (bounded by the weight sum's small error
   // instead of cancelling against it) and gets the other by parity with E[e^X] = 1 exactly.
-  // The fast erfc (< 3e-13 absolute) errs by < 3e-13 (1 + kappa) F on the sum (the weights
-  // sum to 1 and the payoff scales are <= 1 + kappa): enough from the default tolerance up.
-  const bool fast = tolerance >= fast_math::kFastErfcMinTolerance;
+  // The coarse erfc (< 1e-10 absolute) errs by < 1e-10 (1 + kappa) F on the sum (the weights
+  // sum to 1 and the payoff scales are <= 1 + kappa): enough from the default tolerance up;
+  // below it the accurate one.
+  const bool coarse = tolerance >= fast_math::kCoarseErfcMinTolerance;
   const double log_f = std::log(F);
   for (std::size_t j0 = 0; j0 < sl.nK; j0 += kStrikeBlock) {
     double k[kStrikeBlock], kappa[kStrikeBlock], sgn[kStrikeBlock];
@@ -376,21 +377,17 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
       sgn[b] = k[b] > 0.0 ? 1.0 : -1.0;
     }
     const std::size_t i0 = negligible_prefix(n, log_mean, sd, inv_sd, k, sgn), m = n - i0;
-    if (fast)
-      dispatch<mixture_otm_values<fast_math::ErfcFast>>(m, log_mean + i0, log_weighted_mean + i0,
-                                                        weighted_mean + i0, sd + i0,
-                                                        inv_sd + i0, weight + i0, k, kappa,
-                                                        sgn, scratch);
+    const auto otm_values = [&](auto accuracy) {
+      dispatch<mixture_otm_values<decltype(accuracy)>>(
+          m, log_mean + i0, log_weighted_mean + i0, weighted_mean + i0, sd + i0, inv_sd + i0,
+          weight + i0, k, kappa, sgn, scratch);
+    };
+    if (coarse)
+      otm_values(fast_math::ErfcCoarse{});
     else
-      dispatch<mixture_otm_values<fast_math::ErfcAccurate>>(m, log_mean + i0,
-                                                            log_weighted_mean + i0,
-                                                            weighted_mean + i0, sd + i0,
-                                                            inv_sd + i0, weight + i0, k, kappa,
-                                                            sgn, scratch);
+      otm_values(fast_math::ErfcAccurate{});
     for (std::size_t b = 0; b < kStrikeBlock && j0 + b < sl.nK; ++b) {
-      double acc = 0.0;
-      for (std::size_t i = 0; i < m; ++i) acc += scratch[b * m + i];
-      acc = std::max(acc, 0.0);
+      double acc = std::max(fast_math::sum_four_chains(scratch + b * m, m), 0.0);
       if (sgn[b] > 0.0) acc += kappa[b] - 1.0;
       const std::size_t j = j0 + b;
       const double intrinsic = std::max(sl.strikes[j] - F, 0.0);
