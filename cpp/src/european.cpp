@@ -70,6 +70,12 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   const double variance_rate = cumulants(model).c2;
   constexpr double kUnavailable = std::numeric_limits<double>::infinity();
   double shared_width = 0.0;
+  // A lower bound on a maturity's shared-rule node count: the rule's least, or
+  // kNodeCountFloor of the fewest any maturity of this surface took (the counts fall with T to
+  // a plateau as the mixing law concentrates: VG 54, 43, 36, 31, 30, 29 nodes at T = 0.02 ..
+  // 2); building the nodes of a maturity that COS then prices cost ~0.4 us.
+  constexpr double kNodeCountFloor = 0.75;
+  double fewest_nodes = kUnavailable;
   const auto [k_min, k_max] = std::minmax_element(strikes, strikes + nK);
   const SeriesPricer series = series_pricer(model);
   for (std::size_t i = 0; i < nT; ++i) {
@@ -101,14 +107,18 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
     const double cos_work = cos_ok ? cos_cost(cp.n_terms, nK) : kUnavailable;
     // The time change: shared nodes where they can be trusted, else the adaptive rule.
     double tc_work = kUnavailable;
+    const double least_nodes =
+        std::max(static_cast<double>(time_change_min_nodes(settings.tolerance)),
+                 fewest_nodes < kUnavailable ? kNodeCountFloor * fewest_nodes : 0.0);
     const bool tc_needed =
         in_domain && options.may_tc &&
         (options.force_tc || !cos_ok ||
-         cos_work > time_change_cost(time_change_min_nodes(settings.tolerance), nK));
+         cos_work > time_change_cost(static_cast<std::size_t>(least_nodes), nK));
     if (tc_needed) {
-      if (time_change_nodes(model, omega, T, settings.tolerance, plan.nodes[i]))
+      if (time_change_nodes(model, omega, T, settings.tolerance, plan.nodes[i])) {
         tc_work = time_change_cost(plan.nodes[i].size(), nK);
-      else if (options.may_adaptive)
+        fewest_nodes = std::min(fewest_nodes, static_cast<double>(plan.nodes[i].size()));
+      } else if (options.may_adaptive)
         tc_work = time_change_adaptive_cost(nK);
     }
     const bool tc_ok = tc_work < kUnavailable;
