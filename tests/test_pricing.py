@@ -223,6 +223,45 @@ def test_shapes_and_scalars() -> None:
     assert lf.FFTPricer().price(m, MARKET, STRIKES, MATURITIES[2:]).shape == (5, STRIKES.size)
 
 
+def test_lean_entry_serves_exact_inputs_and_declines_the_rest() -> None:
+    """``_core.price_surface_lean`` (``price``'s common call) prices exactly what
+    ``_core.price_surface`` prices, returns None for any argument that is not exactly an int, a
+    tuple of floats, a float, a 1-d C-contiguous float64 array or the settings (``price`` then
+    converts it on its general path, with the same prices), and raises ValueError for invalid
+    values."""
+    from levyfast import _core
+    from levyfast.pricers.european import _settings
+
+    m = MODEL_CASES["vg_bench"]
+    settings = _settings("test", "auto", 1e-7)
+    args = [m.MODEL_ID, m.param_values(), MARKET.spot, MARKET.rate, MARKET.dividend,
+            STRIKES.copy(), MATURITIES.copy(), 0, settings]
+    reference = _core.price_surface(*args)
+    np.testing.assert_array_equal(_core.price_surface_lean(*args), reference)
+    declined = {
+        0: float(m.MODEL_ID), 1: list(m.param_values()), 2: "100", 5: STRIKES.astype(np.float32),
+        6: np.repeat(MATURITIES, 2)[::2], 7: 0.0, 8: None,
+    }
+    declined_grids = {5: STRIKES[None, :], 6: MATURITIES.astype(">f8")}
+    for changes in (declined, declined_grids):
+        for index, value in changes.items():
+            bad = list(args)
+            bad[index] = value
+            assert _core.price_surface_lean(*bad) is None, index
+    # Strided, big-endian and float32 grids go through price's general path to the same prices.
+    for strikes in (np.repeat(STRIKES, 2)[::2], STRIKES.astype(">f8")):
+        np.testing.assert_allclose(lf.price(m, MARKET, strikes, MATURITIES), reference,
+                                   rtol=0, atol=1e-12)
+    bad = list(args)
+    bad[5] = np.array([100.0, np.nan])
+    with pytest.raises(ValueError, match="`strikes` must be finite"):
+        _core.price_surface_lean(*bad)
+    bad = list(args)
+    bad[7] = 2
+    with pytest.raises(ValueError, match="`kind` code must be 0"):
+        _core.price_surface_lean(*bad)
+
+
 def test_cos_fixed_settings_converge() -> None:
     """Fixed n_terms / L: the error falls as N grows (exponentially for smooth densities)."""
     m, T = MODEL_CASES["cgmy_05"], 1.0

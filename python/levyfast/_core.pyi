@@ -82,6 +82,17 @@ def price_surface(
     kind: int,
     settings: EuropeanSettings,
 ) -> NDArray[np.float64]: ...
+def price_surface_lean(
+    model_id: object,
+    params: object,
+    spot: object,
+    rate: object,
+    dividend: object,
+    strikes: object,
+    maturities: object,
+    kind: object,
+    settings: object,
+) -> NDArray[np.float64] | None: ...
 def surface_plan(
     model_id: int,
     params: NDArray[np.float64],

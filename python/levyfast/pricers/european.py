@@ -62,28 +62,28 @@ def _settings(owner: str, method: str, tolerance: float) -> _core.EuropeanSettin
 #: _fast_price needs no further check of either.
 _CHECKED_SETTINGS: dict[tuple[str, float], _core.EuropeanSettings] = {}
 _KIND_CODES = {name: int(_core.OptionKind[name.upper()]) for name in KINDS}
-_FLOAT64 = np.dtype(np.float64)
 
 
 def _fast_price(model: object, market: object, strikes: object, maturities: object,
                 kind: object, method: object, tolerance: object) -> NDArray[np.float64] | None:
-    """``price``'s common call (a built-in model, a flat Market, 1-d float64 strikes and
-    maturities, a checked method and tolerance, a known kind) with lookups for its checks;
-    None wherever the general path must decide, including any error from the core (the
-    general path reproduces it with the boundary's message)."""
+    """``price``'s common call (a built-in model, a flat Market, 1-d float64 C-contiguous
+    strikes and maturities, a checked method and tolerance, a known kind) with lookups for its
+    checks; None wherever the general path must decide, including any error from the core (the
+    general path reproduces it with the boundary's message). The arrays' dtype, shape and
+    layout are checked by ``_core.price_surface_lean`` (None where they differ)."""
     if not (type(strikes) is np.ndarray and type(maturities) is np.ndarray
-            and strikes.dtype is _FLOAT64 and maturities.dtype is _FLOAT64
-            and strikes.ndim == 1 and maturities.ndim == 1 and type(market) is Market
-            and type(method) is str and type(tolerance) is float and type(kind) is str
-            and isinstance(model, LevyModel) and model.MODEL_ID is not None):
+            and type(market) is Market and type(method) is str and type(tolerance) is float
+            and type(kind) is str and isinstance(model, LevyModel)
+            and model.MODEL_ID is not None):
         return None
     settings = _CHECKED_SETTINGS.get((method, tolerance))
     code = _KIND_CODES.get(kind)
     if settings is None or code is None:
         return None
     try:
-        return _core.price_surface(model.MODEL_ID, model.param_values(), market.spot, market.rate,
-                                   market.dividend, strikes, maturities, code, settings)
+        return _core.price_surface_lean(model.MODEL_ID, model.param_values(), market.spot,
+                                        market.rate, market.dividend, strikes, maturities, code,
+                                        settings)
     except ValueError:
         return None
 
