@@ -14,18 +14,19 @@ namespace levyfast {
 
 namespace {
 
-constexpr int kDecayPoints = 36;        // u-grid (one point per octave) for the term count
-constexpr int kDecayFine = 4;           // points per octave where the term count is decided
+constexpr int kDecayPoints = COSPlanner::kDecayPoints;
+constexpr int kDecayFine = COSPlanner::kDecayFine;
 constexpr double kFineStep[kDecayFine + 1] = {1.0, 1.1892071150027210667, 1.4142135623730950488,
                                               1.6817928305074290861, 2.0};  // 2^{i/4}
 constexpr double kDecayU0 = 0.5;        // first point of the u-grid
 constexpr int kMinTerms = 16;
 
-// Geometric grid of `n` points from lo to hi.
-std::vector<double> geomspace(double lo, double hi, int n) {
-  std::vector<double> v(n);
-  const double r = std::log(hi / lo) / (n - 1);
-  for (int i = 0; i < n; ++i) v[i] = lo * std::exp(r * i);
+// Geometric grid of N points from lo to hi.
+template <std::size_t N>
+std::array<double, N> geomspace(double lo, double hi) {
+  std::array<double, N> v;
+  const double r = std::log(hi / lo) / (N - 1);
+  for (std::size_t i = 0; i < N; ++i) v[i] = lo * std::exp(r * static_cast<double>(i));
   return v;
 }
 
@@ -157,8 +158,7 @@ void COSPlanner::build_tables() const {
   const MomentStrip strip = moment_strip(model);
   // Left tail: P(X_T < a) <= exp(s a + T k(-s)), k(-s) = psi(i s), s in (0, s_minus).
   // Stored as 1/s and k/s per point (range() takes a max of log_eps/s - T k/s).
-  const std::vector<double> s_left = geomspace(1e-2, std::min(0.98 * strip.s_minus, 2e3),
-                                               kChernoffPoints);
+  const auto s_left = geomspace<kChernoffPoints>(1e-2, std::min(0.98 * strip.s_minus, 2e3));
   std::array<double, kChernoffPoints> minus_s, k_at;
   for (int i = 0; i < kChernoffPoints; ++i) minus_s[i] = -s_left[i];
   cumulant_generating(model, omega_, minus_s.data(), kChernoffPoints, k_at.data());
@@ -172,8 +172,7 @@ void COSPlanner::build_tables() const {
   // K P(X_T outside) (the call follows by exact parity). An e^x-weighted right tail would
   // need s in (1, s_plus), which near the moment boundary (s_plus -> 1: VG near
   // 1 - theta nu - sigma^2 nu / 2 = 0, CGMY with M near 1) gives a useless range.
-  const std::vector<double> s_right = geomspace(1e-2, std::min(0.98 * strip.s_plus, 2e3),
-                                                kChernoffPoints);
+  const auto s_right = geomspace<kChernoffPoints>(1e-2, std::min(0.98 * strip.s_plus, 2e3));
   cumulant_generating(model, omega_, s_right.data(), kChernoffPoints, k_at.data());
   for (int i = 0; i < kChernoffPoints; ++i) {
     inv_s_right_[i] = 1.0 / s_right[i];
@@ -181,13 +180,11 @@ void COSPlanner::build_tables() const {
   }
   // Re psi(u) (or a non-increasing upper envelope of it, where |phi| has revivals between the
   // grid points) on a geometric grid, so that |phi_T(u)| <= exp(T re_psi(u)) for every T.
-  u_.resize(kDecayPoints);
-  re_psi_.resize(kDecayPoints);
-  std::vector<cplx> uc(kDecayPoints), psi(kDecayPoints);
+  std::array<cplx, kDecayPoints> uc, psi;
   for (int j = 0; j < kDecayPoints; ++j) uc[j] = u_[j] = kDecayU0 * std::exp2(j);
   char_exponent(model, omega_, uc.data(), uc.size(), psi.data());
   for (int j = 0; j < kDecayPoints; ++j) re_psi_[j] = decay_envelope(model, u_[j], psi[j].real());
-  fine_re_psi_.assign(kDecayPoints * kDecayFine, std::numeric_limits<double>::quiet_NaN());
+  fine_re_psi_.fill(std::numeric_limits<double>::quiet_NaN());
 }
 
 const double* COSPlanner::fine_octave(int j) const {
@@ -330,7 +327,7 @@ void cos_horner(const double* cr, const double* ci, int N, std::size_t m, const 
 }
 
 void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl,
-                   double* put_out) {
+                   SliceScratch& scratch, double* put_out) {
   const double T = sl.T, F = sl.forward, a = plan.a, width = plan.width, b = a + width;
   const int N = plan.n_terms;
   // Density coefficients R_n = Re(phi_T(u_n) e^{-i u_n a}), u_n = n pi / (b - a).
@@ -341,9 +338,8 @@ void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& sl
   // cr, ci [N] and, per strike with the kink in range, k, w and the Horner sums [nK] in one
   // buffer (a vector each, grown by push_back, was ~30 allocations per maturity).
   const std::size_t nK = sl.nK;
-  std::vector<double> buf(2 * static_cast<std::size_t>(N) + 5 * nK);
-  std::vector<std::size_t> idx(nK);
-  double* cr = buf.data();
+  double* cr = scratch.doubles(2 * static_cast<std::size_t>(N) + 5 * nK);
+  std::size_t* idx = scratch.index(nK);
   double* ci = cr + N;
   double* ks = ci + N;
   double* wr = ks + nK;

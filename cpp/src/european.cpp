@@ -275,6 +275,7 @@ struct PlannedSurface {
       char_exponent(model, omega, u.data(), u.size(), psi.data());
     };
     if (plan.share && plan.shared_terms > 0) fill_exponent(plan.shared_terms, plan.shared_width);
+    SliceScratch scratch;
     for (std::size_t i = 0; i < nT; ++i) {
       double* row = out + i * nK;
       const MaturitySlice& sl = plan.slices[i];
@@ -282,7 +283,7 @@ struct PlannedSurface {
         // priced above, two maturities per transform
       } else if (plan.use_cos[i]) {
         if (!plan.share) fill_exponent(plan.cos[i].n_terms, plan.cos[i].width);
-        cos_put_slice(psi.data(), plan.cos[i], sl, row);
+        cos_put_slice(psi.data(), plan.cos[i], sl, scratch, row);
       } else if (plan.use_series[i]) {
         if (series_pricer(model) == SeriesPricer::Black)
           black_scholes_put_slice(model, sl, row);
@@ -293,7 +294,7 @@ struct PlannedSurface {
       } else if (plan.use_adaptive[i]) {
         time_change_put_slice_adaptive(model, omega, sl, cos.tolerance, row);
       } else {
-        time_change_put_slice(plan.nodes[i], sl, cos.tolerance, row);
+        time_change_put_slice(plan.nodes[i], sl, cos.tolerance, scratch, row);
       }
       for (std::size_t j = 0; j < nK; ++j)
         row[j] = std::clamp(row[j], sl.discount * std::max(strikes[j] - sl.forward, 0.0),

@@ -341,12 +341,11 @@ std::size_t negligible_prefix(std::size_t n, const double* log_mean, const doubl
 }  // namespace
 
 void time_change_put_slice(const std::vector<MixtureNode>& nodes, const MaturitySlice& sl,
-                           double tolerance, double* put_out) {
+                           double tolerance, SliceScratch& work, double* put_out) {
   const double F = sl.forward;
   const std::size_t n = nodes.size();
   // Structure of arrays for the vectorised kernel.
-  std::vector<double> buf((6 + kStrikeBlock) * n);
-  double* log_mean = buf.data();
+  double* log_mean = work.doubles((6 + kStrikeBlock) * n);
   double* log_weighted_mean = log_mean + n;
   double* weighted_mean = log_weighted_mean + n;
   double* sd = weighted_mean + n;

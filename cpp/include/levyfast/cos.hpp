@@ -36,6 +36,9 @@ void validate_cos_settings(const COSSettings& s);
 class COSPlanner {
  public:
   COSPlanner(const ModelParams& model, const COSSettings& settings);
+  // The u-grid (one point per octave) of the term count, and its points per octave where the
+  // count is decided.
+  static constexpr int kDecayPoints = 36, kDecayFine = 4;
 
   // Truncation range [a, b] for X_T such that the put error from mass outside is below
   // `mass_tol` (P(X_T < a) and P(X_T > 2b - k_hi) each, k_hi the largest log-moneyness
@@ -60,9 +63,10 @@ class COSPlanner {
   static constexpr int kChernoffPoints = 24;
   mutable std::array<double, kChernoffPoints> inv_s_left_, k_over_s_left_, inv_s_right_,
       k_over_s_right_;
-  mutable std::vector<double> u_, re_psi_;  // u_j = u_0 2^j and Re psi (or its envelope) there
+  // u_j = u_0 2^j and Re psi (or its envelope) there
+  mutable std::array<double, kDecayPoints> u_, re_psi_;
   // Re psi at u_j 2^{i/F}, i < F, per octave j: computed on first use (NaN before).
-  mutable std::vector<double> fine_re_psi_;
+  mutable std::array<double, kDecayPoints * kDecayFine> fine_re_psi_;
   const double* fine_octave(int j) const;
 };
 
@@ -80,6 +84,22 @@ struct MaturitySlice {
   // ln(K_j / F_T), from log_strikes when the surface has them (one log per strike and surface).
   double log_moneyness(std::size_t j, double log_forward) const {
     return log_strikes ? log_strikes[j] - log_forward : std::log(strikes[j] / forward);
+  }
+};
+
+// Working memory of the slice pricers, reused across a surface's maturities (two vectors per
+// maturity were ~15 of a VG surface's ~49 heap allocations). Grown, never shrunk or cleared:
+// a slice writes what it reads.
+struct SliceScratch {
+  std::vector<double> values;
+  std::vector<std::size_t> indices;
+  double* doubles(std::size_t n) {
+    if (values.size() < n) values.resize(n);
+    return values.data();
+  }
+  std::size_t* index(std::size_t n) {
+    if (indices.size() < n) indices.resize(n);
+    return indices.data();
   }
 };
 
@@ -109,7 +129,7 @@ void cos_horner(const double* cr, const double* ci, int N, std::size_t m, const 
 // Discounted put prices of one maturity into put_out[nK], given psi[n] = psi(n pi / width)
 // for n < plan.n_terms (the exponent grid may be shared by maturities of equal width).
 void cos_put_slice(const cplx* psi, const COSPlan& plan, const MaturitySlice& slice,
-                   double* put_out);
+                   SliceScratch& scratch, double* put_out);
 
 // Work estimate (arbitrary units, comparable with time_change_cost) of a COS slice with N terms.
 double cos_cost(int n_terms, std::size_t nK);
