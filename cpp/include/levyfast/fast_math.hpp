@@ -40,7 +40,7 @@ LEVYFAST_INLINE double select_if_negative(double x, double if_negative, double o
 }
 
 // x[0] + ... + x[n-1] in four independent chains of adds (one chain of dependent adds is
-// bound by the add latency: a quarter of put_coefficients' time, ~2% of a VG surface's).
+// bound by the add latency: it was a quarter of put_coefficients' time).
 LEVYFAST_INLINE double sum_four_chains(const double* x, std::size_t n) {
   double part[4] = {0.0, 0.0, 0.0, 0.0};
   std::size_t i = 0;
@@ -230,8 +230,8 @@ struct ErfcCoarse {
   static constexpr int kTerms = 8, kExpDegree = 9;
 };
 // Smallest price tolerance (fraction of the forward) at which sums of Black values weighted
-// by a probability law (the time change's nodes, Merton's Poisson terms) take ErfcFast: its
-// < 3e-13 absolute error times the payoff scale 1 + kappa stays far inside it.
+// by a probability law (Merton's Poisson terms; the time change's nodes take ErfcCoarse) take
+// ErfcFast: its < 3e-13 absolute error times the payoff scale 1 + kappa stays far inside it.
 inline constexpr double kFastErfcMinTolerance = 1e-7;
 // Smallest tolerance at which the time change's sums take ErfcCoarse: its < 1e-10 (1 + kappa)
 // on the sum is 0.1% of it per unit of payoff scale.

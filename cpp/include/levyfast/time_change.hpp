@@ -57,6 +57,6 @@ std::size_t time_change_min_nodes(double tolerance);
 // Discounted put prices of one maturity slice into put_out[nK], accurate to `tolerance`
 // (fraction of the forward) given nodes built for it.
 void time_change_put_slice(const std::vector<MixtureNode>& nodes, const MaturitySlice& slice,
-                           double tolerance, SliceScratch& scratch, double* put_out);
+                           double tolerance, SliceScratch& work, double* put_out);
 
 }  // namespace levyfast
