@@ -86,6 +86,24 @@ struct VarianceGamma : ModelTraits<VarianceGamma> {
     return z > -1.0 ? -std::log1p(z) / p[1] : kInf;
   }
 
+  // The same at n points (the COS planner's Chernoff grids), vectorised: ln w by
+  // fast_math::log1p_nonneg, of z itself for w = 1 + z >= 1 and as -ln(1 / w) = -log1p(-z / w)
+  // below (w in (0, 1)); +inf where w <= 0 (outside the moment strip, NaN too).
+  LEVYFAST_INLINE static void cumulant_grid(std::size_t n, const double* __restrict s,
+                                            double a, double b, double inv_nu,
+                                            double* __restrict out) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const double z = -s[k] * (b + a * s[k]), w = 1.0 + z;
+      const double q = z >= 0.0 ? z : w > 0.0 ? -z / w : 0.0;
+      const double ln_q = fast_math::log1p_nonneg(q);
+      out[k] = w > 0.0 ? (z >= 0.0 ? -ln_q : ln_q) * inv_nu : kInf;
+    }
+  }
+  static void raw_cumulant_generating_n(const Params& p, const double* s, std::size_t n,
+                                        double* out) {
+    dispatch<cumulant_grid>(n, s, 0.5 * p[0] * p[0] * p[1], p[2] * p[1], 1.0 / p[1], out);
+  }
+
   static Cumulants raw_cumulants(const Params& p) {
     const double s2 = p[0] * p[0], nu = p[1], th = p[2];
     return {th, s2 + nu * th * th,
