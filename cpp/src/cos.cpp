@@ -292,10 +292,11 @@ bool plan_cos_slice(const ModelParams& model, const COSPlanner& planner,
     b = c.c1 * T + half;
   } else {
     // Put error from the mass outside [a, b] is at most K P(outside): keep it below tol/4.
-    planner.range(T, 0.25 * abs_tol / std::max(k_err, F), std::log(k_max / F), a, b);
+    const double k_hi = std::log(k_max / F);
+    planner.range(T, 0.25 * abs_tol / std::max(k_err, F), k_hi, a, b);
     // Every strike's kink inside [a, b], so that the bound above covers it (a put struck
     // beyond b would need the e^x-weighted right tail).
-    b = std::max(b, std::log(k_max / F) + 0.01 * (b - a));
+    b = std::max(b, k_hi + 0.01 * (b - a));
   }
   plan.a = a;
   plan.width = b - a;

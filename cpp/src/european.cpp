@@ -55,6 +55,7 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
                   const double* strikes, std::size_t nK, const double* maturities,
                   std::size_t nT, const COSPlanner& planner, const COSSettings& settings,
                   const SurfacePlanOptions& options, SurfacePlan& plan) {
+  LF_REQUIRE(nK > 0, "`strikes` must not be empty");
   plan.log_strikes.resize(nK);
   for (std::size_t j = 0; j < nK; ++j) plan.log_strikes[j] = std::log(strikes[j]);
   plan.slices.resize(nT);
@@ -80,10 +81,9 @@ void plan_surface(const ModelParams& model, double omega, const Market& market,
   const SeriesPricer series = series_pricer(model);
   for (std::size_t i = 0; i < nT; ++i) {
     const double T = maturities[i];
-    if (nK > 0) validate_market_at(market, T, *k_min, *k_max);
+    const ForwardDiscount fd = validate_market_at(market, T, *k_min, *k_max);
     MaturitySlice& slice = plan.slices[i];
-    slice = {T, market.spot * std::exp((market.rate - market.dividend) * T),
-             std::exp(-market.rate * T), strikes, nK, plan.log_strikes.data(),
+    slice = {T, fd.forward, fd.discount, strikes, nK, plan.log_strikes.data(),
              options.error_strike};
     COSPlan& cp = plan.cos[i];
     char& use_cos = plan.use_cos[i];
@@ -440,9 +440,14 @@ void price_surface(const ModelParams& model, const Market& market, const double*
 
   for (std::size_t i = 0; i < nT; ++i) {
     double* row = out + i * nK;
+    // F and D of the primal market (the dual's slices have rate and dividend swapped)
     const double T = maturities[i];
-    const double forward = market.spot * std::exp((market.rate - market.dividend) * T);
-    const double discount = std::exp(-market.rate * T);
+    const ForwardDiscount fd =
+        by_dual ? ForwardDiscount{market.spot * std::exp((market.rate - market.dividend) * T),
+                                  std::exp(-market.rate * T)}
+                : ForwardDiscount{c.primal->plan.slices[i].forward,
+                                  c.primal->plan.slices[i].discount};
+    const double forward = fd.forward, discount = fd.discount;
     // Calls by put–call parity C = P + D (F - K) (the dual's puts are calls (K / S) C*),
     // kept inside the static bounds: put in [D (K - F)^+, D K], call in [D (F - K)^+, D F].
     // Round-off in the parity subtraction cannot make a negative time value, and a put whose

@@ -23,7 +23,7 @@ void validate_market(const Market& m) {
   require_in(std::isfinite(m.dividend), "Market", "dividend", "(-inf, inf)", m.dividend);
 }
 
-void validate_market_at(const Market& m, double T, double k_min, double k_max) {
+ForwardDiscount validate_market_at(const Market& m, double T, double k_min, double k_max) {
   const double forward = m.spot * std::exp((m.rate - m.dividend) * T);
   const double discount = std::exp(-m.rate * T);
   auto normal = [](double x) { return std::isfinite(x) && x >= DBL_MIN; };
@@ -37,6 +37,7 @@ void validate_market_at(const Market& m, double T, double k_min, double k_max) {
                  fmt(k_min / forward) + " .. " + fmt(k_max / forward) +
                  ": outside double precision (rates or dividends times maturities beyond ~700, "
                  "or strikes and spot too far apart)");
+  return {forward, discount};
 }
 
 int n_params(ModelId id) {

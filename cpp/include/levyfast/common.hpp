@@ -27,7 +27,10 @@ void validate_market(const Market& m);
 // Throws std::invalid_argument unless, at maturity T, the forward F = S e^{(r-q)T}, the
 // discount D = e^{-rT}, the moneyness K/F and the price bounds D F = S e^{-qT} and D K of the
 // strikes k_min..k_max are finite normal doubles (rates or dividends times maturities beyond
-// ~700 under/overflow, and the prices with them).
-void validate_market_at(const Market& m, double T, double k_min, double k_max);
+// ~700 under/overflow, and the prices with them). Returns F and D.
+struct ForwardDiscount {
+  double forward, discount;
+};
+ForwardDiscount validate_market_at(const Market& m, double T, double k_min, double k_max);
 
 }  // namespace levyfast
