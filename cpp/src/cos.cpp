@@ -21,12 +21,15 @@ constexpr double kFineStep[kDecayFine + 1] = {1.0, 1.1892071150027210667, 1.4142
 constexpr double kDecayU0 = 0.5;        // first point of the u-grid
 constexpr int kMinTerms = 16;
 
-// Geometric grid of N points from lo to hi.
+// Geometric grid of N points from lo to hi, by repeated multiplication (one exp instead of N;
+// the points drift from lo r^i by a few ulps, harmless for the grids below).
 template <std::size_t N>
 std::array<double, N> geomspace(double lo, double hi) {
   std::array<double, N> v;
-  const double r = std::log(hi / lo) / (N - 1);
-  for (std::size_t i = 0; i < N; ++i) v[i] = lo * std::exp(r * static_cast<double>(i));
+  const double r = std::exp(std::log(hi / lo) / (N - 1));
+  v[0] = lo;
+  for (std::size_t i = 1; i + 1 < N; ++i) v[i] = v[i - 1] * r;
+  v[N - 1] = hi;
   return v;
 }
 
@@ -181,7 +184,7 @@ void COSPlanner::build_tables() const {
   // Re psi(u) (or a non-increasing upper envelope of it, where |phi| has revivals between the
   // grid points) on a geometric grid, so that |phi_T(u)| <= exp(T re_psi(u)) for every T.
   std::array<cplx, kDecayPoints> uc, psi;
-  for (int j = 0; j < kDecayPoints; ++j) uc[j] = u_[j] = kDecayU0 * std::exp2(j);
+  for (int j = 0; j < kDecayPoints; ++j) uc[j] = u_[j] = std::ldexp(kDecayU0, j);
   char_exponent(model, omega_, uc.data(), uc.size(), psi.data());
   for (int j = 0; j < kDecayPoints; ++j) re_psi_[j] = decay_envelope(model, u_[j], psi[j].real());
   fine_re_psi_.fill(std::numeric_limits<double>::quiet_NaN());
