@@ -260,6 +260,22 @@ namespace {
 // overlap their latency (the loop over ~30-150 nodes is short).
 constexpr std::size_t kStrikeBlock = 4;
 
+// The nodes' fields as arrays for the vectorised kernels: ln m, ln(w m) (and, for now, again
+// in weighted_mean: node_scales exponentiates it), s = sqrt(variance) and w.
+LEVYFAST_INLINE void node_arrays(std::size_t n, const MixtureNode* __restrict nodes,
+                                 double* __restrict log_mean,
+                                 double* __restrict log_weighted_mean,
+                                 double* __restrict weighted_mean, double* __restrict sd,
+                                 double* __restrict weight) {
+  for (std::size_t i = 0; i < n; ++i) {
+    log_mean[i] = nodes[i].log_mean;
+    log_weighted_mean[i] = nodes[i].log_weight + nodes[i].log_mean;
+    weighted_mean[i] = log_weighted_mean[i];
+    sd[i] = std::sqrt(nodes[i].variance);
+    weight[i] = nodes[i].weight;
+  }
+}
+
 // In place, w_i e^{log_mean_i} from its logarithm (one exponential: a far node's e^{log_mean}
 // alone may overflow) by the vectorised exp: exactly 0 below e^{-700} (no subnormal sums),
 // +inf above e^{700} (a non-finite price is reported, not a wrong one); and 1 / s_i, huge but
@@ -352,13 +368,7 @@ void time_change_put_slice(const std::vector<MixtureNode>& nodes, const Maturity
   double* inv_sd = sd + n;
   double* weight = inv_sd + n;
   double* scratch = weight + n;
-  for (std::size_t i = 0; i < n; ++i) {
-    log_mean[i] = nodes[i].log_mean;
-    log_weighted_mean[i] = nodes[i].log_weight + nodes[i].log_mean;
-    weighted_mean[i] = log_weighted_mean[i];  // its logarithm, for now
-    sd[i] = std::sqrt(nodes[i].variance);
-    weight[i] = nodes[i].weight;
-  }
+  dispatch<node_arrays>(n, nodes.data(), log_mean, log_weighted_mean, weighted_mean, sd, weight);
   dispatch<node_scales>(n, sd, weighted_mean, inv_sd);
   // Each strike integrates its out-of-the-money side (bounded by the weight sum's small error
   // instead of cancelling against it) and gets the other by parity with E[e^X] = 1 exactly.
