@@ -76,6 +76,31 @@ LEVYFAST_INLINE double exp_bounded(double y) {
   return from_bits(bits_of(p) + (static_cast<std::uint64_t>(ki) << 52));
 }
 
+// sum_{m<N} c[m] z^m by Estrin's scheme: pairs combined with z, z^2, z^4, ..., a dependency
+// chain of ~log2 N multiply-adds instead of Horner's N (the erfc loops are latency-bound, and
+// atan_real and log1p_nonneg went 11-20% faster per exponent point of VG and CGMY).
+template <std::size_t N>
+LEVYFAST_INLINE double estrin(const std::array<double, N>& c, double z) {
+  std::array<double, N> v = c;
+  std::size_t n = N;
+  double zp = z;
+#pragma GCC unroll 8
+  for (int level = 0; level < 8 && n > 1; ++level) {
+    const std::size_t half = n / 2;
+#pragma GCC unroll 32
+    for (std::size_t i = 0; i < half; ++i) v[i] = v[2 * i] + v[2 * i + 1] * zp;
+    if (n % 2 == 1) v[half] = v[n - 1];
+    n = half + n % 2;
+    zp *= zp;
+  }
+  return v[0];
+}
+
+// 1 / (2k + 1), k = 0 .. 11: atanh(s) / s in s^2 (log1p_nonneg).
+inline constexpr std::array<double, 12> kAtanhSeries = {
+    1.0,      1.0 / 3,  1.0 / 5,  1.0 / 7,  1.0 / 9,  1.0 / 11,
+    1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19, 1.0 / 21, 1.0 / 23};
+
 // ln(1 + q) for q in [0, 1], branch-free: 2 atanh(s) with s = q / (2 + q) <= 1/3, by its odd
 // series 2 sum s^(2k+1)/(2k+1) to k = 16 (truncation < 1e-17).
 LEVYFAST_INLINE double log1p_unit(double q) {
@@ -100,18 +125,16 @@ LEVYFAST_INLINE double log1p_nonneg(double q) {
   const double e = from_bits(0x4330000000000000ULL | biased) - (4503599627370496.0 + 1023.0);
   const double m = v * from_bits((2046u - biased) << 52);  // v 2^-e, exact
   const double f = e == 0.0 ? q : m - 1.0;
-  const double s = f / (2.0 + f), s2 = s * s;
-  double p = 1.0 / 23.0;
-#pragma GCC unroll 16
-  for (int k = 10; k >= 0; --k) p = p * s2 + 1.0 / (2 * k + 1);
+  const double s = f / (2.0 + f);
+  const double p = estrin(kAtanhSeries, s * s);
   return e * kLn2Hi + (2.0 * s * p + e * kLn2Lo);
 }
 
-// Taylor coefficients (-1)^k / (2k + 1) of atan(t) / t in t^2, k = 22 .. 0.
+// Taylor coefficients (-1)^k / (2k + 1) of atan(t) / t in t^2, k = 0 .. 22.
 inline constexpr std::array<double, 23> kAtanTaylor = {
-    1.0 / 45, -1.0 / 43, 1.0 / 41, -1.0 / 39, 1.0 / 37, -1.0 / 35, 1.0 / 33, -1.0 / 31,
-    1.0 / 29, -1.0 / 27, 1.0 / 25, -1.0 / 23, 1.0 / 21, -1.0 / 19, 1.0 / 17, -1.0 / 15,
-    1.0 / 13, -1.0 / 11, 1.0 / 9,  -1.0 / 7,  1.0 / 5,  -1.0 / 3,  1.0};
+    1.0,       -1.0 / 3,  1.0 / 5,   -1.0 / 7,  1.0 / 9,   -1.0 / 11, 1.0 / 13,  -1.0 / 15,
+    1.0 / 17,  -1.0 / 19, 1.0 / 21,  -1.0 / 23, 1.0 / 25,  -1.0 / 27, 1.0 / 29,  -1.0 / 31,
+    1.0 / 33,  -1.0 / 35, 1.0 / 37,  -1.0 / 39, 1.0 / 41,  -1.0 / 43, 1.0 / 45};
 
 // atan(x) for finite x, branch-free, one division: |x| = tan(base + atan t) with t = |x| on
 // [0, tan pi/8], (|x| - 1)/(|x| + 1) and base pi/4 up to tan 3pi/8, -1/|x| and base pi/2
@@ -124,10 +147,8 @@ LEVYFAST_INLINE double atan_real(double x) {
   const bool large = ax > kTan3Pi8, mid = ax > kTanPi8;
   const double num = large ? -1.0 : (mid ? ax - 1.0 : ax);
   const double den = large ? ax : (mid ? ax + 1.0 : 1.0);
-  const double t = num / den, t2 = t * t;
-  double p = kAtanTaylor[0];
-#pragma GCC unroll 32
-  for (std::size_t k = 1; k < kAtanTaylor.size(); ++k) p = p * t2 + kAtanTaylor[k];
+  const double t = num / den;
+  const double p = estrin(kAtanTaylor, t * t);
   const double base = large ? kPi2 : (mid ? kPi4 : 0.0);
   return std::copysign(base + t * p, x);
 }
@@ -240,25 +261,6 @@ inline constexpr double kCoarseErfcMinTolerance = 1e-7;
 // The series of an erfc kernel (built once, on first use).
 template <class Accuracy>
 const ErfcxSeries<Accuracy::kTerms>& erfcx_series();
-
-// sum_{m<N} c[m] z^m by Estrin's scheme: pairs combined with z, z^2, z^4, ..., a dependency
-// chain of ~log2 N multiply-adds instead of Horner's N (the erfc loops are latency-bound).
-template <std::size_t N>
-LEVYFAST_INLINE double estrin(const std::array<double, N>& c, double z) {
-  std::array<double, N> v = c;
-  std::size_t n = N;
-  double zp = z;
-#pragma GCC unroll 8
-  for (int level = 0; level < 8 && n > 1; ++level) {
-    const std::size_t half = n / 2;
-#pragma GCC unroll 32
-    for (std::size_t i = 0; i < half; ++i) v[i] = v[2 * i] + v[2 * i + 1] * zp;
-    if (n % 2 == 1) v[half] = v[n - 1];
-    n = half + n % 2;
-    zp *= zp;
-  }
-  return v[0];
-}
 
 // min(|x|, cap) for a positive cap, on the bits (for x >= 0 their integer order is the order
 // of the values; NaN clamps to the cap): an integer minimum, where a floating-point select of
