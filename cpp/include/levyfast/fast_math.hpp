@@ -50,32 +50,6 @@ LEVYFAST_INLINE double sum_four_chains(const double* x, std::size_t n) {
   return (part[0] + part[1]) + (part[2] + part[3]);
 }
 
-// 1/d! for d = 0 .. 12 (namespace-scope constants, so that vectorised loops load them).
-inline constexpr std::array<double, 13> kInvFact = {
-    1.0,         1.0,           0.5,           1.0 / 6.0,      1.0 / 24.0,
-    1.0 / 120.0, 1.0 / 720.0,   1.0 / 5040.0,  1.0 / 40320.0,  1.0 / 362880.0,
-    1.0 / 3628800.0, 1.0 / 39916800.0, 1.0 / 479001600.0};
-
-// exp(y) for y in [-700, 700]: y = k ln2 + r with |r| <= ln2/2 (Cody & Waite split of ln 2),
-// e^r by its Taylor polynomial of degree Degree (truncation (ln2/2)^(D+1)/(D+1)!: 1.7e-16 for
-// the default 12, 7e-12 for 9), 2^k added to the exponent bits.
-template <int Degree = 12>
-LEVYFAST_INLINE double exp_bounded(double y) {
-  static_assert(Degree >= 2 && Degree <= 12, "exp_bounded: degree in [2, 12]");
-  constexpr double kLog2e = 1.4426950408889634;
-  constexpr double kLn2Hi = 0.6931471803691238;   // ln 2 to 32 bits
-  constexpr double kLn2Lo = 1.9082149292705877e-10;
-  constexpr double kShift = 6755399441055744.0;     // 1.5 * 2^52: rounds to an integer
-  const double shifted = y * kLog2e + kShift;
-  const double k = shifted - kShift;
-  const double r = (y - k * kLn2Hi) - k * kLn2Lo;
-  double p = kInvFact[Degree];
-#pragma GCC unroll 16
-  for (int d = Degree - 1; d >= 0; --d) p = p * r + kInvFact[d];
-  const std::int64_t ki = static_cast<std::int64_t>(bits_of(shifted) - bits_of(kShift));
-  return from_bits(bits_of(p) + (static_cast<std::uint64_t>(ki) << 52));
-}
-
 // sum_{m<N} c[m] z^m by Estrin's scheme: pairs combined with z, z^2, z^4, ..., a dependency
 // chain of ~log2 N multiply-adds instead of Horner's N (the erfc loops are latency-bound, and
 // atan_real and log1p_nonneg went 11-20% faster per exponent point of VG and CGMY).
@@ -96,19 +70,59 @@ LEVYFAST_INLINE double estrin(const std::array<double, N>& c, double z) {
   return v[0];
 }
 
-// 1 / (2k + 1), k = 0 .. 11: atanh(s) / s in s^2 (log1p_nonneg).
+// 1/d! for d = 0 .. 12 (namespace-scope constants, so that vectorised loops load them).
+inline constexpr std::array<double, 13> kInvFact = {
+    1.0,         1.0,           0.5,           1.0 / 6.0,      1.0 / 24.0,
+    1.0 / 120.0, 1.0 / 720.0,   1.0 / 5040.0,  1.0 / 40320.0,  1.0 / 362880.0,
+    1.0 / 3628800.0, 1.0 / 39916800.0, 1.0 / 479001600.0};
+
+// 1/d!, d = 0 .. Degree: the Taylor polynomial of exp_bounded.
+template <int Degree>
+inline constexpr std::array<double, Degree + 1> kExpTaylor = [] {
+  std::array<double, Degree + 1> c{};
+  for (int d = 0; d <= Degree; ++d) c[d] = kInvFact[d];
+  return c;
+}();
+
+// 1/(m + 2)!, m = 0 .. 11: (e^r - 1 - r) / r^2 (expm1_bounded).
+inline constexpr std::array<double, 12> kExpm1Taylor = [] {
+  std::array<double, 12> c{};
+  for (int m = 0; m < 11; ++m) c[m] = kInvFact[m + 2];
+  c[11] = kInvFact[12] / 13.0;
+  return c;
+}();
+
+// exp(y) for y in [-700, 700]: y = k ln2 + r with |r| <= ln2/2 (Cody & Waite split of ln 2),
+// e^r by its Taylor polynomial of degree Degree (truncation (ln2/2)^(D+1)/(D+1)!: 1.7e-16 for
+// the default 12, 7e-12 for 9), 2^k added to the exponent bits.
+template <int Degree = 12>
+LEVYFAST_INLINE double exp_bounded(double y) {
+  static_assert(Degree >= 2 && Degree <= 12, "exp_bounded: degree in [2, 12]");
+  constexpr double kLog2e = 1.4426950408889634;
+  constexpr double kLn2Hi = 0.6931471803691238;   // ln 2 to 32 bits
+  constexpr double kLn2Lo = 1.9082149292705877e-10;
+  constexpr double kShift = 6755399441055744.0;     // 1.5 * 2^52: rounds to an integer
+  const double shifted = y * kLog2e + kShift;
+  const double k = shifted - kShift;
+  const double r = (y - k * kLn2Hi) - k * kLn2Lo;
+  const double p = estrin(kExpTaylor<Degree>, r);
+  const std::int64_t ki = static_cast<std::int64_t>(bits_of(shifted) - bits_of(kShift));
+  return from_bits(bits_of(p) + (static_cast<std::uint64_t>(ki) << 52));
+}
+
+// 1 / (2k + 1), k = 0 .. 11 and 0 .. 16: atanh(s) / s in s^2 (log1p_nonneg, log1p_unit).
 inline constexpr std::array<double, 12> kAtanhSeries = {
     1.0,      1.0 / 3,  1.0 / 5,  1.0 / 7,  1.0 / 9,  1.0 / 11,
     1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19, 1.0 / 21, 1.0 / 23};
+inline constexpr std::array<double, 17> kAtanhSeriesLong = {
+    1.0,      1.0 / 3,  1.0 / 5,  1.0 / 7,  1.0 / 9,  1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17,
+    1.0 / 19, 1.0 / 21, 1.0 / 23, 1.0 / 25, 1.0 / 27, 1.0 / 29, 1.0 / 31, 1.0 / 33};
 
 // ln(1 + q) for q in [0, 1], branch-free: 2 atanh(s) with s = q / (2 + q) <= 1/3, by its odd
 // series 2 sum s^(2k+1)/(2k+1) to k = 16 (truncation < 1e-17).
 LEVYFAST_INLINE double log1p_unit(double q) {
-  const double s = q / (2.0 + q), s2 = s * s;
-  double p = 1.0 / 33.0;
-#pragma GCC unroll 16
-  for (int k = 15; k >= 0; --k) p = p * s2 + 1.0 / (2 * k + 1);
-  return 2.0 * s * p;
+  const double s = q / (2.0 + q);
+  return 2.0 * s * estrin(kAtanhSeriesLong, s * s);
 }
 
 // ln(1 + q) for finite q >= 0, branch-free: 1 + q = 2^e m with m in [1/sqrt 2, sqrt 2) read
@@ -153,13 +167,14 @@ LEVYFAST_INLINE double atan_real(double x) {
   return std::copysign(base + t * p, x);
 }
 
-// Taylor coefficients of cos r (in r^2, degrees 14 .. 0) and sin r / r (degrees 15 .. 1).
-inline constexpr std::array<double, 8> kCosTaylor = {
-    -1.0 / 87178291200.0, 1.0 / 479001600.0, -1.0 / 3628800.0, 1.0 / 40320.0,
-    -1.0 / 720.0,         1.0 / 24.0,        -0.5,             1.0};
-inline constexpr std::array<double, 8> kSinTaylor = {
-    -1.0 / 1307674368000.0, 1.0 / 6227020800.0, -1.0 / 39916800.0, 1.0 / 362880.0,
-    -1.0 / 5040.0,          1.0 / 120.0,        -1.0 / 6.0,        1.0};
+// Taylor coefficients of cos r (in r^2, degrees 0 .. 16) and sin r / r (degrees 0 .. 16).
+inline constexpr std::array<double, 9> kCosTaylor = {
+    1.0,           -0.5,          1.0 / 24.0,         -1.0 / 720.0,          1.0 / 40320.0,
+    -1.0 / 3628800.0, 1.0 / 479001600.0, -1.0 / 87178291200.0, 1.0 / 20922789888000.0};
+inline constexpr std::array<double, 9> kSinTaylor = {
+    1.0,             -1.0 / 6.0,        1.0 / 120.0,          -1.0 / 5040.0,
+    1.0 / 362880.0,  -1.0 / 39916800.0, 1.0 / 6227020800.0,   -1.0 / 1307674368000.0,
+    1.0 / 355687428096000.0};
 
 // cos(x) and sin(x) for |x| <= 2^19 (about 5e5), branch-free: x = k pi/2 + r with |r| <= pi/4
 // by a Cody & Waite split of pi/2 into 33 bits (k pi/2 exact for such k) and a tail, then
@@ -177,14 +192,8 @@ LEVYFAST_INLINE SinCos sincos_bounded(double x) {
   const double k = shifted - kShift;
   const double r = (x - k * kPio2Hi) - k * kPio2Lo;
   const double r2 = r * r;
-  double c = 1.0 / 20922789888000.0;  // 1/16!
-  double s = 1.0 / 355687428096000.0; // 1/17!
-#pragma GCC unroll 8
-  for (int i = 0; i < 8; ++i) {
-    c = c * r2 + kCosTaylor[i];
-    s = s * r2 + kSinTaylor[i];
-  }
-  s *= r;
+  const double c = estrin(kCosTaylor, r2);
+  const double s = estrin(kSinTaylor, r2) * r;
   // Quadrant selection on the bits (no branch and no integer-to-double conversion, which
   // x86-64-v3 lacks for 64-bit lanes, so that loops vectorise on AVX2 too): odd quadrants swap
   // sin r and cos r; cos flips its sign bit in quadrants 1 and 2, sin in 2 and 3.
@@ -208,10 +217,7 @@ LEVYFAST_INLINE double expm1_bounded(double y) {
   const double shifted = y * kLog2e + kShift;
   const double k = shifted - kShift;
   const double r = (y - k * kLn2Hi) - k * kLn2Lo;
-  double p = kInvFact[12] / 13.0;  // 1/13!
-#pragma GCC unroll 16
-  for (int d = 12; d >= 2; --d) p = p * r + kInvFact[d];
-  const double r_expm1 = p * r * r + r;
+  const double r_expm1 = estrin(kExpm1Taylor, r) * r * r + r;
   const std::int64_t ki = static_cast<std::int64_t>(bits_of(shifted) - bits_of(kShift));
   const double two_k = from_bits(static_cast<std::uint64_t>(ki + 1023) << 52);
   return two_k * r_expm1 + (two_k - 1.0);
