@@ -110,19 +110,19 @@ LEVYFAST_INLINE double exp_bounded(double y) {
   return from_bits(bits_of(p) + (static_cast<std::uint64_t>(ki) << 52));
 }
 
-// 1 / (2k + 1), k = 0 .. 11 and 0 .. 16: atanh(s) / s in s^2 (log1p_nonneg, log1p_unit).
-inline constexpr std::array<double, 12> kAtanhSeries = {
-    1.0,      1.0 / 3,  1.0 / 5,  1.0 / 7,  1.0 / 9,  1.0 / 11,
-    1.0 / 13, 1.0 / 15, 1.0 / 17, 1.0 / 19, 1.0 / 21, 1.0 / 23};
-inline constexpr std::array<double, 17> kAtanhSeriesLong = {
-    1.0,      1.0 / 3,  1.0 / 5,  1.0 / 7,  1.0 / 9,  1.0 / 11, 1.0 / 13, 1.0 / 15, 1.0 / 17,
-    1.0 / 19, 1.0 / 21, 1.0 / 23, 1.0 / 25, 1.0 / 27, 1.0 / 29, 1.0 / 31, 1.0 / 33};
+// 1 / (2k + 1), k = 0 .. N - 1: atanh(s) / s in s^2 (log1p_nonneg, log1p_unit).
+template <std::size_t N>
+inline constexpr std::array<double, N> kAtanhSeries = [] {
+  std::array<double, N> c{};
+  for (std::size_t k = 0; k < N; ++k) c[k] = 1.0 / static_cast<double>(2 * k + 1);
+  return c;
+}();
 
 // ln(1 + q) for q in [0, 1], branch-free: 2 atanh(s) with s = q / (2 + q) <= 1/3, by its odd
 // series 2 sum s^(2k+1)/(2k+1) to k = 16 (truncation < 1e-17).
 LEVYFAST_INLINE double log1p_unit(double q) {
   const double s = q / (2.0 + q);
-  return 2.0 * s * estrin(kAtanhSeriesLong, s * s);
+  return 2.0 * s * estrin(kAtanhSeries<17>, s * s);
 }
 
 // ln(1 + q) for finite q >= 0, branch-free: 1 + q = 2^e m with m in [1/sqrt 2, sqrt 2) read
@@ -140,7 +140,7 @@ LEVYFAST_INLINE double log1p_nonneg(double q) {
   const double m = v * from_bits((2046u - biased) << 52);  // v 2^-e, exact
   const double f = e == 0.0 ? q : m - 1.0;
   const double s = f / (2.0 + f);
-  const double p = estrin(kAtanhSeries, s * s);
+  const double p = estrin(kAtanhSeries<12>, s * s);
   return e * kLn2Hi + (2.0 * s * p + e * kLn2Lo);
 }
 
